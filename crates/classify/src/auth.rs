@@ -1,0 +1,887 @@
+//! Which secrets a server reads, how they work, where they come from, and
+//! whether it can run without them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
+use regex::Regex;
+
+use crate::ctx::{Ev, File};
+use crate::names::{flag_is_secret, secret_method, serves_purpose};
+use crate::paths::Role;
+use crate::{secrets, snippets};
+
+use crate::ctx::re;
+
+/// Environment reads in every language the survey meets; each alternative
+/// captures the variable name.
+static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r#"process\.env\.([A-Za-z_][A-Za-z0-9_]*)"#,
+        r#"|process\.env\[\s*['"`]([A-Za-z_][A-Za-z0-9_]*)['"`]\s*\]"#,
+        r#"|(?:Deno|Bun)\.env\.get\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]"#,
+        r#"|import\.meta\.env\.([A-Z_][A-Z0-9_]*)"#,
+        r#"|environ\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"#,
+        r#"|environ\.get\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]"#,
+        r#"|getenv\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]"#,
+        r#"|os\.(?:Getenv|LookupEnv)\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#,
+        r#"|env::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#,
+        r#"|(?:dotenvy?|dotenv)::var\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#,
+        r#"|System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#,
+        r#"|GetEnvironmentVariable\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#,
+        r#"|ENV\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"#,
+        r#"|ENV\.fetch\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]"#,
+        r#"|\$_(?:ENV|SERVER)\[\s*['"]([A-Z_][A-Z0-9_]*)['"]\s*\]"#,
+        r#"|\benv\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
+        r#"|environment\[\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\]"#,
+        r#"|\benv\s*=\s*"([A-Z][A-Z0-9_]+)""#,
+        r#"|envvar\s*=\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
+        r#"|\benv:\\?"([A-Z][A-Z0-9_]+)"#,
+        r#"|\benv\.([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b"#,
+        r#"|\benv\[\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\]"#,
+        r#"|(?i:get_?env\w*|require_?env\w*|read_?env\w*|must_?env\w*|env_?var\w*|from_?env)\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
+        r#"|BindEnv\([^)\n]*"([A-Z][A-Z0-9_]+)""#,
+        r#"|validation_alias\s*=\s*(?:AliasChoices\()?\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
+        r#"|\balias\s*=\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
+    ))
+});
+
+/// `const { A, B } = process.env`
+static ENV_DESTRUCTURE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"\{([^{}]{1,400})\}\s*=\s*(?:process\.env|Deno\.env\.toObject\(\))"#));
+
+/// `${NAME}` / `${NAME:default}` placeholders in Spring, compose and YAML configs.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| re(r#"\$\{([A-Z][A-Z0-9_]+)(:-?[^}]*)?\}"#));
+
+/// Command-line flags.
+static FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:add_argument|\.option|\.requiredOption|Option|option|Flags?\(\)\.\w+|flag\.\w+|\bArg::new|\.long|click\.option|typer\.Option|\bOption<|arg|opt)\s*\(\s*(?:&?[\w.]+\s*,\s*)?(?:['"]-\w['"]\s*,\s*)?['"](--?[a-zA-Z][a-zA-Z0-9_-]*)"#,
+    )
+});
+static CLAP_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"#\[(?:arg|clap|structopt)\(([^\]]*)\)\]\s*(?:///[^\n]*\n\s*)*(?:pub\s+)?([a-z_][a-z0-9_]*)\s*:"#,
+    )
+});
+
+/// The server reads a credential sent with each request.
+static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]"#,
+    )
+});
+
+/// Outbound header construction looks like inbound reading to the REQUEST
+/// pattern; these mark the line as outbound.
+static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)headers\s*[=:]\s*\{|\.set\(\s*['"]authorization|setHeader|\.headers\[['"]authorization['"]\]\s*=[^=]|Authorization:\s*`|Authorization["']?\s*:\s*f?["'`]Bearer|req\.Header\.(?:Set|Add)|Header\.Set|addHeader|\.header\(\s*["']Authorization|DefaultRequestHeaders"#,
+    )
+});
+
+static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|authlib|requests_oauthlib|oauthlib|httpx_auth|msal|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
+    )
+});
+
+/// The OAuth dance happens at run time in front of the user.
+static OAUTH_FLOW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|webbrowser\.open|open_new_tab|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|shell\.openExternal|xdg-open|openBrowser|launch_?browser|browser\.Open|pkg/browser|authorization_code|/authorize\b|redirect_uri|/callback\b|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b"#,
+    )
+});
+
+static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bkeyring\b|\bkeytar\b|@napi-rs/keyring|find-generic-password|add-generic-password|security-framework|SecKeychain|\bkeychain\b|secret-service|libsecret|SecretClient|SecretsManager|secretsmanager|get_secret_value|SecretManagerServiceClient|CredentialManager|wincred|DPAPI"#,
+    )
+});
+
+static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"\bboto3\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|google-auth-library|application[_-]default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
+    )
+});
+
+static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"load_cert_chain|client_cert|clientCert|ssl_?key|sslkey|tls\.LoadX509KeyPair|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY|ssh_key|service_account\.json|ServiceAccountCredentials|from_service_account|kubeconfig|KUBECONFIG|\.pem["']|cert_file|key_file|keyFile|certFile|X509Certificate2"#,
+    )
+});
+
+static SESSION_COOKIE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)storage_state|storageState|add_cookies|addCookies|\.cookies\(\)|li_at|session[_-]?cookie|cookie_?jar|browser_cookie3|cookies\.json|saveCookies|save_cookies|load_cookies|loadCookies"#,
+    )
+});
+
+/// Config files in the user's home or next to the binary holding secrets.
+static CONFIG_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)expanduser\(\s*['"]~|os\.homedir\(\)|homedir\(\)|UserHomeDir\(\)|home_dir\(\)|Path\.home\(\)|XDG_CONFIG_HOME|user_config_dir|appdirs|platformdirs|envPaths|\.config/|~/\.|credentials\.json|\.tfrc|config\.(?:json|ya?ml|toml)\b|settings\.(?:json|ya?ml|toml)\b|IConfiguration|IOptions<|configuration\[|GetSection\(|@ConfigurationProperties|UserSecrets|AddUserSecrets|appsettings"#,
+    )
+});
+
+static SECRET_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)token|api[_-]?key|password|secret|credential"#));
+
+static WHOLE_ENV: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:parse|safeParse|cleanEnv|validate|createEnv|load)\w*\(\s*process\.env\s*[,)]|runtimeEnv:\s*process\.env"#,
+    )
+});
+static OBJECT_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?m)^\s*([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:\s*(?:z\.|str\(|num\(|bool\(|Joi\.|url\(|port\()"#)
+});
+
+static PAT_DOC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)personal[ -](?:access[ -])?(?:api[ -])?(?:token|key)|\bPAT\b|long[ -]lived (?:access |api )?token|user auth(?:entication)? token|(?:your|user) (?:profile|account)(?: settings)?|user(?:'s)? api token"#,
+    )
+});
+
+/// The value is tested and used only when present.
+static OPTIONAL_USE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"^\s*(?:if|elif|else if|unless)\b|\bif\s*\(?\s*(?:\w+\s*:?=\s*)?(?:os\.|process\.env|ENV)|:=\s*os\.Getenv\([^)]*\);\s*\w+\s*!=\s*""|\?\s*\{|&&\s*\{|getenv\([^)]*,\s*None\)"#,
+    )
+});
+
+/// Refuses to start or errors without the value.
+static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|must be (?:set|provided|specified|configured)|is required|are required|is not set|not configured|missing required|errors\.New|fmt\.Errorf|IllegalStateException|IllegalArgumentException|InvalidOperationException|ArgumentNullException|ValueError|RuntimeError|KeyError|bail!|anyhow!|\.ok_or|die\(|\.min\(1"#,
+    )
+});
+
+/// The read itself fails when the variable is missing.
+static STRICT_READ: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"os\.environ\[\s*['"][A-Z]|env::var\([^)]*\)\s*(?:\?|\.expect|\.context|\.map_err|\.with_context)|ENV\.fetch\(\s*['"][A-Z_]+['"]\s*\)|process\.env\.[A-Z_0-9]+!"#,
+    )
+});
+
+static OPTIONAL_DOC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)optional|higher rate limit|rate limits|increase(?:d)? (?:the )?(?:rate )?limit|not required|if (?:you )?(?:want|need)|only (?:needed|required) (?:for|if|when)|to enable|enables?\b|unlock"#,
+    )
+});
+
+/// README prose saying the server's key can be left out.
+static KEY_OPTIONAL_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:api[ _-]?key|access token|token)\**\s*\(optional\b|\boptional(?:ly)?,? (?:an? |your )?(?:\w+ )?(?:api[ _-]?key|access token)|(?:api[ _-]?key|token)s? (?:is|are) optional|works? without (?:an? |any )?(?:api[ _-]?key|token)|no (?:api[ _-]?key|token|account) (?:is )?(?:required|needed)|without an? (?:api[ _-]?key|token),? (?:you|it|the server)"#,
+    )
+});
+
+static REQUIRED_DOC: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)\brequired\b|\bmust\b|\byes\b|✅|✓"#));
+
+#[derive(Debug, Clone)]
+struct Secret {
+    method: Option<AuthMethod>,
+    required: bool,
+    /// Every read tests the value and uses it only when present.
+    optional: bool,
+}
+
+pub struct AuthResult {
+    pub credentials: Credentials,
+    pub methods: BTreeSet<AuthMethod>,
+    pub sources: BTreeSet<CredentialSource>,
+    pub env_vars: BTreeSet<String>,
+}
+
+fn first_group<'t>(c: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
+    c.iter().skip(1).flatten().next()
+}
+
+fn is_config_text(f: &File) -> bool {
+    let n = f.name_lower();
+    n.ends_with(".properties")
+        || n.ends_with(".yml")
+        || n.ends_with(".yaml")
+        || n.ends_with(".toml")
+        || n.ends_with(".json")
+        || n.ends_with(".jsonc")
+}
+
+/// Text of a line with comments we can cheaply see stripped.
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("//")
+        || t.starts_with('#') && !t.starts_with("#[")
+        || t.starts_with("* ")
+        || t.starts_with("/*")
+}
+
+pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev) -> AuthResult {
+    let mut secrets: BTreeMap<String, Secret> = BTreeMap::new();
+    let mut methods: BTreeSet<AuthMethod> = BTreeSet::new();
+    let mut sources: BTreeSet<CredentialSource> = BTreeSet::new();
+    let mut any_required = false;
+    let mut dynamic_env = false;
+    let mut any_optional_use = false;
+
+    let code: Vec<&&File> = scope.iter().filter(|f| f.is_source()).collect();
+
+    // 1. Environment variables read in code.
+    for f in &code {
+        if f.text.contains("process.env[")
+            || f.text.contains("BaseSettings")
+            || f.text.contains("AutomaticEnv")
+            || f.text.contains("envconfig")
+            || f.text.contains("SetEnvPrefix")
+            || f.text.contains("os.environ.copy")
+            || f.text.contains("load_dotenv")
+            || f.text.contains("dotenv")
+        {
+            dynamic_env = true;
+        }
+        let mut hits: Vec<(String, usize)> = Vec::new();
+        for c in ENV_READ.captures_iter(f.text) {
+            if let Some(m) = first_group(&c) {
+                hits.push((m.as_str().to_string(), m.start()));
+            }
+        }
+        for c in ENV_DESTRUCTURE.captures_iter(f.text) {
+            let Some(body) = c.get(1) else { continue };
+            for part in body.as_str().split(',') {
+                let name = part
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .split('=')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                if !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    hits.push((name.to_string(), body.start()));
+                }
+            }
+        }
+        hits.extend(pydantic_fields(f));
+        // A schema parsed over the whole environment (zod, envalid, joi):
+        // its upper-case keys are variable names.
+        if WHOLE_ENV.is_match(f.text) {
+            for c in OBJECT_KEY.captures_iter(f.text) {
+                if let Some(m) = c.get(1) {
+                    hits.push((m.as_str().to_string(), m.start()));
+                }
+            }
+        }
+        for (name, off) in hits {
+            let line = f.line_text(off);
+            if is_comment(line) {
+                continue;
+            }
+            let Some(method) = secret_method(&name) else {
+                continue;
+            };
+            let window = f.window(off, 1, 5);
+            if OPTIONAL_USE.is_match(line) {
+                any_optional_use = true;
+            }
+            let required = STRICT_READ.is_match(line)
+                || REQUIRED_HINT.is_match(window) && mentions_missing(window)
+                || checked_later(f, off);
+            if required {
+                any_required = true;
+            }
+            let entry = secrets.entry(name.clone()).or_insert(Secret {
+                method,
+                required: false,
+                optional: true,
+            });
+            entry.required |= required;
+            entry.optional &= OPTIONAL_USE.is_match(line);
+            if !sources.contains(&CredentialSource::Env) {
+                ev.add(
+                    "credential_sources",
+                    "env",
+                    f.path,
+                    f.line_of(off),
+                    "secret read from the environment",
+                    line,
+                );
+            }
+            if !ev
+                .0
+                .iter()
+                .any(|e| e.field == "env_vars" && e.value == name)
+            {
+                ev.add(
+                    "env_vars",
+                    &name,
+                    f.path,
+                    f.line_of(off),
+                    if required {
+                        "secret env var read; errors without it"
+                    } else {
+                        "secret env var read in server code"
+                    },
+                    line,
+                );
+            }
+            sources.insert(CredentialSource::Env);
+        }
+    }
+
+    // 2. Config placeholders (Spring application.yml, compose files).
+    for f in scope.iter().filter(|f| is_config_text(f)) {
+        let n = f.name_lower();
+        if !(n.starts_with("application") || n.starts_with("bootstrap")) {
+            continue;
+        }
+        for c in PLACEHOLDER.captures_iter(f.text) {
+            let Some(m) = c.get(1) else { continue };
+            let name = m.as_str();
+            let Some(method) = secret_method(name) else {
+                continue;
+            };
+            let required = c.get(2).is_none();
+            secrets
+                .entry(name.to_string())
+                .or_insert(Secret {
+                    method,
+                    required: false,
+                    optional: true,
+                })
+                .required |= required;
+            any_required |= required;
+            ev.add(
+                "env_vars",
+                name,
+                f.path,
+                f.line_of(m.start()),
+                "secret placeholder in application config",
+                f.line_text(m.start()),
+            );
+            sources.insert(CredentialSource::Env);
+        }
+    }
+
+    // 3. Documented configuration: README mcpServers env blocks, smithery,
+    // server.json, .env.example. Names the code also reads (or reads
+    // dynamically) count.
+    let documented = snippets::collect(docs);
+    for d in &documented {
+        let Some(method) = secret_method(&d.name) else {
+            continue;
+        };
+        let known = secrets.contains_key(&d.name);
+        if !known && !dynamic_env {
+            continue;
+        }
+        if !known {
+            secrets.insert(
+                d.name.clone(),
+                Secret {
+                    method,
+                    required: false,
+                    optional: true,
+                },
+            );
+            ev.add(
+                "env_vars",
+                &d.name,
+                &d.file,
+                d.line,
+                &format!("{} (read through dynamic env loading)", d.rule),
+                &d.matched,
+            );
+            sources.insert(CredentialSource::Env);
+        }
+    }
+
+    // 4. Command-line flags.
+    let mut cli_flags = BTreeSet::new();
+    for f in &code {
+        for c in FLAG.captures_iter(f.text) {
+            let Some(m) = c.get(1) else { continue };
+            let flag = m.as_str();
+            if flag_is_secret(flag) && !is_comment(f.line_text(m.start())) {
+                cli_flags.insert((
+                    flag.to_string(),
+                    f.path,
+                    f.line_of(m.start()),
+                    f.line_text(m.start()),
+                ));
+            }
+        }
+        for c in CLAP_FIELD.captures_iter(f.text) {
+            let (Some(attr), Some(field)) = (c.get(1), c.get(2)) else {
+                continue;
+            };
+            if attr.as_str().contains("long") && flag_is_secret(field.as_str()) {
+                cli_flags.insert((
+                    field.as_str().to_string(),
+                    f.path,
+                    f.line_of(field.start()),
+                    f.line_text(field.start()),
+                ));
+            }
+        }
+    }
+    if let Some((flag, path, line, text)) = cli_flags.iter().next() {
+        sources.insert(CredentialSource::CliArg);
+        ev.add(
+            "credential_sources",
+            "cli_arg",
+            path,
+            *line,
+            &format!("secret command-line flag {flag}"),
+            text,
+        );
+        for (flag, ..) in &cli_flags {
+            if let Some(Some(m)) = secret_method(flag) {
+                methods.insert(m);
+            }
+        }
+    }
+
+    // 5. Per-request credentials, OAuth, keychains, cloud chains, key files.
+    let mut oauth_hits = 0;
+    let mut oauth_flow = false;
+    let mut request = false;
+    let mut resource_server = false;
+    for f in &code {
+        if let Some(m) = REQUEST.find_iter(f.text).find(|m| {
+            let line = f.line_text(m.start());
+            !is_comment(line) && !OUTBOUND.is_match(line)
+        }) {
+            if !request {
+                ev.add(
+                    "credential_sources",
+                    "request",
+                    f.path,
+                    f.line_of(m.start()),
+                    "server reads a credential from each request",
+                    f.line_text(m.start()),
+                );
+            }
+            request = true;
+            let s = m.as_str();
+            if s.contains("Verifier")
+                || s.contains("Bearer")
+                || s.contains("ResourceServer")
+                || s.contains("OAuth2")
+            {
+                resource_server = true;
+            }
+        }
+        for m in OAUTH.find_iter(f.text) {
+            if is_comment(f.line_text(m.start())) {
+                continue;
+            }
+            if oauth_hits == 0 {
+                ev.add(
+                    "auth_methods",
+                    "oauth",
+                    f.path,
+                    f.line_of(m.start()),
+                    "OAuth flow or resource-server construct",
+                    f.line_text(m.start()),
+                );
+            }
+            oauth_hits += 1;
+            break;
+        }
+        if let Some(m) = OAUTH_FLOW.find(f.text) {
+            if !oauth_flow && !is_comment(f.line_text(m.start())) {
+                oauth_flow = true;
+                ev.add(
+                    "credential_sources",
+                    "oauth_flow",
+                    f.path,
+                    f.line_of(m.start()),
+                    "interactive login at run time",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        if let Some(m) = KEYCHAIN.find(f.text) {
+            if !sources.contains(&CredentialSource::Keychain) && !is_comment(f.line_text(m.start()))
+            {
+                sources.insert(CredentialSource::Keychain);
+                ev.add(
+                    "credential_sources",
+                    "keychain",
+                    f.path,
+                    f.line_of(m.start()),
+                    "OS keychain or secret manager",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        if let Some(m) = CLOUD.find(f.text) {
+            if !methods.contains(&AuthMethod::CloudIam) && !is_comment(f.line_text(m.start())) {
+                methods.insert(AuthMethod::CloudIam);
+                sources.insert(CredentialSource::ConfigFile);
+                ev.add(
+                    "auth_methods",
+                    "cloud_iam",
+                    f.path,
+                    f.line_of(m.start()),
+                    "cloud provider credential chain",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        if let Some(m) = KEY_FILE.find(f.text) {
+            if !methods.contains(&AuthMethod::KeyFile) && !is_comment(f.line_text(m.start())) {
+                methods.insert(AuthMethod::KeyFile);
+                ev.add(
+                    "auth_methods",
+                    "key_file",
+                    f.path,
+                    f.line_of(m.start()),
+                    "private key, certificate or service-account file",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        if let Some(m) = SESSION_COOKIE.find(f.text) {
+            if !methods.contains(&AuthMethod::SessionCookie) && !is_comment(f.line_text(m.start()))
+            {
+                methods.insert(AuthMethod::SessionCookie);
+                ev.add(
+                    "auth_methods",
+                    "session_cookie",
+                    f.path,
+                    f.line_of(m.start()),
+                    "browser session cookies",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        if !sources.contains(&CredentialSource::ConfigFile) {
+            if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
+                !is_comment(f.line_text(m.start()))
+                    && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
+            }) {
+                sources.insert(CredentialSource::ConfigFile);
+                ev.add(
+                    "credential_sources",
+                    "config_file",
+                    f.path,
+                    f.line_of(m.start()),
+                    "secrets loaded from a config file",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+    }
+    if oauth_hits > 0 {
+        methods.insert(AuthMethod::Oauth);
+        if oauth_flow {
+            sources.insert(CredentialSource::OauthFlow);
+        }
+    }
+    if request {
+        sources.insert(CredentialSource::Request);
+        if !methods.contains(&AuthMethod::Oauth) && !resource_server {
+            methods.insert(AuthMethod::ApiKey);
+        }
+    }
+
+    // 6. Literal secrets.
+    for f in scope
+        .iter()
+        .filter(|f| f.role == Role::Core && (f.is_source() || is_config_text(f)))
+    {
+        if let Some(h) = secrets::scan(f).into_iter().next() {
+            sources.insert(CredentialSource::Hardcoded);
+            methods.insert(h.method);
+            ev.add(
+                "credential_sources",
+                "hardcoded",
+                f.path,
+                f.line_of(h.offset),
+                h.rule,
+                &h.masked,
+            );
+            break;
+        }
+    }
+
+    // A token the docs call personal (created in the user's own settings)
+    // is a PAT whatever its variable is called.
+    for (name, s) in secrets.iter_mut() {
+        if s.method != Some(AuthMethod::ApiKey) {
+            continue;
+        }
+        for d in docs {
+            if let Some(off) = d.text.find(name.as_str()) {
+                if PAT_DOC.is_match(d.window(off, 5, 3)) {
+                    s.method = Some(AuthMethod::Pat);
+                    ev.add(
+                        "auth_methods",
+                        "pat",
+                        d.path,
+                        d.line_of(off),
+                        "documentation calls the token personal",
+                        d.line_text(off),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    for s in secrets.values() {
+        if let Some(m) = s.method {
+            methods.insert(m);
+        }
+    }
+    for (name, s) in &secrets {
+        if let Some(m) = s.method {
+            if !ev
+                .0
+                .iter()
+                .any(|e| e.field == "auth_methods" && e.value == m.as_str())
+            {
+                ev.add(
+                    "auth_methods",
+                    m.as_str(),
+                    "",
+                    0,
+                    "kind of secret named by the variable",
+                    name,
+                );
+            }
+        }
+    }
+    if secrets.values().all(|s| s.method.is_none()) && !secrets.is_empty() && methods.is_empty() {
+        methods.insert(AuthMethod::ApiKey);
+    }
+
+    // Whether the server can run without any of it.
+    let has_secret = !methods.is_empty();
+    let optional_doc = documented
+        .iter()
+        .any(|d| secrets.contains_key(&d.name) && OPTIONAL_DOC.is_match(&d.context))
+        || docs
+            .iter()
+            .filter(|d| crate::paths::is_readme(d.path))
+            .any(|d| KEY_OPTIONAL_PROSE.is_match(d.text));
+    let required_doc = documented.iter().any(|d| {
+        secrets.contains_key(&d.name) && (d.required || REQUIRED_DOC.is_match(&d.context))
+    });
+    // A secret named for MCP itself protects the server's own endpoint: it
+    // is no service the server exists to reach.
+    let purpose = secrets
+        .keys()
+        .find(|name| {
+            !name.split('_').any(|p| p.eq_ignore_ascii_case("mcp")) && serves_purpose(name, identity)
+        })
+        .cloned();
+    if let Some(name) = &purpose {
+        ev.add(
+            "credentials",
+            "required",
+            "",
+            0,
+            "secret named for the server's own service",
+            name,
+        );
+    }
+    let (credentials, why) = if !has_secret {
+        (Credentials::None, "no secret read anywhere in the server")
+    } else if any_required || secrets.values().any(|s| s.required) {
+        (
+            Credentials::Required,
+            "the server errors or exits without a secret",
+        )
+    } else if resource_server
+        || (methods.contains(&AuthMethod::Oauth) && !oauth_flow && secrets.is_empty())
+    {
+        (
+            Credentials::Required,
+            "clients must present a verified token",
+        )
+    } else if purpose.is_some() && !optional_doc {
+        (
+            Credentials::Required,
+            "the secret is for the service the server exists to reach",
+        )
+    } else if (any_optional_use && secrets.values().all(|s| s.optional)) || optional_doc {
+        (
+            Credentials::Optional,
+            "secrets are only used when present, or documented as optional",
+        )
+    } else if required_doc {
+        (
+            Credentials::Required,
+            "documentation marks the secret as required",
+        )
+    } else if secrets.is_empty() && !methods.contains(&AuthMethod::CloudIam) {
+        (Credentials::Optional, "only incidental secrets")
+    } else if methods.contains(&AuthMethod::CloudIam)
+        || secrets
+            .values()
+            .any(|s| s.method == Some(AuthMethod::ConnectionString))
+    {
+        (
+            Credentials::Required,
+            "the server works through a cloud credential chain or a database connection",
+        )
+    } else {
+        (
+            Credentials::Optional,
+            "the secrets serve side features, not the server's own service",
+        )
+    };
+    ev.add("credentials", credentials.as_str(), "", 0, why, "");
+    if methods.is_empty() {
+        sources.clear();
+    }
+
+    AuthResult {
+        credentials,
+        methods,
+        sources,
+        env_vars: secrets.into_keys().collect(),
+    }
+}
+
+/// The value is stored (`apiKey := os.Getenv(..)`, `APIKey: os.Getenv(..)`,
+/// `self.token = os.environ.get(..)`) and a later line in the same file
+/// tests that name for absence and fails: a config loader that validates
+/// after reading everything.
+fn checked_later(f: &File, off: usize) -> bool {
+    static TARGET: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::=|=|:)\s*[^=:]*$"#));
+    let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before = &f.text[line_start..off];
+    let Some(name) = TARGET
+        .captures(before)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+    else {
+        return false;
+    };
+    if name.len() < 3 || matches!(name, "const" | "let" | "var" | "val" | "return" | "env") {
+        return false;
+    }
+    let line_end = f.text[off..]
+        .find('\n')
+        .map(|i| off + i + 1)
+        .unwrap_or(f.text.len());
+    let rest = &f.text[line_end..];
+    let mut seen = 0usize;
+    let mut lines = rest.split_inclusive('\n');
+    let mut pos = line_end;
+    while let Some(l) = lines.next() {
+        seen += 1;
+        if seen > 60 {
+            break;
+        }
+        if l.contains(name) && absence_test(l, name) {
+            let w = f.window(pos, 0, 3);
+            if REQUIRED_HINT.is_match(w) {
+                return true;
+            }
+        }
+        pos += l.len();
+    }
+    false
+}
+
+/// Does this line test `name` for being missing or empty?
+fn absence_test(line: &str, name: &str) -> bool {
+    let Some(i) = line.find(name) else {
+        return false;
+    };
+    let before = line[..i].trim_end();
+    let after = line[i + name.len()..].trim_start();
+    // The match must be the whole identifier.
+    if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return false;
+    }
+    before.ends_with('!')
+        || before.ends_with("not")
+        || before.ends_with("unless")
+        || before.contains("IsNullOrEmpty(")
+        || before.contains("IsNullOrWhiteSpace(")
+        || before.ends_with("isBlank(")
+        || after.starts_with("== \"\"")
+        || after.starts_with("=== \"\"")
+        || after.starts_with("== ''")
+        || after.starts_with("=== ''")
+        || after.starts_with("== nil")
+        || after.starts_with("is None")
+        || after.starts_with("== null")
+        || after.starts_with("=== undefined")
+        || after.starts_with(".is_empty()")
+        || after.starts_with(".isEmpty()")
+        || after.starts_with(".isBlank()")
+        || after.starts_with(".blank?")
+        || after.starts_with(".nil?")
+}
+
+/// The window tests for absence of the value, not merely uses it.
+fn mentions_missing(window: &str) -> bool {
+    static MISSING: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?i)if\s*\(?\s*!|if\s+not\b|is None|== ?None|===?\s*(?:undefined|null|''|"")|==\s*""|\.is_empty\(\)|isEmpty\(\)|IsNullOrEmpty|IsNullOrWhiteSpace|\bblank\b|unless\b|\?\?\s*(?:throw|die)|\|\|\s*(?:die|throw)|\.expect\(|\.ok_or|missing|required|not set|must\b|== ?nil|\bnull\b"#,
+        )
+    });
+    MISSING.is_match(window)
+}
+
+/// Settings classes (pydantic-settings) turn fields into env vars.
+fn pydantic_fields(f: &File) -> Vec<(String, usize)> {
+    static CLASS: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"(?m)^class\s+\w+\s*\(\s*(?:\w+\.)?BaseSettings\s*\)\s*:"#));
+    static PREFIX: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#));
+    static FIELD: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"^    ([a-z_][a-z0-9_]*)\s*:\s*([^=\n]+)"#));
+    let mut out = Vec::new();
+    for m in CLASS.find_iter(f.text) {
+        let body_start = m.end();
+        let rest = &f.text[body_start..];
+        // The body runs to the next line that is not indented.
+        let mut end = rest.len();
+        let mut pos = 0;
+        for line in rest.split_inclusive('\n') {
+            if pos > 0
+                && !line.trim().is_empty()
+                && !line.starts_with(' ')
+                && !line.starts_with('\t')
+            {
+                end = pos;
+                break;
+            }
+            pos += line.len();
+        }
+        let body = &rest[..end];
+        let prefix = PREFIX
+            .captures(body)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_ascii_uppercase())
+            .unwrap_or_default();
+        let mut off = 0;
+        for line in body.split_inclusive('\n') {
+            if let Some(c) = FIELD.captures(line) {
+                if let Some(name) = c.get(1) {
+                    if name.as_str() != "model_config" {
+                        out.push((
+                            format!("{prefix}{}", name.as_str().to_ascii_uppercase()),
+                            body_start + off + name.start(),
+                        ));
+                    }
+                }
+            }
+            off += line.len();
+        }
+    }
+    out
+}

@@ -1,0 +1,1200 @@
+//! What a repository is (server, client, SDK, list, other), which MCP
+//! implementation its servers use, and its main language.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use mcp_survey_model::{Kind, Sdk};
+use regex::Regex;
+
+use crate::ctx::{Ev, File, Repo};
+use crate::paths::{self, Role};
+
+use crate::ctx::re;
+
+/// SDK dependencies as they appear in manifests and imports.
+struct SdkRule {
+    sdk: Sdk,
+    rule: &'static str,
+    re: Regex,
+    /// Applies to manifests (true) or to source imports (false).
+    manifest: bool,
+}
+
+static SDK_RULES: LazyLock<Vec<SdkRule>> = LazyLock::new(|| {
+    let r = |sdk, rule, pat: &str, manifest| SdkRule {
+        sdk,
+        rule,
+        re: re(pat),
+        manifest,
+    };
+    vec![
+        r(
+            Sdk::TsOfficial,
+            "npm @modelcontextprotocol/sdk",
+            r#""@modelcontextprotocol/sdk"\s*:"#,
+            true,
+        ),
+        r(
+            Sdk::TsOfficial,
+            "deno import @modelcontextprotocol/sdk",
+            r#"npm:@modelcontextprotocol/sdk"#,
+            true,
+        ),
+        r(
+            Sdk::TsOfficial,
+            "npm agents (Cloudflare, wraps the TS SDK)",
+            r#""agents"\s*:\s*""#,
+            true,
+        ),
+        r(
+            Sdk::TsOfficial,
+            "npm @modelcontextprotocol/server",
+            r#""@modelcontextprotocol/(?:server|node|express|hono)"\s*:"#,
+            true,
+        ),
+        r(
+            Sdk::TsOfficial,
+            "import @modelcontextprotocol/sdk",
+            r#"from\s+['"](?:npm:)?@modelcontextprotocol/sdk"#,
+            false,
+        ),
+        r(
+            Sdk::TsOfficial,
+            "Dockerfile runs an official TS server package",
+            r#"@modelcontextprotocol/server-[a-z]"#,
+            true,
+        ),
+        r(
+            Sdk::PyOfficial,
+            "Dockerfile installs a python mcp-server package",
+            r#"(?:pip3? install|uvx|pipx install|uv tool install)\s+[^\n]*\bmcp-server-[a-z]"#,
+            true,
+        ),
+        r(Sdk::FastmcpTs, "npm fastmcp", r#""fastmcp"\s*:\s*""#, true),
+        r(
+            Sdk::PyOfficial,
+            "python dependency mcp",
+            r#"(?m)(?:^|["'\s,\[])mcp(?:\[[a-z,\s]+\])?\s*(?:[<>=~!]=?|["',]|$)"#,
+            true,
+        ),
+        r(
+            Sdk::PyOfficial,
+            "import mcp.server",
+            r#"(?m)^\s*(?:from\s+mcp(?:\.server)?(?:\.[a-z_.]+)?\s+import|import\s+mcp\.server)"#,
+            false,
+        ),
+        r(
+            Sdk::Fastmcp,
+            "python dependency fastmcp",
+            r#"(?m)(?:^|["'\s,\[])fastmcp\s*(?:[<>=~!]=?|["',]|$)"#,
+            true,
+        ),
+        r(
+            Sdk::Fastmcp,
+            "import fastmcp",
+            r#"(?m)^\s*(?:from\s+fastmcp(?:\.[a-z_.]+)?\s+import|import\s+fastmcp)"#,
+            false,
+        ),
+        r(
+            Sdk::GoOfficial,
+            "go module modelcontextprotocol/go-sdk",
+            r#"github\.com/modelcontextprotocol/go-sdk"#,
+            true,
+        ),
+        r(
+            Sdk::McpGo,
+            "go module mark3labs/mcp-go",
+            r#"github\.com/mark3labs/mcp-go"#,
+            true,
+        ),
+        r(
+            Sdk::RustRmcp,
+            "crate rmcp",
+            r#"(?m)^\s*rmcp\s*(?:=|\.workspace\s*=)|\[dependencies\.rmcp\]"#,
+            true,
+        ),
+        r(Sdk::RustRmcp, "use rmcp", r#"(?m)^\s*use\s+rmcp::"#, false),
+        r(
+            Sdk::GoOfficial,
+            "go import modelcontextprotocol/go-sdk",
+            r#""github\.com/modelcontextprotocol/go-sdk/"#,
+            false,
+        ),
+        r(
+            Sdk::McpGo,
+            "go import mark3labs/mcp-go",
+            r#""github\.com/mark3labs/mcp-go/"#,
+            false,
+        ),
+        r(
+            Sdk::KotlinOfficial,
+            "kotlin import io.modelcontextprotocol.kotlin.sdk",
+            r#"(?m)^\s*import\s+io\.modelcontextprotocol\.kotlin\.sdk"#,
+            false,
+        ),
+        r(
+            Sdk::SpringAi,
+            "spring-ai mcp server starter",
+            r#"spring-ai-(?:starter-)?mcp-server|spring-ai-mcp"#,
+            true,
+        ),
+        r(
+            Sdk::Quarkus,
+            "quarkus mcp server extension",
+            r#"quarkus-mcp-server"#,
+            true,
+        ),
+        r(
+            Sdk::JavaOfficial,
+            "java io.modelcontextprotocol.sdk",
+            r#"io\.modelcontextprotocol\.sdk|<groupId>io\.modelcontextprotocol"#,
+            true,
+        ),
+        r(
+            Sdk::KotlinOfficial,
+            "kotlin sdk",
+            r#"io\.modelcontextprotocol:kotlin-sdk|modelcontextprotocol\.kotlin"#,
+            true,
+        ),
+        r(
+            Sdk::CsharpOfficial,
+            "nuget ModelContextProtocol",
+            r#"Include="ModelContextProtocol(?:\.AspNetCore|\.Core)?""#,
+            true,
+        ),
+        r(
+            Sdk::SwiftOfficial,
+            "swift package modelcontextprotocol/swift-sdk",
+            r#"modelcontextprotocol/swift-sdk"#,
+            true,
+        ),
+        r(
+            Sdk::Php,
+            "composer php mcp",
+            r#""(?:php-mcp/server|logiscape/mcp-sdk-php|mcp/sdk)"\s*:"#,
+            true,
+        ),
+        r(
+            Sdk::Ruby,
+            "ruby gem mcp",
+            r#"(?m)(?:gem|add_dependency|add_runtime_dependency)\s*\(?\s*['"](?:mcp|fast-mcp|mcp-rb|model-context-protocol-rb)['"]"#,
+            true,
+        ),
+    ]
+});
+
+/// Code that runs an MCP server, by language family.
+static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    vec![
+        (
+            "ts McpServer",
+            re(
+                r#"new\s+(?:McpServer|FastMCP)\s*\(|extends\s+McpAgent\b|createMcpHandler\s*\(|McpAgent\.serve|McpServer\.create\s*\("#,
+            ),
+        ),
+        (
+            "py mcp.server",
+            re(
+                r#"(?m)^[ \t]*from[ \t]+mcp\.server(?:\.fastmcp|\.lowlevel)?[ \t]+import[ \t]+[^\n]*\b(?:FastMCP|Server)\b|\bmcp\.server\.stdio\.stdio_server|^[ \t]*from[ \t]+mcp\.server\.stdio[ \t]+import"#,
+            ),
+        ),
+        (
+            "py FastMCP",
+            re(
+                r#"(?m)^[ \t]*from[ \t]+fastmcp[ \t]+import[ \t]+[^\n]*\bFastMCP\b|\bFastMCP(?:Proxy)?\s*\(|FastMCP\.(?:from_|as_proxy)|@(?:mcp|server|app)\.tool\b|@(?:mcp|server|app)\.list_tools\b"#,
+            ),
+        ),
+        (
+            "go server",
+            re(r#"server\.NewMCPServer\s*\(|mcp\.NewServer\s*\(|server\.ServeStdio\s*\("#),
+        ),
+        (
+            "rust rmcp server",
+            re(
+                r#"impl\s+(?:rmcp::)?(?:handler::server::)?ServerHandler\s+for|#\[tool_router|#\[tool_handler|\.serve\(\s*[\w:]*stdio\(\)|StreamableHttpService::new"#,
+            ),
+        ),
+        (
+            "java/kotlin server",
+            re(
+                r#"McpServer\.(?:sync|async)\s*\(|@McpTool\b|MethodToolCallbackProvider|io\.quarkiverse\.mcp\.server\.Tool\b|io\.modelcontextprotocol\.kotlin\.sdk\.server|org\.springframework\.ai\.tool\.annotation\.Tool\b"#,
+            ),
+        ),
+        (
+            "csharp server",
+            re(
+                r#"\[McpServerTool(?:Type)?\b|\.AddMcpServer\s*\(|WithStdioServerTransport|\.MapMcp\s*\("#,
+            ),
+        ),
+        (
+            "swift server",
+            re(r#"\bServer\s*\(\s*name:\s*"[^"]*",\s*version:"#),
+        ),
+        (
+            "php server",
+            re(
+                r#"PhpMcp\\Server|use\s+Mcp\\Server|McpServer\s*::|new\s+McpServer\s*\(|Server::make\(\)"#,
+            ),
+        ),
+        (
+            "ruby server",
+            re(r#"MCP::Server\.new|FastMcp::Server|MCP::Server::Transports"#),
+        ),
+    ]
+});
+
+/// The TS SDK's low-level `Server` class: only with the server import.
+static TS_LOWLEVEL: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+    [
+        re(
+            r#"from\s+['"](?:npm:)?@modelcontextprotocol/sdk/server/index(?:\.js)?['"]|require\(\s*['"]@modelcontextprotocol/sdk/server/index"#,
+        ),
+        re(r#"new\s+Server\s*\("#),
+    ]
+});
+
+/// Deployments that install and run packaged MCP servers (gateways).
+static DOCKER_SERVER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:pip3? install|uv pip install|pipx install|uvx|uv tool install)\s+[^\n]*\bmcp-server-[a-z]|npx\s+(?:-y\s+)?@modelcontextprotocol/server-|npm (?:install|i)\s+(?:-g\s+)?@modelcontextprotocol/server-"#,
+    )
+});
+
+/// Hand-rolled servers dispatch on the method name and answer serverInfo.
+static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+    [
+        re(
+            r#"case\s+["']tools/list["']|(?:^|[^.\w])method\s*===?\s*["']tools/list["']|(?:req|request|msg|message|rpc|body|payload|data|r)\.method\s*===?\s*["']tools/list["']|["']tools/list["']\s*(?:=>|->)|["']tools/list["']\s*:\s*(?:self\.|this\.)?_?handle|["']tools/list["']\s*,\s*(?:self\.|this\.)?_?handle|when\s+["']tools/list["']"#,
+        ),
+        re(r#"["']serverInfo["']|\bserverInfo\s*[:=]|server_info\b|ServerInfo\s*\{|"serverInfo"#),
+        re(
+            r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)"#,
+        ),
+    ]
+});
+
+static CLIENT_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    vec![
+        (
+            "ts client import",
+            re(
+                r#"from\s+['"]@modelcontextprotocol/sdk/client|StdioClientTransport|StreamableHTTPClientTransport|SSEClientTransport|experimental_createMCPClient|createMCPClient|@mastra/mcp|@ai-sdk/mcp|MultiServerMCPClient"#,
+            ),
+        ),
+        (
+            "py client",
+            re(
+                r#"\bClientSession\b|\bstdio_client\b|\bsse_client\b|\bstreamablehttp_client\b|streamable_http_client|MultiServerMCPClient|MCPServerStdio|MCPStdioTool|MCPStreamableHTTPTool|from\s+fastmcp\s+import\s+Client\b|chuk_mcp|from\s+mcp\s+import\s+[^\n]*ClientSession"#,
+            ),
+        ),
+        (
+            "go client",
+            re(
+                r#"client\.New(?:Stdio|SSE|StreamableHttp)MCPClient|mcp\.NewClient\s*\(|mcpclient\.|mark3labs/mcp-go/client"#,
+            ),
+        ),
+        (
+            "rust client",
+            re(
+                r#"ClientHandler\s+for|\.serve\(\s*TokioChildProcess|rmcp::transport::child_process"#,
+            ),
+        ),
+    ]
+});
+
+/// Class names alone say little (an "McpClient" may call Claude's API):
+/// they count only where MCP's methods are spoken.
+static GENERIC_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"\bMCPClient\b|\bMcpClient\b|\bmcp_client\b|McpClientBuilder|\bmcp_dart\b|mcp_client:"#)
+});
+static SPEAKS_MCP: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"tools/call|tools/list|callTool|call_tool|listTools|list_tools|modelcontextprotocol"#)
+});
+
+static README_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(?:mcp|model context protocol)\s*(?:\(mcp\)\s*)?(?:client|host|inspector)\b|client (?:for|of) (?:the )?(?:mcp|model context protocol)|connects? (?:to|with) (?:any |remote |external |multiple )?(?:mcp|model context protocol)(?: \(mcp\))? servers?|(?:interact|chat|talk) with (?:any )?mcp servers"#,
+    )
+});
+
+static README_SDK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?im)\b(?:sdk|library|framework|extension|toolkit)\s+(?:for|to)\s+(?:build|building|creat|develop|implement|writ|easily)|\b(?:server|client|authentication|oauth[\w. ]*|authorization server)\s+library\b|^#\s*[\w .-]*\bsdk\b\s*(?:for\b|$)|\bis\s+(?:a|an|the)\s+(?:[\w-]+,?\s+){0,4}(?:sdk|framework|library)\b|\bprovides\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}sdk\b|install it as a dependency|implementation of the model context protocol(?:\s*\(mcp\))?\s*(?:with|in|for\s+\w+\s+\w+)|\bthis (?:\w+\s+)?extension provides|\bthis library\b|(?:^|[.!]\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,5}sdk\b|\bsdk implementation\b"#,
+    )
+});
+
+static README_SERVER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(?:an?|the|this)\s+(?:[\w-]+\s+){0,5}(?:mcp|model context protocol)\s*(?:\(mcp\)\s*)?server\b"#,
+    )
+});
+
+static README_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bawesome\b|curated (?:list|collection)|\bregistry (?:for|of)\b|\blist of\b|\bdirectory of\b|\bspecification\b"#,
+    )
+});
+
+static MCP_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)model\s*context\s*protocol|modelcontextprotocol|\bmcp\s+server|\bmcpServers\b"#)
+});
+
+static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| re(r#"<[^>]*>"#));
+
+static MD_LINK: LazyLock<Regex> = LazyLock::new(|| re(r#"\[([^\]]*)\]\([^)]*\)"#));
+
+pub struct KindResult {
+    pub kind: Kind,
+    pub sdk: BTreeSet<Sdk>,
+    /// Package roots of the servers: their secrets are the ones that count.
+    pub server_roots: BTreeSet<String>,
+    /// Whether the servers found live only in examples (then examples count).
+    pub examples_count: bool,
+    /// Folders holding a manifest (package roots).
+    pub manifest_dirs: BTreeSet<String>,
+    /// Package roots that only consume MCP servers.
+    pub excluded: BTreeSet<String>,
+}
+
+/// The headline of a README: its title and first paragraphs, links reduced to
+/// their text, badges and HTML dropped.
+pub fn readme_head(text: &str, lines: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    let mut in_code = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        let stripped = HTML_TAG.replace_all(t, "");
+        let t = stripped.trim();
+        if in_code
+            || t.is_empty()
+            || t.starts_with("![")
+            || t.starts_with("[![")
+            || t.starts_with('|')
+            || t.starts_with("---")
+        {
+            continue;
+        }
+        let t = MD_LINK.replace_all(t, "$1");
+        out.push_str(&t);
+        out.push('\n');
+        n += 1;
+        if n >= lines {
+            break;
+        }
+    }
+    out
+}
+
+fn root_readme<'a>(repo: &'a Repo<'a>) -> Option<&'a File<'a>> {
+    repo.files
+        .iter()
+        .filter(|f| !f.path.contains('/') && paths::is_readme(f.path))
+        .min_by_key(|f| (!f.path.to_ascii_lowercase().ends_with(".md"), f.path.len()))
+}
+
+/// Nearest ancestor folder holding a manifest, "" for the repository root.
+pub fn package_root(manifest_dirs: &BTreeSet<&str>, path: &str) -> String {
+    let mut dir = paths::parent_dir(path);
+    loop {
+        if manifest_dirs.contains(dir) {
+            return dir.to_string();
+        }
+        if dir.is_empty() {
+            return String::new();
+        }
+        dir = paths::parent_dir(dir);
+    }
+}
+
+pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
+    let manifest_dirs: BTreeSet<&str> = repo
+        .files
+        .iter()
+        .filter(|f| paths::is_manifest(f.path))
+        .map(|f| paths::parent_dir(f.path))
+        .collect();
+
+    // Server and client constructs, by role.
+    let mut core_servers: Vec<(&File, &str, usize)> = Vec::new();
+    let mut example_servers: Vec<(&File, &str, usize)> = Vec::new();
+    let mut clients: Vec<(&File, &str, usize)> = Vec::new();
+    let mut generic_clients: Vec<(&File, &str, usize)> = Vec::new();
+    for f in repo.files.iter() {
+        if matches!(f.role, Role::Test | Role::Script | Role::Doc) {
+            continue;
+        }
+        if f.name_lower().starts_with("dockerfile") {
+            if let Some(m) = DOCKER_SERVER.find(f.text) {
+                let hit = (
+                    f,
+                    "Dockerfile installs and runs a packaged MCP server",
+                    m.start(),
+                );
+                match f.role {
+                    Role::Core => core_servers.push(hit),
+                    _ => example_servers.push(hit),
+                }
+            }
+            continue;
+        }
+        if !f.is_source() {
+            continue;
+        }
+        let hit = server_construct(f);
+        if let Some((rule, off)) = hit {
+            match f.role {
+                Role::Core => core_servers.push((f, rule, off)),
+                _ => example_servers.push((f, rule, off)),
+            }
+        }
+        if f.role == Role::Core {
+            let mut found = false;
+            for (rule, r) in CLIENT_RULES.iter() {
+                if let Some(m) = r.find(f.text) {
+                    clients.push((f, rule, m.start()));
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                if let Some(m) = GENERIC_CLIENT.find(f.text) {
+                    generic_clients.push((f, "MCP client class", m.start()));
+                }
+            }
+        }
+    }
+    if clients.is_empty()
+        && !generic_clients.is_empty()
+        && repo
+            .files
+            .iter()
+            .any(|f| f.is_source() && SPEAKS_MCP.is_match(f.text))
+    {
+        clients = generic_clients;
+    }
+
+    let readme = root_readme(repo);
+    let head = readme.map(|r| readme_head(r.text, 8)).unwrap_or_default();
+    // A README too big to read (a list of thousands of entries) leaves the
+    // root manifest's description.
+    let head = if head.is_empty() {
+        manifest_description(repo)
+    } else {
+        head
+    };
+    let head = match repo.description {
+        Some(d) if head.is_empty() => d.to_string(),
+        Some(d) => format!("{d}\n{head}"),
+        None => head,
+    };
+    let own_sdk = defines_known_sdk(repo);
+    let sdk_phrase = own_sdk
+        .clone()
+        .or_else(|| README_SDK.find(&head).map(|m| m.as_str().to_string()));
+    let lead: String = head.lines().take(3).collect::<Vec<_>>().join("\n");
+    let server_phrase = README_SERVER.is_match(&lead) && own_sdk.is_none();
+    let title = head.lines().next().unwrap_or("").to_string();
+    let list_phrase = README_LIST.find(&title).map(|m| m.as_str().to_string());
+    let client_phrase = README_CLIENT.find(&head).map(|m| m.as_str().to_string());
+
+    // Bytes of code vs prose decide lists and docs-only repositories.
+    let mut code_bytes = 0usize;
+    let mut doc_bytes = 0usize;
+    for f in &repo.files {
+        if f.is_source() && !matches!(f.role, Role::Doc | Role::Test) {
+            code_bytes += f.text.len();
+        } else if f.role == Role::Doc {
+            doc_bytes += f.text.len();
+        }
+    }
+    let mcp_mentioned = repo
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Doc || paths::is_manifest(f.path))
+        .any(|f| MCP_WORDS.is_match(f.text))
+        || repo.description.is_some_and(|d| MCP_WORDS.is_match(d));
+    let readme_path = readme.map(|r| r.path).unwrap_or("README.md");
+    // Registry dumps: hundreds of JSON/YAML entries, little code.
+    let data_files = repo
+        .files
+        .iter()
+        .filter(|f| {
+            f.role == Role::Core
+                && !f.is_source()
+                && !paths::is_manifest(f.path)
+                && (f.path.ends_with(".json")
+                    || f.path.ends_with(".yaml")
+                    || f.path.ends_with(".yml"))
+        })
+        .count();
+    let source_files = repo
+        .files
+        .iter()
+        .filter(|f| f.is_source() && f.role == Role::Core)
+        .count();
+    let registry_dump = data_files >= 200 && data_files > 5 * source_files;
+
+    let mut examples_count = false;
+    let kind = if !core_servers.is_empty() {
+        // A framework's own classes look like servers; its README says what
+        // it is meant for.
+        if sdk_phrase.is_some() && !server_phrase {
+            let p = sdk_phrase.clone().unwrap_or_default();
+            ev.add(
+                "kind",
+                "sdk",
+                readme_path,
+                0,
+                "README presents a library/SDK/framework",
+                &p,
+            );
+            Kind::Sdk
+        } else {
+            let (f, rule, off) = core_servers[0];
+            ev.add(
+                "kind",
+                "server",
+                f.path,
+                f.line_of(off),
+                rule,
+                f.line_text(off),
+            );
+            Kind::Server
+        }
+    } else if !example_servers.is_empty()
+        && sdk_phrase.is_none()
+        && list_phrase.is_none()
+        && (clients.is_empty() || client_phrase.is_none())
+    {
+        let (f, rule, off) = example_servers[0];
+        examples_count = true;
+        ev.add(
+            "kind",
+            "server",
+            f.path,
+            f.line_of(off),
+            &format!("{rule} (runnable example/template)"),
+            f.line_text(off),
+        );
+        Kind::Server
+    } else if sdk_phrase.is_some() && (mcp_mentioned || !example_servers.is_empty()) {
+        ev.add(
+            "kind",
+            "sdk",
+            readme_path,
+            0,
+            "README presents a library/SDK/framework",
+            sdk_phrase.as_deref().unwrap_or(""),
+        );
+        Kind::Sdk
+    } else if registry_dump && mcp_mentioned {
+        ev.add(
+            "kind",
+            "list",
+            readme_path,
+            0,
+            "registry dump: hundreds of data entries, little code",
+            &format!("{data_files} data files"),
+        );
+        Kind::List
+    } else if list_phrase.is_some()
+        && mcp_mentioned
+        && (doc_bytes * 2 > code_bytes || title.to_ascii_lowercase().contains("awesome"))
+    {
+        ev.add(
+            "kind",
+            "list",
+            readme_path,
+            0,
+            "README is a list/registry/specification",
+            list_phrase.as_deref().unwrap_or(""),
+        );
+        Kind::List
+    } else if !clients.is_empty() {
+        let (f, rule, off) = clients[0];
+        ev.add(
+            "kind",
+            "client",
+            f.path,
+            f.line_of(off),
+            rule,
+            f.line_text(off),
+        );
+        Kind::Client
+    } else if let Some(p) = client_phrase.filter(|_| code_bytes > 0) {
+        ev.add(
+            "kind",
+            "client",
+            readme_path,
+            0,
+            "README presents an MCP client/host",
+            &p,
+        );
+        Kind::Client
+    } else if mcp_mentioned && doc_bytes > code_bytes {
+        ev.add(
+            "kind",
+            "list",
+            readme_path,
+            0,
+            "documentation only, about MCP",
+            "no server or client code",
+        );
+        Kind::List
+    } else {
+        ev.add(
+            "kind",
+            "other",
+            readme_path,
+            0,
+            "no Model Context Protocol server or client code",
+            "",
+        );
+        Kind::Other
+    };
+
+    let mut sdk = BTreeSet::new();
+    let mut server_roots = BTreeSet::new();
+    if kind == Kind::Server {
+        let servers = if core_servers.is_empty() {
+            &example_servers
+        } else {
+            &core_servers
+        };
+        for (f, _, _) in servers {
+            server_roots.insert(package_root(&manifest_dirs, f.path));
+        }
+        sdk = detect_sdk(repo, &server_roots, servers, examples_count, ev);
+    }
+    // Packages of a monorepo that only consume MCP (a chat app, a web UI)
+    // hold the client's secrets, not the server's.
+    let mut excluded = BTreeSet::new();
+    let mut dirs: BTreeSet<String> = manifest_dirs.iter().map(|d| d.to_string()).collect();
+    if kind == Kind::Server && !examples_count {
+        let is_frontend = |dir: &str| {
+            repo.files.iter().any(|f| {
+                paths::parent_dir(f.path) == dir
+                    && f.name_lower() == "package.json"
+                    && FRONTEND.is_match(f.text)
+            })
+        };
+        let mut server_pkgs: BTreeSet<String> = BTreeSet::new();
+        for (f, _, _) in &core_servers {
+            let pkg = package_root(&manifest_dirs, f.path);
+            if is_frontend(&pkg) {
+                // A server folder inside a web app: it is its own package.
+                let own = paths::parent_dir(f.path).to_string();
+                dirs.insert(own.clone());
+                server_pkgs.insert(own);
+                excluded.insert(pkg);
+            } else {
+                server_pkgs.insert(pkg);
+            }
+        }
+        let client_pkgs: BTreeSet<String> = clients
+            .iter()
+            .map(|(f, _, _)| package_root(&manifest_dirs, f.path))
+            .collect();
+        let reachable = reachable_packages(repo, &manifest_dirs, &server_pkgs);
+        for dir in &manifest_dirs {
+            if server_pkgs.contains(*dir) {
+                continue;
+            }
+            if is_frontend(dir) || client_pkgs.contains(*dir) {
+                excluded.insert(dir.to_string());
+            } else if !reachable.contains(*dir) {
+                // Another package of a monorepo (a CLI, an SDK, a docs
+                // site) that the servers do not depend on: its secrets are
+                // not the server's.
+                excluded.insert(dir.to_string());
+            }
+        }
+    }
+    KindResult {
+        kind,
+        sdk,
+        server_roots,
+        examples_count,
+        manifest_dirs: dirs,
+        excluded,
+    }
+}
+
+/// The name a package is published or referenced under, from its manifest.
+fn package_names(f: &File) -> Vec<String> {
+    static NAME: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?m)^\s*"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})"#,
+        )
+    });
+    let lower = f.name_lower();
+    let mut out = Vec::new();
+    if lower.ends_with(".csproj") || lower.ends_with(".fsproj") {
+        let stem = paths::file_name(f.path);
+        out.push(stem[..stem.len() - 7].to_string());
+    } else if matches!(
+        lower.as_str(),
+        "package.json" | "cargo.toml" | "pyproject.toml" | "go.mod" | "deno.json"
+    ) {
+        if let Some(m) = NAME
+            .captures(f.text)
+            .and_then(|c| c.iter().skip(1).flatten().next())
+        {
+            out.push(m.as_str().to_string());
+            // Python packages are imported with underscores.
+            if lower == "pyproject.toml" {
+                out.push(m.as_str().replace('-', "_"));
+            }
+        }
+    } else {
+        let dir = paths::parent_dir(f.path);
+        let last = paths::file_name(dir);
+        if last.len() >= 3 {
+            out.push(format!(":{last}"));
+            out.push(format!("<artifactId>{last}<"));
+        }
+    }
+    out
+}
+
+/// A wildcard project reference (`tools\Azure.*\src\*.csproj`): the folder
+/// part before the file name.
+static PROJECT_GLOB: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"ProjectReference\s+Include="([^"]*\*[^"]*?)[\\/][^\\/"]*\.csproj""#));
+
+/// Does the folder pattern (with `*`, maybe prefixed by `$(Root)` or `../`)
+/// match the end of this repository folder?
+fn glob_suffix_match(glob: &str, dir: &str) -> bool {
+    let g = glob
+        .rsplit(')')
+        .next()
+        .unwrap_or(glob)
+        .trim_start_matches('/')
+        .trim_start_matches("../")
+        .trim_start_matches("./");
+    let g = format!("{}/", g.trim_end_matches('/'));
+    let parts: Vec<&str> = g.split('*').collect();
+    // Anchor the first literal anywhere a folder starts, then match in order.
+    let first = parts[0];
+    let starts: Vec<usize> = if first.is_empty() {
+        vec![0]
+    } else {
+        dir.match_indices(first)
+            .map(|(i, _)| i)
+            .filter(|i| *i == 0 || dir.as_bytes()[i - 1] == b'/')
+            .collect()
+    };
+    starts.into_iter().any(|st| {
+        let mut pos = st + first.len();
+        for (k, p) in parts.iter().enumerate().skip(1) {
+            let last = k == parts.len() - 1;
+            if last {
+                return dir[pos..].ends_with(p) && !dir[pos..dir.len() - p.len()].contains('/');
+            }
+            match dir[pos..].find(p) {
+                Some(i) if !dir[pos..pos + i].contains('/') => pos += i + p.len(),
+                _ => return false,
+            }
+        }
+        pos == dir.len()
+    })
+}
+
+/// Packages the server packages depend on (by name in their manifests or
+/// imports), transitively. Only these share the servers' secrets.
+fn reachable_packages(
+    repo: &Repo,
+    manifest_dirs: &BTreeSet<&str>,
+    server_pkgs: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for f in repo.files.iter().filter(|f| paths::is_manifest(f.path)) {
+        let dir = paths::parent_dir(f.path);
+        if server_pkgs.contains(dir) {
+            continue;
+        }
+        for n in package_names(f) {
+            names.push((dir.to_string(), n));
+        }
+    }
+    // Packages that wrap a server package (a CLI or app that builds and
+    // runs the server another package defines) run it too.
+    let mut server_names: Vec<String> = Vec::new();
+    for f in repo.files.iter().filter(|f| paths::is_manifest(f.path)) {
+        if server_pkgs.contains(paths::parent_dir(f.path)) {
+            server_names.extend(
+                package_names(f)
+                    .into_iter()
+                    .filter(|n| !n.starts_with([':', '<'])),
+            );
+        }
+    }
+    let mut reached: BTreeSet<String> = server_pkgs.clone();
+    for f in repo.files.iter().filter(|f| paths::is_manifest(f.path)) {
+        let dir = paths::parent_dir(f.path);
+        if !dir.is_empty()
+            && server_names.iter().any(|n| {
+                f.text.contains(&format!("\"{n}\"")) || f.text.contains(&format!("{n}.csproj"))
+            })
+        {
+            reached.insert(dir.to_string());
+        }
+    }
+    if names.is_empty() {
+        return reached;
+    }
+    // One pass over the files: each package's manifests and core sources.
+    let mut texts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in &repo.files {
+        if paths::is_manifest(f.path) {
+            texts
+                .entry(paths::parent_dir(f.path))
+                .or_default()
+                .push(f.text);
+        } else if f.is_source() && f.role == Role::Core {
+            let root = package_root(manifest_dirs, f.path);
+            if let Some(k) = manifest_dirs.get(root.as_str()) {
+                texts.entry(k).or_default().push(f.text);
+            } else if root.is_empty() {
+                texts.entry("").or_default().push(f.text);
+            }
+        }
+    }
+    // One regex naming every other package, the way manifests and imports
+    // refer to them.
+    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (dir, name) in &names {
+        by_name.entry(name.as_str()).or_default().push(dir.as_str());
+    }
+    let plain: Vec<String> = by_name
+        .keys()
+        .filter(|n| !n.starts_with([':', '<']))
+        .map(|n| regex::escape(n))
+        .collect();
+    let marked: Vec<String> = by_name
+        .keys()
+        .filter(|n| n.starts_with([':', '<']))
+        .map(|n| regex::escape(n))
+        .collect();
+    let mut alts = Vec::new();
+    if !plain.is_empty() {
+        let p = plain.join("|");
+        alts.push(format!(
+            r#"["']({p})["'/]|(?:import|from)\s+({p})\b|({p})\.csproj"#
+        ));
+    }
+    if !marked.is_empty() {
+        alts.push(format!("({})", marked.join("|")));
+    }
+    let Ok(refs) = regex::Regex::new(&alts.join("|")) else {
+        return reached;
+    };
+    let mut frontier: Vec<String> = reached.iter().cloned().collect();
+    while let Some(pkg) = frontier.pop() {
+        let Some(ts) = texts.get(pkg.as_str()) else {
+            continue;
+        };
+        let mut hits: BTreeSet<String> = BTreeSet::new();
+        for t in ts {
+            for c in PROJECT_GLOB.captures_iter(t) {
+                if let Some(g) = c.get(1) {
+                    let g = g.as_str().replace('\\', "/");
+                    for (dir, _) in &names {
+                        if glob_suffix_match(&g, &format!("{dir}/")) {
+                            hits.insert(dir.clone());
+                        }
+                    }
+                }
+            }
+            for c in refs.captures_iter(t) {
+                if let Some(m) = c.iter().skip(1).flatten().next() {
+                    for d in by_name.get(m.as_str()).into_iter().flatten() {
+                        hits.insert(d.to_string());
+                    }
+                }
+            }
+        }
+        for d in hits {
+            if reached.insert(d.clone()) {
+                frontier.push(d);
+            }
+        }
+    }
+    reached
+}
+
+static FRONTEND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#""(?:next|react-dom|vue|svelte|@sveltejs/kit|@angular/core|react-native|expo|nuxt|@remix-run/react|electron)"\s*:"#,
+    )
+});
+
+impl KindResult {
+    /// Does this file's secrets count for the server?
+    pub fn in_scope(&self, f: &File) -> bool {
+        if self.examples_count {
+            return f.role == Role::Example && self.server_roots.iter().any(|r| f.under(r));
+        }
+        if f.role != Role::Core {
+            return false;
+        }
+        let mut dir = paths::parent_dir(f.path);
+        loop {
+            if self.manifest_dirs.contains(dir) {
+                return !self.excluded.contains(dir);
+            }
+            if dir.is_empty() {
+                return !self.excluded.contains("");
+            }
+            dir = paths::parent_dir(dir);
+        }
+    }
+}
+
+/// The repository is itself one of the MCP SDKs (its manifest publishes the
+/// package others depend on).
+fn defines_known_sdk(repo: &Repo) -> Option<String> {
+    static OWN: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?m)^name\s*=\s*["'](?:mcp|fastmcp|rmcp|mcp-sdk)["']|"name"\s*:\s*"(?:@modelcontextprotocol/sdk|fastmcp|@modelcontextprotocol/server|mcp-framework)"|^module\s+github\.com/(?:mark3labs/mcp-go|modelcontextprotocol/go-sdk|metoro-io/mcp-golang)\s*$|<artifactId>mcp-bom</artifactId>|"name"\s*:\s*"(?:php-mcp/server|mcp/sdk|logiscape/mcp-sdk-php)""#,
+        )
+    });
+    repo.files
+        .iter()
+        .filter(|f| paths::is_manifest(f.path) && f.role == Role::Core)
+        .filter(|f| f.path.matches('/').count() <= 2)
+        .find_map(|f| {
+            OWN.find(f.text)
+                .map(|m| format!("{}: {}", f.path, m.as_str()))
+        })
+}
+
+fn manifest_description(repo: &Repo) -> String {
+    static DESC: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"(?m)^\s*"?description"?\s*[:=]\s*["']([^"'\n]+)["']"#));
+    repo.files
+        .iter()
+        .filter(|f| !f.path.contains('/') && paths::is_manifest(f.path))
+        .find_map(|f| {
+            DESC.captures(f.text)
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// Where (if anywhere) a source file constructs an MCP server.
+fn server_construct(f: &File) -> Option<(&'static str, usize)> {
+    for (rule, r) in SERVER_RULES.iter() {
+        if let Some(m) = r.find(f.text) {
+            return Some((*rule, m.start()));
+        }
+    }
+    let [imp, new_server] = &*TS_LOWLEVEL;
+    if imp.is_match(f.text) {
+        if let Some(m) = new_server.find(f.text) {
+            return Some(("ts low-level Server with the SDK server import", m.start()));
+        }
+    }
+    let [dispatch, info, io] = &*HAND_ROLLED;
+    let ui = matches!(
+        paths::file_name(f.path).rsplit('.').next(),
+        Some("tsx" | "jsx" | "vue" | "svelte")
+    );
+    if let Some(m) = dispatch.find(f.text).filter(|_| !ui) {
+        if info.is_match(f.text)
+            && io.is_match(f.text)
+            && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text))
+        {
+            return Some((
+                "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo)",
+                m.start(),
+            ));
+        }
+    }
+    None
+}
+
+fn detect_sdk(
+    repo: &Repo,
+    roots: &BTreeSet<String>,
+    servers: &[(&File, &str, usize)],
+    examples_count: bool,
+    ev: &mut Ev,
+) -> BTreeSet<Sdk> {
+    let mut found: BTreeMap<Sdk, (String, u32, &'static str, String)> = BTreeMap::new();
+    let in_scope = |f: &File| -> bool {
+        roots.iter().any(|r| f.under(r))
+            && match f.role {
+                Role::Core => true,
+                Role::Example => examples_count,
+                _ => false,
+            }
+    };
+    for f in repo.files.iter().filter(|f| in_scope(f)) {
+        let docker = f.name_lower().starts_with("dockerfile");
+        let manifest = paths::is_manifest(f.path)
+            || docker
+            || f.path.ends_with("requirements.txt")
+            || f.name_lower().ends_with(".props");
+        if !manifest && !f.is_source() {
+            continue;
+        }
+        for rule in SDK_RULES.iter() {
+            if rule.manifest != manifest || found.contains_key(&rule.sdk) {
+                continue;
+            }
+            // Dockerfiles only name packaged servers.
+            if docker != rule.rule.starts_with("Dockerfile") {
+                continue;
+            }
+            // A python "mcp" dependency only means something in python manifests.
+            if manifest && !docker && matches!(rule.sdk, Sdk::PyOfficial | Sdk::Fastmcp) {
+                let n = f.name_lower();
+                if !(n == "pyproject.toml"
+                    || n.starts_with("requirements")
+                    || n == "setup.py"
+                    || n == "setup.cfg"
+                    || n == "pipfile")
+                {
+                    continue;
+                }
+                if n == "pyproject.toml" && !pyproject_dep(f.text, rule.sdk) {
+                    continue;
+                }
+            }
+            if manifest && rule.sdk == Sdk::McpGo && f.name_lower() != "go.mod" {
+                continue;
+            }
+            if manifest && rule.sdk == Sdk::GoOfficial && f.name_lower() != "go.mod" {
+                continue;
+            }
+            // Type-only imports, commented lines and indirect dependencies
+            // do not make a server use an SDK.
+            let hit = rule.re.find_iter(f.text).find(|m| {
+                let line = f.line_text(m.start()).trim_start();
+                !(line.contains("// indirect")
+                    || line.starts_with("import type")
+                    || line.starts_with('#')
+                    || line.starts_with("//"))
+            });
+            if let Some(m) = hit {
+                let line = f.line_text(m.start());
+                found.insert(
+                    rule.sdk,
+                    (
+                        f.path.to_string(),
+                        f.line_of(m.start()),
+                        rule.rule,
+                        line.to_string(),
+                    ),
+                );
+            }
+        }
+    }
+    // The Python SDK bundles FastMCP: an import of mcp.server.fastmcp is the
+    // official SDK, not the standalone package.
+    let mut out: BTreeSet<Sdk> = found.keys().copied().collect();
+    // Spring AI and Quarkus build on the Java SDK; the label names the framework.
+    if out.contains(&Sdk::SpringAi) || out.contains(&Sdk::Quarkus) {
+        out.remove(&Sdk::JavaOfficial);
+    }
+    if out.contains(&Sdk::KotlinOfficial) {
+        out.remove(&Sdk::JavaOfficial);
+    }
+    // The standalone FastMCP depends on the official package and re-exports
+    // its types: the official SDK counts only when a server is built on it.
+    if out.contains(&Sdk::Fastmcp) && out.contains(&Sdk::PyOfficial) {
+        let official_server = repo.files.iter().filter(|f| in_scope(f)).any(|f| {
+            f.lang == Some("Python")
+                && SERVER_RULES
+                    .iter()
+                    .any(|(rule, r)| *rule == "py mcp.server" && r.is_match(f.text))
+        });
+        if !official_server {
+            out.remove(&Sdk::PyOfficial);
+        }
+    }
+    if out.is_empty() {
+        let hand = servers
+            .iter()
+            .any(|(_, rule, _)| rule.starts_with("hand-rolled"));
+        let s = if hand { Sdk::HandRolled } else { Sdk::Other };
+        if let Some((f, rule, off)) = servers.first() {
+            ev.add(
+                "sdk",
+                s.as_str(),
+                f.path,
+                f.line_of(*off),
+                rule,
+                f.line_text(*off),
+            );
+        }
+        out.insert(s);
+        return out;
+    }
+    for (sdk, (file, line, rule, text)) in &found {
+        if out.contains(sdk) {
+            ev.add("sdk", sdk.as_str(), file, *line, rule, text);
+        }
+    }
+    out
+}
+
+/// Is `mcp` / `fastmcp` a dependency in pyproject.toml (not the package's own name)?
+fn pyproject_dep(text: &str, sdk: Sdk) -> bool {
+    static DEP_MCP: LazyLock<Regex> = LazyLock::new(|| {
+        re(r#"(?m)^\s*["']mcp(?:\[[a-z,\s]+\])?\s*(?:[<>=~!]=?[^"']*)?["']|^\s*mcp\s*=\s*[{"']"#)
+    });
+    static DEP_FASTMCP: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?m)^\s*["']fastmcp(?:\[[a-z,\s]+\])?\s*(?:[<>=~!]=?[^"']*)?["']|^\s*fastmcp\s*=\s*[{"']"#,
+        )
+    });
+    match sdk {
+        Sdk::PyOfficial => DEP_MCP.is_match(text),
+        _ => DEP_FASTMCP.is_match(text),
+    }
+}
+
+/// Main language of the code, by source bytes; "Markdown" for prose only.
+pub fn language(repo: &Repo, roots: &BTreeSet<String>) -> String {
+    let mut bytes: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut header_bytes = 0usize;
+    let scoped = !roots.is_empty() && !roots.contains("");
+    for f in &repo.files {
+        let Some(lang) = f.lang else { continue };
+        if matches!(f.role, Role::Test | Role::Doc | Role::Script) {
+            continue;
+        }
+        if scoped && !roots.iter().any(|r| f.under(r)) {
+            continue;
+        }
+        if f.path.ends_with(".h") {
+            header_bytes += f.text.len();
+            continue;
+        }
+        *bytes.entry(lang).or_default() += f.text.len();
+    }
+    if header_bytes > 0 {
+        let target = if bytes.contains_key("C++") || bytes.contains_key("Objective-C") {
+            "C++"
+        } else {
+            "C"
+        };
+        *bytes.entry(target).or_default() += header_bytes;
+    }
+    match bytes
+        .into_iter()
+        .max_by_key(|(l, b)| (*b, std::cmp::Reverse(*l)))
+    {
+        Some((lang, b)) if b > 0 => lang.to_string(),
+        _ => "Markdown".to_string(),
+    }
+}

@@ -1,0 +1,542 @@
+//! What an environment variable, flag or setting name says about a secret.
+
+use mcp_survey_model::AuthMethod;
+
+/// Trailing name parts that make a name describe something other than the
+/// secret itself (where to find it, how long it lives, who owns it).
+const NOT_SECRET_SUFFIX: &[&str] = &[
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "HOSTNAME",
+    "PORT",
+    "PATH",
+    "FILE",
+    "DIR",
+    "FOLDER",
+    "NAME",
+    "USER",
+    "USERNAME",
+    "EMAIL",
+    "LOGIN",
+    "TYPE",
+    "MODE",
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "TIMEOUT",
+    "HEADER",
+    "PREFIX",
+    "LIMIT",
+    "LIMITS",
+    "COUNT",
+    "MAX",
+    "MIN",
+    "ENABLED",
+    "ENABLE",
+    "DISABLED",
+    "REGION",
+    "PROFILE",
+    "SCOPE",
+    "SCOPES",
+    "LENGTH",
+    "SIZE",
+    "AUDIENCE",
+    "ISSUER",
+    "ID",
+    "IDS",
+    "VERSION",
+    "FORMAT",
+    "LOCATION",
+    "ALGORITHM",
+    "ALG",
+    "FIELD",
+    "PARAM",
+    "LIFETIME",
+    "DURATION",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "CACHE",
+    "REFRESH",
+    "INTERVAL",
+    "STORE",
+    "STORAGE",
+    "PROVIDER",
+    "METHOD",
+    "STRATEGY",
+    "REQUIRED",
+    "SOURCE",
+    "ENV",
+    "BUDGET",
+    "RATIO",
+    "THRESHOLD",
+    "TOKENS",
+    "KEYS",
+    "ARN",
+    "VAULT",
+    "COMMAND",
+    "CMD",
+    "LEVEL",
+    "DEBUG",
+];
+
+/// Name parts that, at the end of a name, mark it as a secret.
+const SECRET_TAIL: &[&str] = &[
+    "TOKEN",
+    "KEY",
+    "APIKEY",
+    "SECRET",
+    "PASSWORD",
+    "PASS",
+    "PWD",
+    "PASSWD",
+    "PASSPHRASE",
+    "CREDENTIALS",
+    "CREDENTIAL",
+    "COOKIE",
+    "COOKIES",
+    "PAT",
+    "DSN",
+    "AUTH",
+];
+
+/// `_KEY` names that are not keys to anything.
+/// Telemetry and error-reporting settings whose "keys" and connection
+/// strings identify a project rather than authenticate anyone.
+const TELEMETRY: &[&str] = &[
+    "SENTRY",
+    "APPLICATIONINSIGHTS",
+    "INSIGHTS",
+    "TELEMETRY",
+    "OTEL",
+    "POSTHOG",
+    "SEGMENT",
+    "DATADOG",
+    "MIXPANEL",
+    "AMPLITUDE",
+    "VITE",
+    "NEXT",
+    "REACT",
+];
+
+const KEY_NOT_SECRET: &[&str] = &[
+    "TAG",
+    "PUBLISH",
+    "SUBSCRIBE",
+    "CONSUMER",
+    "CLIENT",
+    "LICENSE",
+    "DEDUP",
+    "CURSOR",
+    "STATE",
+    "CACHE",
+    "SORT",
+    "PRIMARY",
+    "PARTITION",
+    "ROW",
+    "IDEMPOTENCY",
+    "PUBLIC",
+    "LOOKUP",
+    "MAP",
+    "HOT",
+    "OBJECT",
+    "S3",
+    "PUBLISHABLE",
+    "SITE",
+    "ANON",
+    "ROUTING",
+    "GROUP",
+    "SEARCH",
+    "INDEX",
+    "MODEL",
+];
+
+/// Does this upper-case name carry a secret, and of what kind?
+/// `None` when it is not a secret.
+pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
+    let up = name.to_ascii_uppercase().replace(['-', '.'], "_");
+    let parts: Vec<&str> = up.split('_').filter(|p| !p.is_empty()).collect();
+    let last = *parts.last()?;
+    let has = |p: &str| parts.contains(&p);
+    let joined = parts.join("_");
+    if parts.first() == Some(&"TEST")
+        || has("TEST")
+        || parts.iter().any(|p| TELEMETRY.contains(p)) && !has("TOKEN")
+    {
+        return None;
+    }
+    if joined == "GOOGLE_APPLICATION_CREDENTIALS" {
+        return None;
+    }
+
+    // Cloud credential chains carry their own well-known names.
+    if matches!(
+        joined.as_str(),
+        "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN"
+    ) {
+        return Some(Some(AuthMethod::CloudIam));
+    }
+    // Database URLs carry user and password.
+    let db = [
+        "DATABASE",
+        "DB",
+        "POSTGRES",
+        "POSTGRESQL",
+        "PG",
+        "MYSQL",
+        "MONGO",
+        "MONGODB",
+        "MSSQL",
+        "SQL",
+        "MARIADB",
+    ];
+    if (matches!(last, "URL" | "URI" | "DSN")
+        && parts.len() >= 2
+        && db.contains(&parts[parts.len() - 2]))
+        || joined.ends_with("CONNECTION_STRING")
+        || joined.ends_with("CONN_STR")
+        || joined.ends_with("CONNECTIONSTRING")
+    {
+        return Some(Some(AuthMethod::ConnectionString));
+    }
+    // `X_SECRET_ID` is half of a key pair in some clouds' APIs.
+    let effective_last = if last == "ID" && parts.len() >= 2 && parts[parts.len() - 2] == "SECRET" {
+        "SECRET"
+    } else if matches!(last, "VALUE" | "B64" | "BASE64") && parts.len() >= 2 {
+        parts[parts.len() - 2]
+    } else {
+        last
+    };
+    if effective_last == "DSN" {
+        return None;
+    }
+    if NOT_SECRET_SUFFIX.contains(&effective_last) {
+        return None;
+    }
+    if !SECRET_TAIL.contains(&effective_last) {
+        return None;
+    }
+    if effective_last == "KEY" {
+        if parts.len() >= 2 && KEY_NOT_SECRET.contains(&parts[parts.len() - 2]) {
+            return None;
+        }
+        if parts.len() == 1 {
+            return None;
+        }
+    }
+    if effective_last == "AUTH" && !(has("BASIC") || has("HTTP")) {
+        return None;
+    }
+    if matches!(effective_last, "PASS") && parts.len() == 1 {
+        return None;
+    }
+    // The server's own signing and encryption material, not a credential
+    // someone hands it; still a secret the operator sets.
+    if has("JWT")
+        || has("SIGNING")
+        || has("ENCRYPTION")
+        || (has("COOKIE") && has("SECRET"))
+        || (has("SESSION") && has("SECRET"))
+        || has("STATE")
+    {
+        if has("PRIVATE") {
+            return Some(Some(AuthMethod::KeyFile));
+        }
+        return Some(None);
+    }
+    if has("PRIVATE") || has("CERT") || (has("SSH") && effective_last == "KEY") {
+        return Some(Some(AuthMethod::KeyFile));
+    }
+    if has("OAUTH")
+        || has("OAUTH2")
+        || (has("CLIENT") && effective_last == "SECRET")
+        || has("REFRESH")
+        || has("CONSUMER")
+    {
+        return Some(Some(AuthMethod::Oauth));
+    }
+    if matches!(
+        effective_last,
+        "PASSWORD" | "PASS" | "PWD" | "PASSWD" | "PASSPHRASE"
+    ) {
+        return Some(Some(AuthMethod::Basic));
+    }
+    if matches!(effective_last, "COOKIE" | "COOKIES")
+        || (has("SESSION") && effective_last == "TOKEN")
+    {
+        return Some(Some(AuthMethod::SessionCookie));
+    }
+    if effective_last == "PAT" || has("PERSONAL") {
+        return Some(Some(AuthMethod::Pat));
+    }
+    // Services whose tokens act as the user (SCHEMA: GitHub, GitLab, Azure
+    // DevOps, Atlassian, Home Assistant).
+    let user_services = [
+        "GITHUB",
+        "GH",
+        "GITLAB",
+        "GL",
+        "ATLASSIAN",
+        "JIRA",
+        "CONFLUENCE",
+        "BITBUCKET",
+        "HA",
+        "HASS",
+        "HOMEASSISTANT",
+        "ADO",
+        "AZDO",
+        "DEVOPS",
+        "GITEA",
+        "FORGEJO",
+    ];
+    if matches!(effective_last, "TOKEN") && parts.iter().any(|p| user_services.contains(p)) {
+        return Some(Some(AuthMethod::Pat));
+    }
+    Some(Some(AuthMethod::ApiKey))
+}
+
+/// Words that name no service: what a secret is, not whose.
+const GENERIC_WORDS: &[&str] = &[
+    "api",
+    "key",
+    "keys",
+    "token",
+    "tokens",
+    "access",
+    "secret",
+    "personal",
+    "auth",
+    "mcp",
+    "server",
+    "servers",
+    "client",
+    "password",
+    "pass",
+    "pwd",
+    "user",
+    "the",
+    "for",
+    "and",
+    "app",
+    "private",
+    "bearer",
+    "value",
+    "http",
+    "https",
+    "id",
+    "url",
+    "model",
+    "context",
+    "protocol",
+    "org",
+    "com",
+    "io",
+    "lib",
+    "src",
+    "sdk",
+    "tool",
+    "tools",
+    "service",
+    "open",
+    "remote",
+    "local",
+    "node",
+    "py",
+    "python",
+    "ts",
+    "js",
+    "go",
+    "rs",
+    "rust",
+    "java",
+    "kotlin",
+    "dotnet",
+    "net",
+    "csharp",
+    "swift",
+    "php",
+    "ruby",
+    "connection",
+    "string",
+    "database",
+    "db",
+    "dsn",
+    "uri",
+    "cookie",
+    "session",
+    "oauth",
+    "oauth2",
+    "jwt",
+];
+
+/// The words that say what a server is for: its repository name, the names
+/// of its packages and its README title, lower-cased and split.
+pub fn identity<'a>(
+    full_name: Option<&str>,
+    manifests: impl Iterator<Item = &'a str>,
+    titles: impl Iterator<Item = String>,
+) -> Vec<String> {
+    static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::ctx::re(
+            r#"(?m)^\s*"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})|<artifactId>([^<]{2,})</artifactId>|rootProject\.name\s*=\s*["']([^"']+)"#,
+        )
+    });
+    let mut text = String::new();
+    if let Some(n) = full_name {
+        // The owner is an organisation, not the purpose.
+        text.push_str(n.rsplit('/').next().unwrap_or(n));
+        text.push(' ');
+    }
+    for m in manifests {
+        if let Some(c) = NAME.captures(m) {
+            if let Some(v) = c.iter().skip(1).flatten().next() {
+                // npm scopes and module hosts name the owner.
+                let v = v.as_str();
+                let v = if v.starts_with('@') {
+                    v.split('/').nth(1).unwrap_or("")
+                } else {
+                    v.rsplit('/').next().unwrap_or(v)
+                };
+                text.push_str(v);
+                text.push(' ');
+            }
+        }
+    }
+    for t in titles {
+        text.push_str(t.lines().next().unwrap_or(""));
+        text.push(' ');
+    }
+    let mut out: Vec<String> = Vec::new();
+    // camelCase words split too: "AzSql" -> "az", "sql", and kept whole.
+    for w in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if w.is_empty() {
+            continue;
+        }
+        let lw = w.to_ascii_lowercase();
+        let mut parts = vec![lw.clone()];
+        let mut cur = String::new();
+        for ch in w.chars() {
+            if ch.is_ascii_uppercase() && !cur.is_empty() {
+                parts.push(cur.to_ascii_lowercase());
+                cur.clear();
+            }
+            cur.push(ch);
+        }
+        if cur.len() < w.len() {
+            parts.push(cur.to_ascii_lowercase());
+        }
+        for p in parts {
+            if p.len() >= 2 && !GENERIC_WORDS.contains(&p.as_str()) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Is this secret for the service the server exists to reach? Its name
+/// starts with, or names, a word of the server's identity
+/// (`LINEAR_API_KEY` for a Linear server, `HA_TOKEN` for a Home Assistant
+/// `hass-mcp`).
+pub fn serves_purpose(var: &str, identity: &[String]) -> bool {
+    let lower = var.to_ascii_lowercase();
+    let parts: Vec<&str> = lower
+        .split(['_', '-', '.'])
+        .filter(|p| !p.is_empty() && !GENERIC_WORDS.contains(p))
+        .collect();
+    let Some(first) = parts.first() else {
+        return false;
+    };
+    identity.iter().any(|w| {
+        parts
+            .iter()
+            .any(|p| p.len() >= 3 && (w == p || w.contains(p)))
+            || (first.len() >= 2 && w.starts_with(first))
+    })
+}
+
+/// Lower-case flag or field names: `api-key`, `access_token`, `password`.
+pub fn flag_is_secret(flag: &str) -> bool {
+    let up = flag
+        .trim_start_matches('-')
+        .to_ascii_uppercase()
+        .replace(['-', '.'], "_");
+    // A bare `--key` or `--token` is a secret too.
+    if matches!(
+        up.as_str(),
+        "TOKEN" | "APIKEY" | "PASSWORD" | "SECRET" | "PAT"
+    ) {
+        return true;
+    }
+    secret_method(&up).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        assert_eq!(
+            secret_method("BRAVE_API_KEY"),
+            Some(Some(AuthMethod::ApiKey))
+        );
+        assert_eq!(
+            secret_method("GITHUB_PERSONAL_ACCESS_TOKEN"),
+            Some(Some(AuthMethod::Pat))
+        );
+        assert_eq!(secret_method("JIRA_API_TOKEN"), Some(Some(AuthMethod::Pat)));
+        assert_eq!(
+            secret_method("MYSQL_PASSWORD"),
+            Some(Some(AuthMethod::Basic))
+        );
+        assert_eq!(
+            secret_method("DATABASE_URL"),
+            Some(Some(AuthMethod::ConnectionString))
+        );
+        assert_eq!(
+            secret_method("OAUTH_CLIENT_SECRET"),
+            Some(Some(AuthMethod::Oauth))
+        );
+        assert_eq!(
+            secret_method("AWS_SECRET_ACCESS_KEY"),
+            Some(Some(AuthMethod::CloudIam))
+        );
+        assert_eq!(secret_method("JWT_SECRET"), Some(None));
+        assert_eq!(
+            secret_method("HUNYUAN_SECRET_ID"),
+            Some(Some(AuthMethod::ApiKey))
+        );
+        assert_eq!(
+            secret_method("PROXMOX_TOKEN_VALUE"),
+            Some(Some(AuthMethod::ApiKey))
+        );
+        for not in [
+            "MAX_TOKENS",
+            "API_BASE_URL",
+            "TOKEN_URL",
+            "CLIENT_ID",
+            "AWS_REGION",
+            "AWS_PROFILE",
+            "MYSQL_USER",
+            "KEY_PATH",
+            "CACHE_KEY",
+            "PORT",
+        ] {
+            assert_eq!(secret_method(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn flags() {
+        assert!(flag_is_secret("--api-key"));
+        assert!(flag_is_secret("--access-token"));
+        assert!(flag_is_secret("password"));
+        assert!(!flag_is_secret("--token-url"));
+        assert!(!flag_is_secret("--port"));
+    }
+}

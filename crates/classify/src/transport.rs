@@ -1,0 +1,108 @@
+//! How the servers talk to their clients: stdio, streamable HTTP, SSE.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use mcp_survey_model::{Sdk, Transport};
+use regex::Regex;
+
+use crate::ctx::{Ev, File};
+
+use crate::ctx::re;
+
+static RULES: LazyLock<Vec<(Transport, &'static str, Regex)>> = LazyLock::new(|| {
+    vec![
+        (
+            Transport::Stdio,
+            "stdio server transport",
+            re(
+                r#"StdioServerTransport|stdio_server\s*\(|ServeStdio\s*\(|mcp\.StdioTransport|StdioTransport\s*[({]|WithStdioServerTransport|\.serve\(\s*(?:rmcp::transport::)?stdio\(\)|transport-io|transport\s*=\s*["']stdio["']|["']stdio["']\s*[,)\]:]|spring\.ai\.mcp\.server\.stdio\s*[=:]\s*true|stdio:\s*true|run_stdio_async|StdioServerTransportProvider|serve_stdio|stdio\(\)"#,
+            ),
+        ),
+        (
+            Transport::Http,
+            "streamable HTTP transport",
+            re(
+                r#"(?i)StreamableHTTPServerTransport|streamable[-_]?http|StreamableHttp(?:Server|Handler|Service)|WithHttpTransport|NewStreamableHTTPServer|transport\s*=\s*["']http["']|http_app\s*\(|@hono/mcp|protocol\s*[=:]\s*STREAMABLE|protocol\s*[=:]\s*STATELESS|mcp-server-webmvc|WebMvcStreamable|StreamableHTTPSessionManager"#,
+            ),
+        ),
+        (
+            Transport::Sse,
+            "SSE transport",
+            re(
+                r#"SSEServerTransport|SseServerTransport|sse_app\s*\(|NewSSEServer|transport\s*=\s*["']sse["']|["']sse["']\s*[,)\]:]|SseServer|transport-sse-server|WebFluxSseServerTransport|WebMvcSseServerTransport|protocol\s*[=:]\s*SSE\b|SseServerTransportProvider|"/sse""#,
+            ),
+        ),
+    ]
+});
+
+/// FastMCP's `run()` without arguments serves stdio.
+static DEFAULT_STDIO: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?m)\b(?:mcp|server|app)\.run\(\s*\)|\.run_stdio_async\(|mcp\.run\(\s*transport=args"#)
+});
+
+pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Transport> {
+    let mut out = BTreeSet::new();
+    for f in files {
+        let is_config = !f.is_source();
+        for (t, rule, r) in RULES.iter() {
+            if out.contains(t) {
+                continue;
+            }
+            // Config files only name protocols in the Spring/Cargo forms.
+            if is_config
+                && !(f.path.ends_with(".properties")
+                    || f.path.ends_with(".yml")
+                    || f.path.ends_with(".yaml")
+                    || f.path.ends_with("Cargo.toml")
+                    || f.path.ends_with(".xml")
+                    || f.path.ends_with(".gradle")
+                    || f.path.ends_with(".kts"))
+            {
+                continue;
+            }
+            if let Some(m) = r.find(f.text) {
+                ev.add(
+                    "transport",
+                    t.as_str(),
+                    f.path,
+                    f.line_of(m.start()),
+                    rule,
+                    f.line_text(m.start()),
+                );
+                out.insert(*t);
+            }
+        }
+        if !out.contains(&Transport::Stdio) && f.is_source() {
+            if let Some(m) = DEFAULT_STDIO.find(f.text) {
+                ev.add(
+                    "transport",
+                    "stdio",
+                    f.path,
+                    f.line_of(m.start()),
+                    "server run() defaults to stdio",
+                    f.line_text(m.start()),
+                );
+                out.insert(Transport::Stdio);
+            }
+        }
+    }
+    if out.is_empty() {
+        // Every SDK's default is stdio; Spring AI's web starters are HTTP.
+        let t = if sdk.contains(&Sdk::SpringAi) {
+            Transport::Sse
+        } else {
+            Transport::Stdio
+        };
+        out.insert(t);
+        ev.add(
+            "transport",
+            t.as_str(),
+            "",
+            0,
+            "default transport of the SDK",
+            "",
+        );
+    }
+    out
+}

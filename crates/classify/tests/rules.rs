@@ -1,0 +1,513 @@
+//! One small synthetic repository per rule, plus the negatives a keyword
+//! crawler meets. All fixtures are written for these tests.
+
+use mcp_survey_classify::{classify, load_dir, wants, CLASSIFIER_VERSION, MAX_FILE_BYTES};
+use mcp_survey_model::{
+    AuthMethod, CredentialSource, Credentials, Kind, RepoFile, RepoFiles, Sdk, Transport, Verdict,
+};
+
+fn repo(files: &[(&str, &str)]) -> RepoFiles {
+    RepoFiles {
+        full_name: None,
+        description: None,
+        files: files
+            .iter()
+            .map(|(p, t)| RepoFile {
+                path: p.to_string(),
+                text: t.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn run(files: &[(&str, &str)]) -> Verdict {
+    classify(&repo(files))
+}
+
+const TS_PACKAGE: &str = r#"{ "name": "weather-mcp", "bin": {"weather-mcp": "dist/index.js"},
+  "dependencies": { "@modelcontextprotocol/sdk": "^1.12.0", "zod": "^3" } }"#;
+
+#[test]
+fn ts_server_requiring_an_api_key_from_env() {
+    let index = r#"import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+
+const apiKey = process.env.WEATHERLY_API_KEY;
+if (!apiKey) {
+  console.error("WEATHERLY_API_KEY is required");
+  process.exit(1);
+}
+const server = new McpServer({ name: "weather", version: "1.0.0" });
+await server.connect(new StdioServerTransport());
+"#;
+    let v = run(&[
+        ("package.json", TS_PACKAGE),
+        ("src/index.ts", index),
+        (
+            "README.md",
+            "# Weather MCP server\nAn MCP server for forecasts.\n",
+        ),
+    ]);
+    let l = &v.labels;
+    assert_eq!(l.kind, Kind::Server);
+    assert_eq!(l.language, "TypeScript");
+    assert!(l.sdk.contains(&Sdk::TsOfficial));
+    assert!(l.transport.contains(&Transport::Stdio));
+    assert_eq!(l.credentials, Credentials::Required);
+    assert!(l.auth_methods.contains(&AuthMethod::ApiKey));
+    assert!(l.credential_sources.contains(&CredentialSource::Env));
+    assert!(l.env_vars.contains("WEATHERLY_API_KEY"));
+    // Every label value has evidence.
+    for field in [
+        "kind",
+        "sdk",
+        "transport",
+        "auth_methods",
+        "credential_sources",
+        "env_vars",
+    ] {
+        assert!(
+            v.evidence.iter().any(|e| e.field == field),
+            "no evidence for {field}"
+        );
+    }
+    let e = v
+        .evidence
+        .iter()
+        .find(|e| e.field == "env_vars")
+        .expect("env evidence");
+    assert_eq!(e.file, "src/index.ts");
+    assert_eq!(e.line, 4);
+}
+
+#[test]
+fn optional_token_that_only_raises_rate_limits() {
+    let server = r#"from mcp.server.fastmcp import FastMCP
+import os
+
+mcp = FastMCP("papers")
+TOKEN = os.getenv("PAPERINDEX_TOKEN")
+
+def headers():
+    if TOKEN:
+        return {"Authorization": f"Bearer {TOKEN}"}
+    return {}
+
+if __name__ == "__main__":
+    mcp.run()
+"#;
+    let readme = "# Papers MCP server\nA Model Context Protocol server for papers.\n\n| Variable | Description |\n|---|---|\n| `PAPERINDEX_TOKEN` | Optional. Gives higher rate limits. |\n";
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"papers-mcp\"\ndependencies = [\"mcp[cli]>=1.2\"]\n",
+        ),
+        ("src/papers/server.py", server),
+        ("README.md", readme),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert_eq!(v.labels.language, "Python");
+    assert!(v.labels.sdk.contains(&Sdk::PyOfficial));
+    assert_eq!(v.labels.credentials, Credentials::Optional);
+    assert!(v.labels.env_vars.contains("PAPERINDEX_TOKEN"));
+    // The outbound Authorization header is not a per-request credential.
+    assert!(!v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+}
+
+#[test]
+fn keyless_server_needs_nothing() {
+    let server = r#"from fastmcp import FastMCP
+mcp = FastMCP("calc")
+
+@mcp.tool
+def add(a: int, b: int) -> int:
+    return a + b
+
+mcp.run()
+"#;
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"calc\"\ndependencies = [\"fastmcp>=2\"]\n",
+        ),
+        ("calc/server.py", server),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.sdk.contains(&Sdk::Fastmcp));
+    assert!(!v.labels.sdk.contains(&Sdk::PyOfficial));
+    assert_eq!(v.labels.credentials, Credentials::None);
+    assert!(v.labels.auth_methods.is_empty());
+    assert!(v.labels.env_vars.is_empty());
+}
+
+#[test]
+fn go_server_with_personal_access_token() {
+    let main = r#"package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+func main() {
+	token := os.Getenv("FORGEHUB_PERSONAL_ACCESS_TOKEN")
+	if token == "" {
+		log.Fatal("FORGEHUB_PERSONAL_ACCESS_TOKEN not set")
+	}
+	s := server.NewMCPServer("forge", "1.0.0")
+	server.ServeStdio(s)
+}
+"#;
+    let v = run(&[
+        (
+            "go.mod",
+            "module example.com/forge\n\nrequire github.com/mark3labs/mcp-go v0.30.0\n",
+        ),
+        ("main.go", main),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert_eq!(v.labels.language, "Go");
+    assert!(v.labels.sdk.contains(&Sdk::McpGo));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Pat));
+    assert!(!v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+}
+
+#[test]
+fn rust_clap_flag_with_env_fallback_and_password() {
+    let main = r#"use clap::Parser;
+use rmcp::{ServiceExt, transport::stdio};
+
+#[derive(Parser)]
+struct Args {
+    /// Password of the hypervisor API user
+    #[arg(long, env = "HYPERV_PASSWORD")]
+    password: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let service = Hyper::new(args.password).serve(stdio()).await?;
+    Ok(())
+}
+"#;
+    let v = run(&[
+        ("Cargo.toml", "[package]\nname = \"hyper-mcp\"\n\n[dependencies]\nrmcp = { version = \"0.8\", features = [\"transport-io\"] }\n"),
+        ("src/main.rs", main),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.sdk.contains(&Sdk::RustRmcp));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::CliArg));
+    assert!(v.labels.env_vars.contains("HYPERV_PASSWORD"));
+}
+
+#[test]
+fn connection_string_from_env() {
+    let index = r#"import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import pg from "pg";
+const url = process.env.DATABASE_URL;
+if (!url) throw new Error("DATABASE_URL must be set, e.g. postgres://user:pass@host/db");
+const server = new Server({ name: "pg", version: "0.1.0" }, { capabilities: { tools: {} } });
+"#;
+    let v = run(&[("package.json", TS_PACKAGE), ("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    assert!(v
+        .labels
+        .auth_methods
+        .contains(&AuthMethod::ConnectionString));
+    assert!(v.labels.env_vars.contains("DATABASE_URL"));
+}
+
+#[test]
+fn oauth_resource_server_takes_bearer_tokens_per_request() {
+    let index = r#"import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
+import { mcpAuthMetadataRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
+
+app.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl }));
+app.get("/.well-known/oauth-protected-resource", metadataHandler);
+app.post("/mcp", requireBearerAuth({ verifier }), handler);
+const server = new McpServer({ name: "notes", version: "1.0.0" });
+"#;
+    let v = run(&[("package.json", TS_PACKAGE), ("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.transport.contains(&Transport::Http));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Oauth));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn hardcoded_github_token_is_masked_in_evidence() {
+    let secret = "ghp_Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz1Xc3";
+    let index = format!(
+        "import {{ McpServer }} from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst GITHUB_TOKEN = \"{secret}\";\nconst server = new McpServer({{ name: \"gh\", version: \"1\" }});\n"
+    );
+    let v = run(&[
+        ("package.json", TS_PACKAGE),
+        ("src/index.ts", index.as_str()),
+    ]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Hardcoded));
+    let e = v
+        .evidence
+        .iter()
+        .find(|e| e.value == "hardcoded")
+        .expect("hardcoded evidence");
+    assert!(e.matched.starts_with("ghp_"));
+    assert!(e.matched.contains("len 40"));
+    let json = serde_json::to_string(&v).expect("serialises");
+    assert!(
+        !json.contains(&secret[4..]),
+        "the secret leaked into the verdict"
+    );
+}
+
+#[test]
+fn mcp23017_driver_is_other() {
+    let v = run(&[
+        ("README.md", "# Adafruit-style MCP23017 Library\nThis is a library for the MCP23017 I2C port expander.\n"),
+        ("src/MCP23017.cpp", "#include \"MCP23017.h\"\nvoid MCP23017::begin() { Wire.begin(); }\n"),
+        ("src/MCP23017.h", "class MCP23017 { public: void begin(); };\n"),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Other);
+    assert_eq!(v.labels.language, "C++");
+    assert_eq!(v.labels.credentials, Credentials::None);
+    assert!(v.labels.sdk.is_empty());
+}
+
+#[test]
+fn minecraft_coder_pack_tool_is_other() {
+    let v = run(&[
+        (
+            "README.md",
+            "# MCInjector\nPublic tools from the MCP team (Mod Coder Pack) for Minecraft.\n",
+        ),
+        (
+            "src/main/java/de/mcp/Injector.java",
+            "package de.mcp;\npublic class Injector { public static void main(String[] a) {} }\n",
+        ),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Other);
+    assert_eq!(v.labels.language, "Java");
+}
+
+#[test]
+fn awesome_list_is_list() {
+    let readme = "# Awesome MCP Servers\nA curated list of Model Context Protocol servers.\n\n- [fs](https://github.com/a/fs) - files\n- [git](https://github.com/a/git) - git\n";
+    let v = run(&[
+        ("README.md", readme),
+        ("CONTRIBUTING.md", "Open a pull request.\n"),
+    ]);
+    assert_eq!(v.labels.kind, Kind::List);
+    assert_eq!(v.labels.language, "Markdown");
+}
+
+#[test]
+fn client_using_client_session_is_client() {
+    let app = r#"from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+async def main():
+    async with stdio_client(StdioServerParameters(command="npx", args=["srv"])) as (r, w):
+        async with ClientSession(r, w) as session:
+            await session.initialize()
+"#;
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"chat\"\ndependencies = [\"mcp>=1.0\"]\n",
+        ),
+        ("chat/app.py", app),
+        (
+            "README.md",
+            "# Chat\nA terminal chat that connects to MCP servers.\n",
+        ),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Client);
+    assert!(
+        v.labels.sdk.is_empty(),
+        "per-server fields stay empty for clients"
+    );
+}
+
+#[test]
+fn ts_client_with_stdio_client_transport_is_client() {
+    let app = "import { Client } from \"@modelcontextprotocol/sdk/client/index.js\";\nimport { StdioClientTransport } from \"@modelcontextprotocol/sdk/client/stdio.js\";\nconst client = new Client({ name: \"c\", version: \"1\" });\n";
+    let v = run(&[("package.json", TS_PACKAGE), ("src/app.ts", app)]);
+    assert_eq!(v.labels.kind, Kind::Client);
+}
+
+#[test]
+fn sdk_library_with_toy_examples_is_sdk() {
+    let readme = "# Acme MCP SDK for Zig\nA library for building Model Context Protocol servers and clients.\n";
+    let lib = "pub const Server = struct { name: []const u8 };\n";
+    let example = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"echo\")\n";
+    let v = run(&[
+        ("README.md", readme),
+        ("src/server.zig", lib),
+        ("examples/echo/server.py", example),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Sdk);
+}
+
+#[test]
+fn runnable_example_server_counts_without_sdk_wording() {
+    let example = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"echo\")\nmcp.run()\n";
+    let v = run(&[
+        ("README.md", "# Echo demo\nTry the echo server.\n"),
+        ("examples/echo/server.py", example),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+}
+
+#[test]
+fn hand_rolled_json_rpc_server() {
+    let main = r#"package main
+
+import ("bufio"; "os"; "encoding/json")
+
+func main() {
+	scanner := bufio.NewScanner(os.Stdin)
+	for scanner.Scan() {
+		var req Request
+		json.Unmarshal(scanner.Bytes(), &req)
+		switch req.Method {
+		case "initialize":
+			reply(map[string]any{"protocolVersion": "2024-11-05", "serverInfo": info})
+		case "tools/list":
+			reply(tools)
+		}
+	}
+}
+"#;
+    let v = run(&[("go.mod", "module example.com/x\n"), ("main.go", main)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.sdk.contains(&Sdk::HandRolled));
+    assert!(v.labels.transport.contains(&Transport::Stdio));
+}
+
+#[test]
+fn inbound_static_bearer_token_is_api_key_from_env_and_request() {
+    let index = r#"import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+const expected = process.env.MCP_AUTH_TOKEN;
+app.use((req, res, next) => {
+  if (req.headers.authorization !== `Bearer ${expected}`) return res.status(401).end();
+  next();
+});
+const server = new McpServer({ name: "x", version: "1" });
+"#;
+    let v = run(&[("package.json", TS_PACKAGE), ("src/http.ts", index)]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    assert!(v.labels.env_vars.contains("MCP_AUTH_TOKEN"));
+}
+
+#[test]
+fn secrets_only_in_tests_do_not_count() {
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"t\")\nmcp.run()\n";
+    let test = "import os\nKEY = os.environ[\"OPENAI_API_KEY\"]\n";
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"t\"\ndependencies = [\"mcp\"]\n",
+        ),
+        ("t/server.py", server),
+        ("tests/test_server.py", test),
+        ("scripts/eval.py", test),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert_eq!(v.labels.credentials, Credentials::None);
+    assert!(v.labels.env_vars.is_empty());
+}
+
+#[test]
+fn cloud_credential_chain_is_cloud_iam() {
+    let server = "import boto3\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"s3\")\nsession = boto3.Session(profile_name=os.getenv(\"AWS_PROFILE\"))\nmcp.run()\n";
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"s3\"\ndependencies = [\"mcp\", \"boto3\"]\n",
+        ),
+        ("s3/server.py", server),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::CloudIam));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert!(
+        !v.labels.env_vars.contains("AWS_PROFILE"),
+        "a profile name is not a secret"
+    );
+}
+
+#[test]
+fn classify_is_deterministic_and_order_independent() {
+    let files = [
+        ("package.json", TS_PACKAGE),
+        ("src/a.ts", "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst k = process.env.FOO_API_KEY;\nnew McpServer({});\n"),
+        ("src/b.ts", "const t = process.env.BAR_TOKEN;\n"),
+    ];
+    let a = run(&files);
+    let mut rev = files;
+    rev.reverse();
+    let b = run(&rev);
+    assert_eq!(a, b);
+    assert!(!CLASSIFIER_VERSION.is_empty());
+}
+
+#[test]
+fn wants_filters_dependencies_and_output() {
+    assert!(wants("src/server.py"));
+    assert!(wants("smithery.yaml"));
+    assert!(wants(".env.example"));
+    assert!(!wants(
+        "node_modules/@modelcontextprotocol/sdk/dist/server/index.js"
+    ));
+    assert!(!wants("web/app.min.js"));
+    assert!(!wants("assets/logo.png"));
+}
+
+#[test]
+fn load_dir_applies_wants_size_and_binary_filters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).expect("mkdir");
+    std::fs::create_dir_all(root.join("node_modules/x")).expect("mkdir");
+    std::fs::write(root.join("src/index.ts"), "export const a = 1;\n").expect("write");
+    std::fs::write(root.join("node_modules/x/index.js"), "x").expect("write");
+    std::fs::write(root.join("src/blob.ts"), b"a\0b").expect("write");
+    std::fs::write(
+        root.join("src/big.ts"),
+        "a".repeat(MAX_FILE_BYTES as usize + 1),
+    )
+    .expect("write");
+    std::fs::write(root.join("README.md"), "# hi\n").expect("write");
+    let files = load_dir(root).expect("loads");
+    let paths: Vec<&str> = files.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, vec!["README.md", "src/index.ts"]);
+    assert!(load_dir(&root.join("missing")).is_err());
+}

@@ -1,0 +1,100 @@
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use mcp_survey_ghsim::{serve, synthetic, Corpus, FaultConfig, SimConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Serve this folder: one sub-folder per repository named OWNER__NAME, optional meta.jsonl and labels.jsonl.
+    #[arg(long, conflicts_with = "synthetic")]
+    pub corpus: Option<PathBuf>,
+    /// Serve a generated corpus of N repositories.
+    #[arg(long)]
+    pub synthetic: Option<usize>,
+    /// Seed of the generated corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the generated corpus (files, meta.jsonl, labels.jsonl) to this folder and exit.
+    #[arg(long, requires = "synthetic")]
+    pub write_corpus: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8088")]
+    pub listen: SocketAddr,
+    /// Shorten every rate-limit window K times (a minute becomes 60/K seconds).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Inject transient faults (5xx, resets, slow and truncated answers, secondary limits) in this share of requests.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Accept only these tokens (comma-separated); by default any token is accepted.
+    #[arg(long, value_delimiter = ',')]
+    pub tokens: Option<Vec<String>>,
+    /// Serve without any rate limit (throughput benchmarks).
+    #[arg(long)]
+    pub unthrottled: bool,
+}
+
+pub fn load_corpus(
+    corpus: Option<&PathBuf>,
+    synthetic_n: Option<usize>,
+    seed: u64,
+) -> Result<Corpus> {
+    match (corpus, synthetic_n) {
+        (Some(dir), _) => Corpus::load_dir(dir)
+            .with_context(|| format!("cannot load the corpus folder {}", dir.display())),
+        (None, Some(n)) => Ok(synthetic::generate(n, seed)),
+        (None, None) => bail!("give --corpus DIR or --synthetic N"),
+    }
+}
+
+pub async fn run(args: &SimArgs) -> Result<()> {
+    if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
+        bail!(
+            "--time-scale must be a positive number, got {}",
+            args.time_scale
+        );
+    }
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        bail!(
+            "--fault-rate must be between 0 and 1, got {}",
+            args.fault_rate
+        );
+    }
+    let corpus = load_corpus(args.corpus.as_ref(), args.synthetic, args.seed)?;
+    if let Some(dir) = &args.write_corpus {
+        corpus
+            .write_dir(dir)
+            .with_context(|| format!("cannot write the corpus to {}", dir.display()))?;
+        println!(
+            "wrote {} repositories to {}",
+            corpus.repos.len(),
+            dir.display()
+        );
+        return Ok(());
+    }
+    let mut config = if args.unthrottled {
+        SimConfig::unthrottled()
+    } else {
+        SimConfig::default()
+    };
+    config.time_scale = args.time_scale;
+    config.valid_tokens = args.tokens.clone();
+    if args.fault_rate > 0.0 {
+        config.faults = FaultConfig::uniform(args.fault_rate);
+    }
+    let repos = corpus.repos.len();
+    let handle = serve(corpus, config, args.listen)
+        .await
+        .with_context(|| format!("cannot start the simulator on {}", args.listen))?;
+    println!(
+        "GitHub simulator serving {repos} repositories at {} (stats at {}/_sim/stats); Ctrl-C stops it",
+        handle.base_url(),
+        handle.base_url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    handle.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `mcp-survey`: the binary. Parses arguments, builds the pieces, and hands
+//! over to the library crates; every error ends here as one clear line.
+
+mod commands;
+mod ui;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/mcp_survey";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mcp-survey",
+    version,
+    about = "Survey public GitHub for MCP servers and measure how they authenticate",
+    long_about = None
+)]
+pub struct Cli {
+    /// Postgres database to use (created if missing).
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+
+    /// GitHub API base URL (or a simulator's).
+    #[arg(long, global = true, default_value = mcp_survey_github::GITHUB_API_URL)]
+    pub github_url: String,
+
+    /// Print JSON logs-free plain progress lines instead of bars even on a terminal.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the database if needed and apply the schema migrations.
+    Migrate,
+    /// Serve the GitHub API simulator.
+    Sim(commands::sim::SimArgs),
+    /// Harvest: run the seed queries (sliced under the 1,000-result cap) into a run.
+    Harvest(commands::stages::HarvestArgs),
+    /// Fetch snapshots of a run's repositories.
+    Fetch(commands::stages::FetchArgs),
+    /// Classify a local checkout (PATH), or a run's stored snapshots.
+    Classify(commands::stages::ClassifyArgs),
+    /// Score the classifier against labelled repositories.
+    Eval(commands::stages::EvalArgs),
+    /// Write the report of a run under reports/<run>/.
+    Report(commands::stages::ReportArgs),
+    /// Harvest, fetch, classify and report in one go (a new snapshot).
+    Run(commands::stages::RunArgs),
+    /// Try it now: a simulator with a synthetic corpus, the whole pipeline, the headline table.
+    Demo(commands::demo::DemoArgs),
+    /// List the runs (snapshots).
+    Runs,
+    /// Queue depth per stage and failures by cause.
+    Status(commands::stages::StatusArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ui::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", ui::one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn default_report_dir() -> PathBuf {
+    PathBuf::from("reports")
+}

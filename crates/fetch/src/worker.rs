@@ -1,0 +1,402 @@
+use crate::archive::{extract, Caps, ExtractError, Extracted};
+use futures::stream::{self, StreamExt};
+use indicatif::ProgressBar;
+use mcp_survey_github::{GithubClient, GithubError};
+use mcp_survey_store::{ClaimedJob, JobFailure, NewFile, NewSnapshot, Stage, Store, StoreError};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("fetch worker crashed: {0}")]
+    Worker(String),
+    #[error(transparent)]
+    Github(#[from] GithubError),
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Concurrent fetch workers in this process.
+    pub workers: usize,
+    /// Repositories above this reported size (KiB) go through the trees API.
+    pub trees_threshold_kb: i64,
+    /// Files fetched one by one through the contents API, at most, per repository.
+    pub max_tree_files: usize,
+    pub caps: Caps,
+    pub lease: Duration,
+    pub max_attempts: i32,
+    pub worker_id: String,
+    pub progress: ProgressBar,
+}
+
+impl FetchOptions {
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        FetchOptions {
+            workers: 8,
+            trees_threshold_kb: 200 * 1024,
+            max_tree_files: 300,
+            caps: Caps::default(),
+            lease: Duration::from_secs(600),
+            max_attempts: 5,
+            worker_id: worker_id.into(),
+            progress: ProgressBar::hidden(),
+        }
+    }
+}
+
+/// What one fetch pass did (this process only).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FetchStats {
+    pub fetched_tarball: u64,
+    pub fetched_trees: u64,
+    pub reused: u64,
+    pub gone: u64,
+    pub failed: u64,
+    pub retried: u64,
+    pub files_kept: u64,
+    pub bytes_kept: u64,
+    pub entries_skipped: u64,
+    pub elapsed_seconds: f64,
+}
+
+#[derive(Default)]
+struct Counters {
+    tarball: AtomicU64,
+    trees: AtomicU64,
+    reused: AtomicU64,
+    gone: AtomicU64,
+    failed: AtomicU64,
+    retried: AtomicU64,
+    files: AtomicU64,
+    bytes: AtomicU64,
+    skipped: AtomicU64,
+}
+
+/// Fetches every queued repository of a run. Several processes may run this
+/// on one database: the queue hands each job to one worker at a time.
+pub async fn fetch_run(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    options: &FetchOptions,
+) -> Result<FetchStats, FetchError> {
+    let started = Instant::now();
+    store.enqueue_fetch_jobs(run_id).await?;
+    let depth = store.stage_depth(run_id, Stage::Fetch).await?;
+    options
+        .progress
+        .set_length((depth.queued + depth.running + depth.done + depth.failed) as u64);
+    options
+        .progress
+        .set_position(depth.done as u64 + depth.failed as u64);
+    let counters = Arc::new(Counters::default());
+    let mut handles = Vec::new();
+    for n in 0..options.workers.max(1) {
+        let store = store.clone();
+        let client = client.clone();
+        let options = options.clone();
+        let counters = counters.clone();
+        let worker = format!("{}:fetch:{n}", options.worker_id);
+        handles.push(tokio::spawn(async move {
+            fetch_worker(&store, &client, run_id, &worker, &options, &counters).await
+        }));
+    }
+    for h in handles {
+        h.await.map_err(|e| FetchError::Worker(e.to_string()))??;
+    }
+    let c = &counters;
+    Ok(FetchStats {
+        fetched_tarball: c.tarball.load(Ordering::Relaxed),
+        fetched_trees: c.trees.load(Ordering::Relaxed),
+        reused: c.reused.load(Ordering::Relaxed),
+        gone: c.gone.load(Ordering::Relaxed),
+        failed: c.failed.load(Ordering::Relaxed),
+        retried: c.retried.load(Ordering::Relaxed),
+        files_kept: c.files.load(Ordering::Relaxed),
+        bytes_kept: c.bytes.load(Ordering::Relaxed),
+        entries_skipped: c.skipped.load(Ordering::Relaxed),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+async fn fetch_worker(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    worker: &str,
+    options: &FetchOptions,
+    counters: &Counters,
+) -> Result<(), FetchError> {
+    loop {
+        let jobs = store
+            .claim_jobs(run_id, Stage::Fetch, worker, 1, options.lease)
+            .await?;
+        let Some(job) = jobs.into_iter().next() else {
+            if !store.stage_open(run_id, Stage::Fetch).await? {
+                return Ok(());
+            }
+            // Remaining jobs are leased elsewhere or backing off.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        match fetch_one(store, client, &job, options, counters).await {
+            Ok(()) => options.progress.inc(1),
+            Err(Outcome::Store(StoreError::LeaseLost(id))) => {
+                tracing::warn!(job = id, "lease lost; another worker owns the job now");
+            }
+            Err(Outcome::Store(e)) => return Err(e.into()),
+            Err(Outcome::Gone(e)) => {
+                counters.gone.fetch_add(1, Ordering::Relaxed);
+                store.mark_repository_gone(&job, &e.to_string()).await?;
+                options.progress.inc(1);
+            }
+            Err(Outcome::Fatal(e)) => return Err(FetchError::Github(e)),
+            Err(Outcome::Retry(failure)) => {
+                let give_up = failure.permanent || job.attempts >= options.max_attempts;
+                tracing::warn!(repo = %job.full_name, attempt = job.attempts, error = %failure.message, "fetch failed");
+                store.fail_job(&job, &failure, options.max_attempts).await?;
+                if give_up {
+                    counters.failed.fetch_add(1, Ordering::Relaxed);
+                    store
+                        .mark_fetch_failed(job.run_id, job.repository_id, &failure.message)
+                        .await?;
+                    options.progress.inc(1);
+                } else {
+                    counters.retried.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Store(StoreError),
+    Gone(GithubError),
+    Fatal(GithubError),
+    Retry(JobFailure),
+}
+
+impl From<StoreError> for Outcome {
+    fn from(e: StoreError) -> Self {
+        Outcome::Store(e)
+    }
+}
+
+fn classify_github_error(e: GithubError) -> Outcome {
+    if e.is_repository_gone() {
+        return Outcome::Gone(e);
+    }
+    if matches!(e, GithubError::BadCredentials { .. }) {
+        return Outcome::Fatal(e);
+    }
+    let kind = match &e {
+        GithubError::RateLimited { .. } => "rate_limit",
+        GithubError::Server { .. } => "server_error",
+        GithubError::Network { .. } => "network",
+        GithubError::Decode { .. } => "decode",
+        GithubError::Forbidden { .. } => "forbidden",
+        _ => "github",
+    };
+    Outcome::Retry(JobFailure {
+        kind: kind.into(),
+        message: e.to_string(),
+        permanent: matches!(
+            e,
+            GithubError::Forbidden { .. } | GithubError::InvalidArgument(_)
+        ),
+        retry_after: None,
+    })
+}
+
+async fn fetch_one(
+    store: &Store,
+    client: &GithubClient,
+    job: &ClaimedJob,
+    options: &FetchOptions,
+    counters: &Counters,
+) -> Result<(), Outcome> {
+    // Nothing pushed since an earlier snapshot: point at it, ask GitHub nothing.
+    if let Some(previous) = store
+        .reusable_snapshot(job.repository_id, job.pushed_at)
+        .await?
+    {
+        store.reuse_snapshot(job, previous.id).await?;
+        counters.reused.fetch_add(1, Ordering::Relaxed);
+        return Ok(());
+    }
+    let snapshot = if job.size_kb > options.trees_threshold_kb {
+        fetch_trees(client, job, options).await?
+    } else {
+        match fetch_tarball(client, job, options).await {
+            Ok(snapshot) => snapshot,
+            // Archive downloads are throttled (or this one is too big):
+            // the trees API is a separate budget and never holds a whole repo.
+            Err(TarballFailure::Throttled) | Err(TarballFailure::TooLarge) => {
+                fetch_trees(client, job, options).await?
+            }
+            Err(TarballFailure::Other(outcome)) => return Err(outcome),
+        }
+    };
+    counters
+        .files
+        .fetch_add(snapshot.files.len() as u64, Ordering::Relaxed);
+    counters.bytes.fetch_add(
+        snapshot.files.iter().map(|f| f.size_bytes as u64).sum(),
+        Ordering::Relaxed,
+    );
+    if snapshot.method == "tarball" {
+        counters.tarball.fetch_add(1, Ordering::Relaxed);
+    } else {
+        counters.trees.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Some(n) = snapshot.skipped.get("count").and_then(|c| c.as_u64()) {
+        counters.skipped.fetch_add(n, Ordering::Relaxed);
+    }
+    store.store_snapshot(job, &snapshot).await?;
+    Ok(())
+}
+
+enum TarballFailure {
+    Throttled,
+    TooLarge,
+    Other(Outcome),
+}
+
+async fn fetch_tarball(
+    client: &GithubClient,
+    job: &ClaimedJob,
+    options: &FetchOptions,
+) -> Result<NewSnapshot, TarballFailure> {
+    let stream = match client.tarball(&job.full_name, &job.default_branch).await {
+        Ok(stream) => stream,
+        Err(GithubError::ArchiveThrottled { .. }) => return Err(TarballFailure::Throttled),
+        Err(e) => return Err(TarballFailure::Other(classify_github_error(e))),
+    };
+    let reader = tokio_util::io::SyncIoBridge::new(stream.into_async_read());
+    let caps = options.caps;
+    let extracted =
+        tokio::task::spawn_blocking(move || extract(reader, &caps, mcp_survey_classify::wants))
+            .await
+            .map_err(|e| {
+                TarballFailure::Other(Outcome::Retry(JobFailure {
+                    kind: "internal".into(),
+                    message: format!("archive reader crashed: {e}"),
+                    permanent: false,
+                    retry_after: None,
+                }))
+            })?;
+    match extracted {
+        Ok(extracted) => Ok(snapshot_from(job, extracted)),
+        Err(ExtractError::TooLarge { .. }) => Err(TarballFailure::TooLarge),
+        // A download cut off mid-stream: nothing was stored; try again later.
+        Err(ExtractError::Corrupt(detail)) => {
+            Err(TarballFailure::Other(Outcome::Retry(JobFailure {
+                kind: "truncated_archive".into(),
+                message: format!(
+                    "archive of {} was cut off or corrupt: {detail}",
+                    job.full_name
+                ),
+                permanent: false,
+                retry_after: None,
+            })))
+        }
+    }
+}
+
+fn snapshot_from(job: &ClaimedJob, extracted: Extracted) -> NewSnapshot {
+    let skipped = serde_json::json!({
+        "count": extracted.skipped_count,
+        "ignored": extracted.ignored_count,
+        "sample": extracted.skipped,
+    });
+    NewSnapshot {
+        repository_id: job.repository_id,
+        commit_sha: extracted.commit_sha,
+        tree_sha: None,
+        pushed_at: job.pushed_at,
+        method: "tarball".into(),
+        files: extracted
+            .files
+            .into_iter()
+            .map(|(path, bytes)| NewFile::from_bytes(path, &bytes))
+            .collect(),
+        skipped,
+    }
+}
+
+/// The fallback: one request for the commit, one for the recursive tree,
+/// one per wanted file (bounded by `max_tree_files`).
+async fn fetch_trees(
+    client: &GithubClient,
+    job: &ClaimedJob,
+    options: &FetchOptions,
+) -> Result<NewSnapshot, Outcome> {
+    let commit = client
+        .commit(&job.full_name, &job.default_branch)
+        .await
+        .map_err(classify_github_error)?;
+    let tree = client
+        .tree(&job.full_name, &commit.tree_sha)
+        .await
+        .map_err(classify_github_error)?;
+    let mut skipped = Vec::new();
+    let mut wanted = Vec::new();
+    for entry in tree.entries.iter().filter(|e| e.is_blob()) {
+        if !mcp_survey_classify::wants(&entry.path) {
+            continue;
+        }
+        if entry.size.unwrap_or(0) > options.caps.max_file_bytes {
+            skipped.push(
+                serde_json::json!({"path": entry.path, "reason": "over the per-file size cap"}),
+            );
+            continue;
+        }
+        wanted.push(entry.path.clone());
+    }
+    let over = wanted.len().saturating_sub(options.max_tree_files);
+    // Shallow paths first: manifests and READMEs at the root decide most labels.
+    wanted.sort_by_key(|p| (p.matches('/').count(), p.clone()));
+    wanted.truncate(options.max_tree_files);
+    let sha = commit.sha.clone();
+    let results: Vec<(String, Result<Vec<u8>, GithubError>)> = stream::iter(wanted)
+        .map(|path| {
+            let sha = sha.clone();
+            async move {
+                let bytes = client.contents(&job.full_name, &path, &sha).await;
+                (path, bytes)
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut files = Vec::new();
+    for (path, result) in results {
+        match result {
+            Ok(bytes) if bytes.contains(&0) => {
+                skipped.push(serde_json::json!({"path": path, "reason": "binary"}));
+            }
+            Ok(bytes) => files.push(NewFile::from_bytes(path, &bytes)),
+            Err(e) => return Err(classify_github_error(e)),
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let count = skipped.len() + over;
+    Ok(NewSnapshot {
+        repository_id: job.repository_id,
+        commit_sha: Some(commit.sha),
+        tree_sha: Some(commit.tree_sha),
+        pushed_at: job.pushed_at,
+        method: "trees".into(),
+        files,
+        skipped: serde_json::json!({
+            "count": count,
+            "over_file_limit": over,
+            "truncated_tree": tree.truncated,
+            "sample": skipped.into_iter().take(options.caps.max_skipped_recorded).collect::<Vec<_>>(),
+        }),
+    })
+}

@@ -1,0 +1,40 @@
+//! A GitHub REST API simulator and a synthetic corpus of the MCP ecosystem.
+//!
+//! mcp-survey's tests, benchmarks and offline demo run against this server
+//! over real HTTP on 127.0.0.1: the same client that talks to
+//! api.github.com talks to it, only the base URL differs. It serves a
+//! [`Corpus`] (a directory in the `--corpus` layout or one made by
+//! [`synthetic::generate`]) with GitHub's search syntax and 1,000-result cap,
+//! pagination links, rate limits (scaled by `time_scale`), secondary limits,
+//! ETags, tarballs via a codeload-style redirect, trees, contents and
+//! injected faults.
+//!
+//! Invariants:
+//! - Everything derived from a corpus is deterministic: the same corpus gives
+//!   the same ids, shas, orderings and tarballs.
+//! - A tarball is streamed from a blocking generator into a bounded channel:
+//!   memory stays constant whatever the repository's size.
+//! - Tokens never appear in stats or logs, only a `sha256:` prefix.
+
+mod corpus;
+mod error;
+mod faults;
+mod git;
+mod index;
+mod limits;
+mod prng;
+mod query;
+mod server;
+mod stats;
+pub mod synthetic;
+mod tarball;
+
+pub use corpus::{default_meta, language_of_path, Corpus, HostileEntry, SimRepo};
+pub use error::SimError;
+pub use faults::{FaultConfig, FaultKind, NamedFault};
+pub use git::blob_sha;
+pub use index::tokenize_to_vec as tokenize;
+pub use limits::{BucketReport, Limit, Limits, Resource, SecondaryLimits};
+pub use prng::Rng;
+pub use server::{serve, SimConfig, SimHandle};
+pub use stats::SimStats;

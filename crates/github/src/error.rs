@@ -1,0 +1,115 @@
+use std::time::Duration;
+
+/// Everything a GitHub request can end in. Every message says what failed
+/// and what to do about it; none contains a token (requests carry it in a
+/// header only, and URLs in messages are stripped of their query when they
+/// point at a download host that may sign them).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GithubError {
+    #[error("invalid GitHub client configuration: {0}")]
+    InvalidConfig(String),
+
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    #[error(
+        "GitHub rejected {token} with 401 Bad credentials: the token is expired, revoked or \
+         mistyped; set a valid one in GITHUB_TOKEN (or GITHUB_TOKENS)"
+    )]
+    BadCredentials { token: String },
+
+    #[error("{what}: not found on GitHub (404); it was deleted, made private or never existed")]
+    NotFound { what: String },
+
+    #[error("{what}: unavailable for legal reasons (451, e.g. a DMCA takedown); skip it")]
+    Unavailable451 { what: String },
+
+    #[error("{what}: the repository is empty (409 {message}); there is nothing to fetch")]
+    EmptyRepository { what: String, message: String },
+
+    #[error(
+        "{what}: GitHub refused access (403 {message}); the token may lack access or the \
+         repository is blocked"
+    )]
+    Forbidden { what: String, message: String },
+
+    #[error("{what}: GitHub refused the request (422 {message}) for {query:?}; fix the query")]
+    Validation {
+        what: String,
+        message: String,
+        query: String,
+    },
+
+    #[error(
+        "{what}: gave up after {attempts} attempts, GitHub kept rate-limiting the {resource} \
+         resource; wait for the limit to reset or add tokens with GITHUB_TOKENS"
+    )]
+    RateLimited {
+        what: String,
+        resource: String,
+        attempts: u32,
+    },
+
+    #[error(
+        "archive downloads are throttled by GitHub (429) for another {retry_after:?}; use the \
+         trees and contents API for this repository meanwhile"
+    )]
+    ArchiveThrottled { retry_after: Duration },
+
+    #[error(
+        "{what}: GitHub answered {status} after {attempts} attempts; it may be down, retry later"
+    )]
+    Server {
+        what: String,
+        status: u16,
+        attempts: u32,
+    },
+
+    #[error("{what}: unexpected HTTP status {status} ({message})")]
+    UnexpectedStatus {
+        what: String,
+        status: u16,
+        message: String,
+    },
+
+    #[error(
+        "{what}: network error after {attempts} attempts ({detail}); check the connection and \
+         --github-url"
+    )]
+    Network {
+        what: String,
+        detail: String,
+        attempts: u32,
+    },
+
+    #[error(
+        "{what}: GitHub's answer could not be read ({detail}); the API may have changed, report it"
+    )]
+    Decode { what: String, detail: String },
+}
+
+impl GithubError {
+    /// True for answers that say the repository itself is gone or unusable
+    /// (the caller records it as such and moves on), as opposed to failures
+    /// that a later retry may overcome.
+    pub fn is_repository_gone(&self) -> bool {
+        matches!(
+            self,
+            GithubError::NotFound { .. }
+                | GithubError::Unavailable451 { .. }
+                | GithubError::EmptyRepository { .. }
+        )
+    }
+
+    /// True for failures worth retrying later (limits, outages, network).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            GithubError::RateLimited { .. }
+                | GithubError::ArchiveThrottled { .. }
+                | GithubError::Server { .. }
+                | GithubError::Network { .. }
+        )
+    }
+}

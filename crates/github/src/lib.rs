@@ -1,0 +1,35 @@
+//! The GitHub client of mcp-survey: the one layer every GitHub request goes
+//! through, so the request budget, not our code, limits the speed.
+//!
+//! - [`gate`](crate::GithubClient) paces each (token, resource) by what the
+//!   `x-ratelimit-*` headers of every answer say (see `gate.rs` for the
+//!   algorithm): it never sends a request it knows will be refused, sleeps
+//!   to the reset, and adapts to any window length (a simulator with scaled
+//!   time included).
+//! - Secondary limits (403/429) honour `Retry-After`, else the reset, else
+//!   wait at least `secondary_min_wait`, doubling with jitter. 5xx, network
+//!   errors and cut-off bodies back off exponentially with jitter; 401, 404,
+//!   409, 422, 451 are typed errors, never retried.
+//! - Archives (tarballs) are streamed, in their own bucket, with their own
+//!   concurrency cap and a `governor` pacer; a 429 pauses archives only.
+//! - Tokens never appear in `Debug`, `Display`, logs or errors.
+
+mod archive;
+mod client;
+mod config;
+mod error;
+mod gate;
+mod headers;
+mod stats;
+mod token;
+mod types;
+
+pub use archive::TarballStream;
+pub use client::GithubClient;
+pub use config::{parse_base_url, ClientConfig, GITHUB_API_URL};
+pub use error::GithubError;
+pub use mcp_survey_model::RepoMeta;
+pub use stats::{ClientStats, ResourceStats};
+pub use token::Token;
+pub use types::*;
+pub use url::Url;

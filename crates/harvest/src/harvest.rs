@@ -1,0 +1,441 @@
+use crate::planner::{self, PER_PAGE, RESULT_CAP};
+use crate::seeds::SeedFile;
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
+use indicatif::ProgressBar;
+use mcp_survey_github::{ClientStats, CodeHit, Conditional, GithubClient, GithubError};
+use mcp_survey_model::RepoMeta;
+use mcp_survey_store::{SeedQueryRow, Slice, SliceCounts, SliceState, Store, StoreError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarvestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    #[error("harvest worker crashed: {0}")]
+    Worker(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct HarvestOptions {
+    /// Concurrent slice workers per search endpoint. Search is paced by the
+    /// rate limit, so more than one per token rarely helps.
+    pub workers_per_endpoint: usize,
+    /// Concurrent metadata look-ups for code-search hits (core API).
+    pub metadata_concurrency: usize,
+    /// How long a claimed slice stays reserved to this process.
+    pub lease: Duration,
+    /// Worker identity, unique per process.
+    pub worker_id: String,
+    pub progress: ProgressBar,
+}
+
+impl HarvestOptions {
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        HarvestOptions {
+            workers_per_endpoint: 1,
+            metadata_concurrency: 8,
+            lease: Duration::from_secs(300),
+            worker_id: worker_id.into(),
+            progress: ProgressBar::hidden(),
+        }
+    }
+}
+
+/// What one harvest did, stored under `runs.stats.harvest` and printed by
+/// `harvest --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HarvestStats {
+    pub repositories_found: i64,
+    pub new_repositories: i64,
+    pub already_known: i64,
+    pub slices: SliceCounts,
+    pub pages_fetched_this_process: u64,
+    pub metadata_lookups: u64,
+    pub failed_slices: Vec<FailedSlice>,
+    pub over_cap_slices: Vec<String>,
+    pub requests: BTreeMap<String, u64>,
+    pub wait_seconds: BTreeMap<String, f64>,
+    pub secondary_limit_hits: u64,
+    pub elapsed_seconds: f64,
+    /// The same requests at GitHub's real limits with one token: search 30
+    /// a minute, code search 10 a minute, core 5,000 an hour, each resource
+    /// in parallel.
+    pub projected_seconds_one_token: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedSlice {
+    pub query_name: String,
+    pub query: String,
+    pub error: String,
+}
+
+#[derive(Default)]
+struct Counters {
+    pages: AtomicU64,
+    lookups: AtomicU64,
+}
+
+/// Harvests every seed query of a run until all slices are done or failed.
+/// Safe to call again on an interrupted run: finished pages are not fetched
+/// again, unfinished ones are not skipped.
+pub async fn harvest(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    seeds: &SeedFile,
+    options: &HarvestOptions,
+) -> Result<HarvestStats, HarvestError> {
+    let started = Instant::now();
+    let rows: Vec<SeedQueryRow> = seeds
+        .queries
+        .iter()
+        .map(|q| SeedQueryRow {
+            name: q.name.clone(),
+            endpoint: q.endpoint.as_str().to_string(),
+            query: q.q.clone(),
+            reason: q.reason.clone(),
+        })
+        .collect();
+    store.put_seed_queries(run_id, &rows).await?;
+    store.set_run_seed_hash(run_id, &seeds.sha256).await?;
+    let now = Utc::now();
+    store
+        .ensure_root_slices(run_id, |q| {
+            planner::root_slice(&q.name, &q.endpoint, &q.query, now)
+        })
+        .await?;
+
+    let counters = Arc::new(Counters::default());
+    let before = client.stats();
+    let mut workers = Vec::new();
+    for endpoint in ["repositories", "code"] {
+        for n in 0..options.workers_per_endpoint.max(1) {
+            let store = store.clone();
+            let client = client.clone();
+            let options = options.clone();
+            let counters = counters.clone();
+            let worker = format!("{}:{endpoint}:{n}", options.worker_id);
+            workers.push(tokio::spawn(async move {
+                slice_worker(
+                    &store, &client, run_id, endpoint, &worker, &options, &counters,
+                )
+                .await
+            }));
+        }
+    }
+    for w in workers {
+        w.await.map_err(|e| HarvestError::Worker(e.to_string()))??;
+    }
+    let after = client.stats();
+    let stats = collect_stats(store, run_id, &before, &after, &counters, started).await?;
+    store
+        .put_run_stats(
+            run_id,
+            "harvest",
+            &serde_json::to_value(&stats).unwrap_or_default(),
+        )
+        .await?;
+    Ok(stats)
+}
+
+async fn slice_worker(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    endpoint: &str,
+    worker: &str,
+    options: &HarvestOptions,
+    counters: &Arc<Counters>,
+) -> Result<(), HarvestError> {
+    loop {
+        match store
+            .claim_slice(run_id, endpoint, worker, options.lease)
+            .await?
+        {
+            Some(slice) => {
+                let result = work_slice(store, client, &slice, options, counters).await;
+                match result {
+                    Ok(()) => {}
+                    Err(HarvestError::Github(e)) => {
+                        // The client already retried what can be retried: the
+                        // slice is marked failed with the reason, the rest of
+                        // the harvest goes on.
+                        tracing::warn!(query = %slice.query, error = %e, "search slice failed");
+                        store.fail_slice(slice.id, &e.to_string()).await?;
+                        if matches!(e, GithubError::BadCredentials { .. }) {
+                            return Err(HarvestError::Github(e));
+                        }
+                    }
+                    Err(other) => {
+                        let _ = store.release_slice(slice.id).await;
+                        return Err(other);
+                    }
+                }
+            }
+            None => {
+                if !store.has_open_slices(run_id, endpoint).await? {
+                    return Ok(());
+                }
+                // Another process holds the remaining slices; wait for them
+                // to finish or for their lease to expire.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+async fn work_slice(
+    store: &Store,
+    client: &GithubClient,
+    slice: &Slice,
+    options: &HarvestOptions,
+    counters: &Arc<Counters>,
+) -> Result<(), HarvestError> {
+    // A slice counted as over the cap before a crash is split without asking again.
+    if let Some(total) = slice.total_count {
+        if total > RESULT_CAP && planner::can_split(slice) && slice.state != SliceState::Split {
+            let children = planner::split(slice, total, &[]);
+            store.split_slice(slice.id, total, &children).await?;
+            return Ok(());
+        }
+    }
+    let mut page = slice.pages_done + 1;
+    loop {
+        let fetched = fetch_page(store, client, slice, page as u32, options, counters).await?;
+        counters.pages.fetch_add(1, Ordering::Relaxed);
+        options.progress.inc(1);
+        let total = fetched.total_count as i64;
+        let over_cap = total > RESULT_CAP;
+        if page == 1 && over_cap && planner::can_split(slice) {
+            let children = planner::split(slice, total, &fetched.sample);
+            // The page's hits are real: keep them, then replace the slice.
+            store
+                .store_page(slice, page, total, 0, &fetched.repos, false, None)
+                .await?;
+            store.split_slice(slice.id, total, &children).await?;
+            options.progress.inc_length(children.len() as u64);
+            return Ok(());
+        }
+        let pages_total = planner::pages_needed(total);
+        let finished =
+            page >= pages_total || !fetched.has_next || fetched.item_count < PER_PAGE as usize;
+        let note = (over_cap && finished).then(|| {
+            format!(
+                "{total} results but this slice cannot be narrowed further; only the first {RESULT_CAP} are reachable"
+            )
+        });
+        if page == 1 && pages_total > 1 {
+            options.progress.inc_length((pages_total - 1) as u64);
+        }
+        store
+            .store_page(
+                slice,
+                page,
+                total,
+                pages_total,
+                &fetched.repos,
+                finished,
+                note.as_deref(),
+            )
+            .await?;
+        if finished {
+            return Ok(());
+        }
+        page += 1;
+        store.renew_slice_lease(slice.id, options.lease).await?;
+    }
+}
+
+struct FetchedPage {
+    total_count: u64,
+    item_count: usize,
+    has_next: bool,
+    repos: Vec<RepoMeta>,
+    sample: Vec<chrono::DateTime<Utc>>,
+}
+
+async fn fetch_page(
+    store: &Store,
+    client: &GithubClient,
+    slice: &Slice,
+    page: u32,
+    options: &HarvestOptions,
+    counters: &Arc<Counters>,
+) -> Result<FetchedPage, HarvestError> {
+    if slice.endpoint == "code" {
+        let result = client.search_code(&slice.query, page, PER_PAGE).await?;
+        let item_count = result.items.len() + result.skipped.len();
+        let repos = resolve_code_hits(
+            store,
+            client,
+            slice.run_id,
+            &result.items,
+            options,
+            counters,
+        )
+        .await?;
+        Ok(FetchedPage {
+            total_count: result.total_count,
+            item_count,
+            has_next: result.has_next,
+            repos,
+            sample: Vec::new(),
+        })
+    } else {
+        let result = client
+            .search_repositories(&slice.query, page, PER_PAGE)
+            .await?;
+        for skipped in &result.skipped {
+            tracing::warn!(query = %slice.query, item = ?skipped, "search result item skipped");
+        }
+        let sample = result.items.iter().map(|r| r.created_at).collect();
+        Ok(FetchedPage {
+            total_count: result.total_count,
+            item_count: result.items.len() + result.skipped.len(),
+            has_next: result.has_next,
+            repos: result.items,
+            sample,
+        })
+    }
+}
+
+/// Code search returns a reduced repository object; the survey needs the
+/// full one. Repositories this run already holds cost nothing; ones seen by
+/// an earlier run are asked for conditionally (a 304 is free on GitHub).
+async fn resolve_code_hits(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    hits: &[CodeHit],
+    options: &HarvestOptions,
+    counters: &Arc<Counters>,
+) -> Result<Vec<RepoMeta>, HarvestError> {
+    let mut unique: Vec<CodeHit> = Vec::new();
+    for hit in hits {
+        if !unique.iter().any(|h| h.repository.id == hit.repository.id) {
+            unique.push(hit.clone());
+        }
+    }
+    let lookups = unique.into_iter().map(|hit| {
+        // Owned handles: the futures run concurrently inside a spawned task.
+        let store = store.clone();
+        let client = client.clone();
+        let counters = counters.clone();
+        async move { resolve_one(&store, &client, run_id, &hit, &counters).await }
+    });
+    let resolved: Vec<Result<Option<RepoMeta>, HarvestError>> = stream::iter(lookups)
+        .buffer_unordered(options.metadata_concurrency.max(1))
+        .collect()
+        .await;
+    let mut repos = Vec::with_capacity(resolved.len());
+    for r in resolved {
+        if let Some(meta) = r? {
+            repos.push(meta);
+        }
+    }
+    repos.sort_by_key(|r| r.id);
+    Ok(repos)
+}
+
+async fn resolve_one(
+    store: &Store,
+    client: &GithubClient,
+    run_id: i64,
+    hit: &CodeHit,
+    counters: &Counters,
+) -> Result<Option<RepoMeta>, HarvestError> {
+    let known = store.known_repository(run_id, hit.repository.id).await?;
+    if let Some(known) = &known {
+        if known.in_run {
+            return Ok(Some(known.meta.clone()));
+        }
+    }
+    counters.lookups.fetch_add(1, Ordering::Relaxed);
+    let etag = known.as_ref().and_then(|k| k.etag.as_deref());
+    match client.get_repo(&hit.repository.full_name, etag).await {
+        Ok(Conditional::NotModified) => Ok(known.map(|k| k.meta)),
+        Ok(Conditional::Modified { value, etag }) => {
+            store
+                .put_repository(run_id, &value, etag.as_deref())
+                .await?;
+            Ok(Some(value))
+        }
+        // Deleted or hidden between the search and the look-up.
+        Err(e) if e.is_repository_gone() => {
+            tracing::info!(repo = %hit.repository.full_name, error = %e, "code-search hit is gone");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn collect_stats(
+    store: &Store,
+    run_id: i64,
+    before: &ClientStats,
+    after: &ClientStats,
+    counters: &Counters,
+    started: Instant,
+) -> Result<HarvestStats, HarvestError> {
+    let (found, new): (i64, i64) = sqlx_counts(store, run_id).await?;
+    let slices = store.slice_counts(run_id).await?;
+    let all = store.slices(run_id).await?;
+    let failed_slices = all
+        .iter()
+        .filter(|s| s.state == SliceState::Failed)
+        .map(|s| FailedSlice {
+            query_name: s.query_name.clone(),
+            query: s.query.clone(),
+            error: s.error.clone().unwrap_or_default(),
+        })
+        .collect();
+    let over_cap_slices = all
+        .iter()
+        .filter(|s| s.state == SliceState::Done && s.total_count.unwrap_or(0) > RESULT_CAP)
+        .map(|s| s.query.clone())
+        .collect();
+    let mut requests = BTreeMap::new();
+    let mut wait_seconds = BTreeMap::new();
+    let mut secondary = 0;
+    for (name, r) in &after.resources {
+        let b = before.resource(name);
+        requests.insert(name.clone(), r.requests - b.requests.min(r.requests));
+        wait_seconds.insert(name.clone(), (r.wait_seconds - b.wait_seconds).max(0.0));
+        secondary += r
+            .secondary_limit_hits
+            .saturating_sub(b.secondary_limit_hits);
+    }
+    let per_second = |resource: &str, per_minute: f64| {
+        requests.get(resource).copied().unwrap_or(0) as f64 * 60.0 / per_minute
+    };
+    let projected = per_second("search", 30.0)
+        .max(per_second("code_search", 10.0))
+        .max(per_second("core", 5000.0 / 60.0));
+    Ok(HarvestStats {
+        repositories_found: found,
+        new_repositories: new,
+        already_known: found - new,
+        slices,
+        pages_fetched_this_process: counters.pages.load(Ordering::Relaxed),
+        metadata_lookups: counters.lookups.load(Ordering::Relaxed),
+        failed_slices,
+        over_cap_slices,
+        requests,
+        wait_seconds,
+        secondary_limit_hits: secondary,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        projected_seconds_one_token: projected,
+    })
+}
+
+async fn sqlx_counts(store: &Store, run_id: i64) -> Result<(i64, i64), StoreError> {
+    store.run_found_and_new(run_id).await
+}

@@ -1,0 +1,144 @@
+use crate::classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
+use indicatif::ProgressBar;
+use mcp_survey_fetch::{fetch_run, FetchError, FetchOptions, FetchStats};
+use mcp_survey_github::GithubClient;
+use mcp_survey_harvest::{harvest, HarvestError, HarvestOptions, HarvestStats, SeedFile};
+use mcp_survey_report::{write_report, ReportError, ReportFiles};
+use mcp_survey_store::{Run, RunStatus, Store, StoreError};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("harvest failed: {0}")]
+    Harvest(#[from] HarvestError),
+    #[error("fetch failed: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("report failed: {0}")]
+    Report(#[from] ReportError),
+}
+
+/// Makes the progress bar of a stage (hidden ones when not on a terminal).
+pub type BarFactory = Arc<dyn Fn(&'static str) -> ProgressBar + Send + Sync>;
+
+#[derive(Clone)]
+pub struct RunOptions {
+    /// Snapshot name; None = today's UTC date (with a suffix when taken).
+    pub name: Option<String>,
+    pub seeds: SeedFile,
+    pub report_dir: PathBuf,
+    pub worker_id: String,
+    pub fetch_workers: usize,
+    pub bars: BarFactory,
+}
+
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub run: Run,
+    pub resumed: bool,
+    pub harvest: HarvestStats,
+    pub fetch: FetchStats,
+    pub classify: ClassifyStats,
+    pub report: ReportFiles,
+}
+
+/// Picks the run to work on: a named run that is still running is resumed;
+/// a finished one is never touched again. Without a name, today's date is
+/// used, suffixed (`-2`, `-3`, ...) when a finished run already has it.
+pub async fn open_run(
+    store: &Store,
+    name: Option<&str>,
+    github_url: &str,
+) -> Result<(Run, bool), StoreError> {
+    let version = mcp_survey_classify::CLASSIFIER_VERSION;
+    if let Some(name) = name {
+        return match store.run_by_name(name).await {
+            Ok(run) if run.status == RunStatus::Running => Ok((run, true)),
+            Ok(_) => Err(StoreError::RunExists(name.to_string())),
+            Err(StoreError::NoSuchRun(_)) => {
+                Ok((store.create_run(name, github_url, version).await?, false))
+            }
+            Err(e) => Err(e),
+        };
+    }
+    let base = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    for n in 1.. {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        match store.run_by_name(&candidate).await {
+            Ok(run) if run.status == RunStatus::Running => return Ok((run, true)),
+            Ok(_) => continue,
+            Err(StoreError::NoSuchRun(_)) => {
+                match store.create_run(&candidate, github_url, version).await {
+                    Ok(run) => return Ok((run, false)),
+                    // Another process took the name between our two statements.
+                    Err(StoreError::RunExists(_)) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop above returns")
+}
+
+/// Harvest → fetch → classify → report for one run, resuming it when it was
+/// interrupted. The run is marked finished only when every stage is done.
+pub async fn run_pipeline(
+    store: &Store,
+    client: &GithubClient,
+    options: &RunOptions,
+) -> Result<RunOutcome, PipelineError> {
+    let github_url = client.config().base_url.to_string();
+    let (run, resumed) = open_run(store, options.name.as_deref(), &github_url).await?;
+    if resumed {
+        tracing::info!(run = %run.name, "resuming the unfinished run");
+    }
+    let mut harvest_options = HarvestOptions::new(&options.worker_id);
+    harvest_options.workers_per_endpoint = client.config().tokens.len().max(1);
+    harvest_options.progress = (options.bars)("harvest");
+    let harvest_stats = harvest(store, client, run.id, &options.seeds, &harvest_options).await?;
+    harvest_options.progress.finish_and_clear();
+
+    let mut fetch_options = FetchOptions::new(&options.worker_id);
+    fetch_options.workers = options.fetch_workers;
+    fetch_options.progress = (options.bars)("fetch");
+    let fetch_stats = fetch_run(store, client, run.id, &fetch_options).await?;
+    fetch_options.progress.finish_and_clear();
+    store
+        .put_run_stats(
+            run.id,
+            "fetch",
+            &serde_json::to_value(&fetch_stats).unwrap_or_default(),
+        )
+        .await?;
+
+    let mut classify_options = ClassifyOptions::new(&options.worker_id);
+    classify_options.progress = (options.bars)("classify");
+    let classify_stats = classify_run(store, run.id, &classify_options).await?;
+    classify_options.progress.finish_and_clear();
+    store
+        .put_run_stats(
+            run.id,
+            "classify",
+            &serde_json::to_value(&classify_stats).unwrap_or_default(),
+        )
+        .await?;
+
+    store.set_run_status(run.id, RunStatus::Finished).await?;
+    let run = store.run_by_id(run.id).await?;
+    let report = write_report(store, &run, &options.report_dir).await?;
+    Ok(RunOutcome {
+        run,
+        resumed,
+        harvest: harvest_stats,
+        fetch: fetch_stats,
+        classify: classify_stats,
+        report,
+    })
+}

@@ -1,0 +1,34 @@
+/// Errors of the storage layer. Messages say what failed and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot connect to Postgres at {url}: {source}. Is Postgres running? Start it (e.g. `docker compose up -d`) or pass --database-url / set DATABASE_URL")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("invalid database URL {url:?}: {detail}. Expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
+    BadUrl { url: String, detail: String },
+    #[error("cannot create database {database:?}: {source}. Create it by hand (createdb {database}) or use a role allowed to create databases")]
+    CreateDatabase {
+        database: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("applying the schema migrations failed: {0}. The database may have been changed by hand or by a newer mcp-survey; use a fresh database")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("no run named {0:?}; `mcp-survey runs` lists the runs")]
+    NoSuchRun(String),
+    #[error("there is no run yet; start one with `mcp-survey run` or `mcp-survey demo`")]
+    NoRuns,
+    #[error("a run named {0:?} already exists; choose another --name, or resume it with --resume")]
+    RunExists(String),
+    #[error("job {0} was taken over by another worker after its lease expired; its result was discarded")]
+    LeaseLost(i64),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

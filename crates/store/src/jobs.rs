@@ -1,0 +1,317 @@
+use crate::error::{Result, StoreError};
+use crate::Store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::time::Duration;
+
+/// A stage of the pipeline that runs through the job queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Fetch,
+    Classify,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Fetch => "fetch",
+            Stage::Classify => "classify",
+        }
+    }
+}
+
+/// A job leased to one worker, with what the worker needs to do it.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub run_id: i64,
+    pub repository_id: i64,
+    pub attempts: i32,
+    pub full_name: String,
+    pub default_branch: String,
+    pub size_kb: i64,
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub snapshot_id: Option<i64>,
+    pub worker: String,
+}
+
+/// Why a job failed, for retries and for `status` by cause.
+#[derive(Debug, Clone)]
+pub struct JobFailure {
+    pub kind: String,
+    pub message: String,
+    /// Final failures are not retried (404, 451, ...).
+    pub permanent: bool,
+    /// Earliest retry; None means the default back-off.
+    pub retry_after: Option<Duration>,
+}
+
+/// Queue depth of one stage of one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueueDepth {
+    pub run: String,
+    pub stage: String,
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+type ClaimRow = (
+    i64,
+    i64,
+    i64,
+    i32,
+    String,
+    String,
+    i64,
+    Option<DateTime<Utc>>,
+    Option<i64>,
+);
+
+impl Store {
+    /// Queues a job for every repository of the run that the stage has not
+    /// done. Idempotent: existing jobs are kept as they are.
+    pub async fn enqueue_fetch_jobs(&self, run_id: i64) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        // Forks are not separate implementations: they are excluded, not fetched.
+        sqlx::query(
+            "UPDATE run_repositories SET fetch_status = 'excluded', fetch_note = 'fork'
+             WHERE run_id = $1 AND fork AND fetch_status = 'pending'",
+        )
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (run_id, stage, repository_id)
+             SELECT run_id, 'fetch', repository_id FROM run_repositories
+             WHERE run_id = $1 AND fetch_status = 'pending'
+             ORDER BY repository_id
+             ON CONFLICT (run_id, stage, repository_id) DO NOTHING",
+        )
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Queues classify jobs for every snapshot of the run lacking a label of
+    /// the run's classifier version (used by `--reclassify` and on resume).
+    pub async fn enqueue_classify_jobs(&self, run_id: i64) -> Result<u64> {
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (run_id, stage, repository_id)
+             SELECT rr.run_id, 'classify', rr.repository_id
+             FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
+             WHERE rr.run_id = $1 AND rr.snapshot_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.snapshot_id = rr.snapshot_id
+                                AND l.classifier_version = r.classifier_version)
+             ORDER BY rr.repository_id
+             ON CONFLICT (run_id, stage, repository_id) DO UPDATE
+                 SET state = 'queued', attempts = 0, lease_until = NULL, not_before = now(), updated_at = now()
+                 WHERE jobs.state = 'done' OR jobs.state = 'failed'",
+        )
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted)
+    }
+
+    /// Leases up to `limit` jobs of `stage` to `worker` with
+    /// `FOR UPDATE SKIP LOCKED`: concurrent workers never get the same job,
+    /// and a job whose lease ran out (its worker died) is claimable again.
+    pub async fn claim_jobs(
+        &self,
+        run_id: i64,
+        stage: Stage,
+        worker: &str,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedJob>> {
+        let rows: Vec<ClaimRow> = sqlx::query_as(
+            "WITH next AS (
+                 SELECT id FROM jobs
+                 WHERE run_id = $1 AND stage = $2
+                   AND ((state = 'queued' AND not_before <= now())
+                        OR (state = 'running' AND lease_until < now()))
+                 ORDER BY id
+                 LIMIT $3
+                 FOR UPDATE SKIP LOCKED
+             ), claimed AS (
+                 UPDATE jobs j SET state = 'running', attempts = j.attempts + 1,
+                     lease_until = now() + make_interval(secs => $5), worker = $4, updated_at = now()
+                 FROM next WHERE j.id = next.id
+                 RETURNING j.id, j.run_id, j.repository_id, j.attempts
+             )
+             SELECT c.id, c.run_id, c.repository_id, c.attempts, rr.full_name, r.default_branch,
+                    r.size_kb, rr.pushed_at, rr.snapshot_id
+             FROM claimed c
+             JOIN run_repositories rr ON rr.run_id = c.run_id AND rr.repository_id = c.repository_id
+             JOIN repositories r ON r.id = c.repository_id
+             ORDER BY c.id",
+        )
+        .bind(run_id)
+        .bind(stage.as_str())
+        .bind(limit)
+        .bind(worker)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ClaimedJob {
+                id: r.0,
+                run_id: r.1,
+                repository_id: r.2,
+                attempts: r.3,
+                full_name: r.4,
+                default_branch: r.5,
+                size_kb: r.6,
+                pushed_at: r.7,
+                snapshot_id: r.8,
+                worker: worker.to_string(),
+            })
+            .collect())
+    }
+
+    pub async fn renew_job_lease(&self, job: &ClaimedJob, lease: Duration) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE jobs SET lease_until = now() + make_interval(secs => $3)
+             WHERE id = $1 AND worker = $2 AND state = 'running'",
+        )
+        .bind(job.id)
+        .bind(&job.worker)
+        .bind(lease.as_secs_f64())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Records a failure: retried with back-off until `max_attempts`, then
+    /// (or at once when permanent) marked failed with its cause.
+    pub async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        failure: &JobFailure,
+        max_attempts: i32,
+    ) -> Result<()> {
+        let give_up = failure.permanent || job.attempts >= max_attempts;
+        let backoff = failure.retry_after.unwrap_or_else(|| {
+            Duration::from_secs_f64((2f64).powi(job.attempts.clamp(0, 8)).min(300.0))
+        });
+        sqlx::query(
+            "UPDATE jobs SET state = CASE WHEN $3 THEN 'failed' ELSE 'queued' END,
+                 lease_until = NULL, last_error = $4, error_kind = $5,
+                 not_before = now() + make_interval(secs => $6), updated_at = now()
+             WHERE id = $1 AND worker = $2 AND state = 'running'",
+        )
+        .bind(job.id)
+        .bind(&job.worker)
+        .bind(give_up)
+        .bind(&failure.message)
+        .bind(&failure.kind)
+        .bind(backoff.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives leased jobs back to the queue at once (graceful shutdown); the
+    /// attempt does not count.
+    pub async fn release_jobs(&self, worker: &str) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_until = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
+             WHERE worker = $1 AND state = 'running'",
+        )
+        .bind(worker)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Marks a job done when it needed no stored output.
+    pub async fn complete_job(&self, job: &ClaimedJob) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        finish_job(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// True while the stage has work that is queued or leased.
+    pub async fn stage_open(&self, run_id: i64, stage: Stage) -> Result<bool> {
+        let (open,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_id = $1 AND stage = $2 AND state IN ('queued', 'running'))",
+        )
+        .bind(run_id)
+        .bind(stage.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(open)
+    }
+
+    pub async fn stage_depth(&self, run_id: i64, stage: Stage) -> Result<QueueDepth> {
+        let row: (String, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT r.name,
+                    count(j.id) FILTER (WHERE j.state = 'queued'),
+                    count(j.id) FILTER (WHERE j.state = 'running'),
+                    count(j.id) FILTER (WHERE j.state = 'done'),
+                    count(j.id) FILTER (WHERE j.state = 'failed')
+             FROM runs r LEFT JOIN jobs j ON j.run_id = r.id AND j.stage = $2
+             WHERE r.id = $1 GROUP BY r.name",
+        )
+        .bind(run_id)
+        .bind(stage.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(QueueDepth {
+            run: row.0,
+            stage: stage.as_str().to_string(),
+            queued: row.1,
+            running: row.2,
+            done: row.3,
+            failed: row.4,
+        })
+    }
+
+    /// Failed and retrying jobs of a run grouped by stage and cause.
+    pub async fn failures_by_cause(
+        &self,
+        run_id: i64,
+    ) -> Result<Vec<(String, String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT stage, state, coalesce(error_kind, 'unknown'), count(*)
+             FROM jobs WHERE run_id = $1 AND last_error IS NOT NULL AND state <> 'done'
+             GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Marks the job done inside the caller's transaction, so the job and its
+/// output commit together. Fails when the worker no longer holds the lease
+/// (another worker took it over): the caller's transaction then rolls back and
+/// the output is stored exactly once.
+pub(crate) async fn finish_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    job: &ClaimedJob,
+) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL, error_kind = NULL, updated_at = now()
+         WHERE id = $1 AND worker = $2 AND state = 'running'",
+    )
+    .bind(job.id)
+    .bind(&job.worker)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(StoreError::LeaseLost(job.id));
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+use crate::error::{Result, StoreError};
+use crate::Store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Finished,
+    Failed,
+}
+
+impl RunStatus {
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "running" => Ok(RunStatus::Running),
+            "finished" => Ok(RunStatus::Finished),
+            "failed" => Ok(RunStatus::Failed),
+            other => Err(StoreError::Corrupt(format!("unknown run status {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub id: i64,
+    pub name: String,
+    pub status: RunStatus,
+    pub github_url: String,
+    pub seed_file_hash: Option<String>,
+    pub classifier_version: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub stats: serde_json::Value,
+}
+
+type RunRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    serde_json::Value,
+);
+
+const RUN_COLUMNS: &str = "id, name, status, github_url, seed_file_hash, classifier_version, started_at, finished_at, stats";
+
+fn run_from_row(row: RunRow) -> Result<Run> {
+    Ok(Run {
+        id: row.0,
+        name: row.1,
+        status: RunStatus::parse(&row.2)?,
+        github_url: row.3,
+        seed_file_hash: row.4,
+        classifier_version: row.5,
+        started_at: row.6,
+        finished_at: row.7,
+        stats: row.8,
+    })
+}
+
+impl Store {
+    /// Creates a new run; fails with `RunExists` when the name is taken.
+    pub async fn create_run(
+        &self,
+        name: &str,
+        github_url: &str,
+        classifier_version: &str,
+    ) -> Result<Run> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "INSERT INTO runs (name, github_url, classifier_version) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO NOTHING RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(name)
+        .bind(github_url)
+        .bind(classifier_version)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => run_from_row(row),
+            None => Err(StoreError::RunExists(name.to_string())),
+        }
+    }
+
+    pub async fn run_by_name(&self, name: &str) -> Result<Run> {
+        let row: Option<RunRow> =
+            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE name = $1"))
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(run_from_row)
+            .unwrap_or_else(|| Err(StoreError::NoSuchRun(name.to_string())))
+    }
+
+    pub async fn run_by_id(&self, id: i64) -> Result<Run> {
+        let row: Option<RunRow> =
+            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(run_from_row)
+            .unwrap_or_else(|| Err(StoreError::NoSuchRun(format!("#{id}"))))
+    }
+
+    /// The newest run, finished or not.
+    pub async fn latest_run(&self) -> Result<Run> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(run_from_row).unwrap_or(Err(StoreError::NoRuns))
+    }
+
+    /// The newest run whose every stage finished.
+    pub async fn latest_finished_run(&self) -> Result<Run> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE status = 'finished'
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(run_from_row).unwrap_or(Err(StoreError::NoRuns))
+    }
+
+    /// A run by name, or the newest one when no name is given.
+    pub async fn resolve_run(&self, name: Option<&str>) -> Result<Run> {
+        match name {
+            Some(name) => self.run_by_name(name).await,
+            None => self.latest_run().await,
+        }
+    }
+
+    pub async fn list_runs(&self) -> Result<Vec<Run>> {
+        let rows: Vec<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(run_from_row).collect()
+    }
+
+    pub async fn set_run_seed_hash(&self, run_id: i64, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET seed_file_hash = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_run_status(&self, run_id: i64, status: RunStatus) -> Result<()> {
+        let status_text = match status {
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Failed => "failed",
+        };
+        sqlx::query(
+            "UPDATE runs SET status = $2,
+                 finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END
+             WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(status_text)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Merges `value` under `stats[key]`, so each stage owns its own key.
+    pub async fn put_run_stats(
+        &self,
+        run_id: i64,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query("UPDATE runs SET stats = jsonb_set(stats, ARRAY[$2], $3, true) WHERE id = $1")
+            .bind(run_id)
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Points a run at another classifier version (re-labelling).
+    pub async fn set_run_classifier_version(&self, run_id: i64, version: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET classifier_version = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
