@@ -60,11 +60,53 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?:add_argument|\.option|\.requiredOption|Option|option|Flags?\(\)\.\w+|flag\.\w+|\bArg::new|\.long|click\.option|typer\.Option|\bOption<|arg|opt)\s*\(\s*(?:&?[\w.]+\s*,\s*)?(?:['"]-\w['"]\s*,\s*)?['"](--?[a-zA-Z][a-zA-Z0-9_-]*)"#,
     )
 });
+/// Go struct tags of flag libraries (kong, go-flags, obot's cmd):
+/// `name:"api-key" env:"X" usage:"..."`.
+static GO_TAG_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"`[^`\n]*\b(?:name|long):"([a-z][a-z0-9-]+)(?:,[a-z])?"[^`\n]*\b(?:usage|help|description|env):""#,
+    )
+});
 static CLAP_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"#\[(?:arg|clap|structopt)\(([^\]]*)\)\]\s*(?:///[^\n]*\n\s*)*(?:pub\s+)?([a-z_][a-z0-9_]*)\s*:"#,
     )
 });
+
+/// The program reads its own command line.
+static ARGV: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"args:\s*Array<String>|fromArgs\(|\bsys\.argv\b|\bos\.Args\b|process\.argv|string\[\]\s*args|GetCommandLineArgs|CommandLine\.arguments|ARGV\b|\(args,|\bargs\[\w+\s*\+\s*1\]"#,
+    )
+});
+/// A quoted option name (`"--api-key"`, `"apiKey"`).
+static ARG_LITERAL: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"["'](--[a-z][a-z0-9-]{2,40}|[a-z]+(?:[A-Z][a-z]+)+)["']"#));
+/// `Configuration["Service:ApiKey"]`, `GetValue<string>("Service:Token")`.
+static DOTNET_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:Configuration|config|configuration|_config)\s*\[\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)"\s*\]|GetValue<string\??>\(\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)""#,
+    )
+});
+
+/// `apiKey` -> `API_KEY`, `CourtListener` -> `COURT_LISTENER`.
+fn camel_to_snake(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for ch in s.chars() {
+        if ch == '-' || ch == '_' {
+            out.push('_');
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
 
 /// The server reads a credential sent with each request.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
@@ -102,7 +144,14 @@ static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
 
 static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"\bboto3\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|google-auth-library|application[_-]default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
+        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|google-auth-library|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
+    )
+});
+
+/// AWS SDKs read the access-key variables themselves.
+static AWS_SDK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-sdk-java|software\.amazon\.awssdk|AWSSDK\."#,
     )
 });
 
@@ -173,7 +222,7 @@ static OPTIONAL_DOC: LazyLock<Regex> = LazyLock::new(|| {
 /// README prose saying the server's key can be left out.
 static KEY_OPTIONAL_PROSE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(?:api[ _-]?key|access token|token)\**\s*\(optional\b|\boptional(?:ly)?,? (?:an? |your )?(?:\w+ )?(?:api[ _-]?key|access token)|(?:api[ _-]?key|token)s? (?:is|are) optional|works? without (?:an? |any )?(?:api[ _-]?key|token)|no (?:api[ _-]?key|token|account) (?:is )?(?:required|needed)|without an? (?:api[ _-]?key|token),? (?:you|it|the server)"#,
+        r#"(?i)(?:api[ _-]?key|access token|token)\**\s*\(optional\b|\boptional(?:ly)?,? (?:an? |your )?(?:\w+ )?(?:api[ _-]?key|access token)|(?:api[ _-]?key|token)s? (?:is|are) optional|works? without (?:an? |any )?(?:api[ _-]?key|token)|no (?:api[ _-]?key|token|account) (?:is )?(?:required|needed)|without an? (?:api[ _-]?key|token),? (?:you|it|the server)|(?m:^\s*[-*]\s*`[\w-]+`[^\n]*(?i:requires?|needs?)\b[^\n]{0,20}\b(?:auth(?:entication|orization)?|api)[ _-]?(?:token|key))|\bfree\s*\|\s*with (?:an? |your )?(?:api[ _-]?key|token)"#,
     )
 });
 
@@ -404,6 +453,49 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // 4. Command-line flags.
     let mut cli_flags = BTreeSet::new();
     for f in &code {
+        // Hand-parsed command lines: the program's own arguments compared
+        // with a secret flag or option name.
+        if ARGV.is_match(f.text) {
+            for c in ARG_LITERAL.captures_iter(f.text) {
+                let Some(m) = c.get(1) else { continue };
+                let name = m.as_str();
+                let up = camel_to_snake(name.trim_start_matches('-'));
+                if (name.starts_with("--") || name.chars().any(|ch| ch.is_ascii_uppercase()))
+                    && flag_is_secret(&up)
+                    && !is_comment(f.line_text(m.start()))
+                {
+                    cli_flags.insert((up, f.path, f.line_of(m.start()), f.line_text(m.start())));
+                }
+            }
+        }
+        // .NET configuration keys (`Configuration["Service:ApiKey"]`): set
+        // from appsettings, user secrets or the `Service__ApiKey` variable.
+        if f.lang == Some("C#") {
+            for c in DOTNET_KEY.captures_iter(f.text) {
+                let Some(m) = c.get(1) else { continue };
+                let key = m.as_str();
+                let last = key.rsplit(':').next().unwrap_or(key);
+                let Some(method) = secret_method(&camel_to_snake(last)) else {
+                    continue;
+                };
+                let name = key.replace(':', "__");
+                secrets.entry(name.clone()).or_insert(Secret {
+                    method,
+                    required: false,
+                    optional: false,
+                });
+                sources.insert(CredentialSource::Env);
+                sources.insert(CredentialSource::ConfigFile);
+                ev.add(
+                    "env_vars",
+                    &name,
+                    f.path,
+                    f.line_of(m.start()),
+                    ".NET configuration key, bound from config files and Section__Key variables",
+                    f.line_text(m.start()),
+                );
+            }
+        }
         for c in FLAG.captures_iter(f.text) {
             let Some(m) = c.get(1) else { continue };
             let flag = m.as_str();
@@ -414,6 +506,19 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                     f.line_of(m.start()),
                     f.line_text(m.start()),
                 ));
+            }
+        }
+        if f.lang == Some("Go") {
+            for c in GO_TAG_FLAG.captures_iter(f.text) {
+                let Some(m) = c.get(1) else { continue };
+                if flag_is_secret(m.as_str()) && !is_comment(f.line_text(m.start())) {
+                    cli_flags.insert((
+                        m.as_str().to_string(),
+                        f.path,
+                        f.line_of(m.start()),
+                        f.line_text(m.start()),
+                    ));
+                }
             }
         }
         for c in CLAP_FIELD.captures_iter(f.text) {
@@ -579,6 +684,40 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             }
         }
     }
+    // An AWS SDK client signs with the standard credential chain, whose
+    // first link is the access-key environment variables.
+    if let Some((f, m)) = code.iter().find_map(|f| {
+        AWS_SDK
+            .find_iter(f.text)
+            .find(|m| !is_comment(f.line_text(m.start())))
+            .map(|m| (f, m))
+    }) {
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            if !secrets.contains_key(name) {
+                secrets.insert(
+                    name.to_string(),
+                    Secret {
+                        method: Some(AuthMethod::CloudIam),
+                        required: false,
+                        optional: true,
+                    },
+                );
+                ev.add(
+                    "env_vars",
+                    name,
+                    f.path,
+                    f.line_of(m.start()),
+                    "AWS SDK reads the access keys from the environment",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+        sources.insert(CredentialSource::Env);
+    }
     if oauth_hits > 0 {
         methods.insert(AuthMethod::Oauth);
         if oauth_flow {
@@ -679,7 +818,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let purpose = secrets
         .keys()
         .find(|name| {
-            !name.split('_').any(|p| p.eq_ignore_ascii_case("mcp")) && serves_purpose(name, identity)
+            !name.split('_').any(|p| p.eq_ignore_ascii_case("mcp"))
+                && serves_purpose(name, identity)
         })
         .cloned();
     if let Some(name) = &purpose {
@@ -720,6 +860,11 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         (
             Credentials::Required,
             "documentation marks the secret as required",
+        )
+    } else if secrets.is_empty() && !cli_flags.is_empty() {
+        (
+            Credentials::Required,
+            "the secret is passed on the command line to start the server",
         )
     } else if secrets.is_empty() && !methods.contains(&AuthMethod::CloudIam) {
         (Credentials::Optional, "only incidental secrets")
@@ -775,19 +920,11 @@ fn checked_later(f: &File, off: usize) -> bool {
         .map(|i| off + i + 1)
         .unwrap_or(f.text.len());
     let rest = &f.text[line_end..];
-    let mut seen = 0usize;
-    let mut lines = rest.split_inclusive('\n');
     let mut pos = line_end;
-    while let Some(l) = lines.next() {
-        seen += 1;
-        if seen > 60 {
-            break;
-        }
-        if l.contains(name) && absence_test(l, name) {
-            let w = f.window(pos, 0, 3);
-            if REQUIRED_HINT.is_match(w) {
-                return true;
-            }
+    for l in rest.split_inclusive('\n').take(60) {
+        if l.contains(name) && absence_test(l, name) && REQUIRED_HINT.is_match(f.window(pos, 0, 3))
+        {
+            return true;
         }
         pos += l.len();
     }

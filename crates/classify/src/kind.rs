@@ -261,6 +261,20 @@ static DOCKER_SERVER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// README lead naming the repository a proxy or gateway for MCP servers.
+static MCP_PROXY_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(?:mcp|model context protocol)\b[^\n.]{0,30}\b(?:oauth|auth|authentication|security)?\s*(?:proxy|gateway)\b|\b(?:proxy|gateway)\b[^\n.]{0,40}\b(?:for|to|in front of)\b[^\n.]{0,20}\b(?:mcp|model context protocol)\b"#,
+    )
+});
+
+/// Code forwarding HTTP requests to an upstream server.
+static REVERSE_PROXY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"httputil\.(?:NewSingleHostReverseProxy|ReverseProxy)|createProxyMiddleware\s*\(|httpProxy\.createProxyServer|require\(\s*['"]http-proxy['"]\s*\)|ProxyPass\b|\bYarp\b|AddReverseProxy\s*\("#,
+    )
+});
+
 /// Hand-rolled servers dispatch on the method name and answer serverInfo.
 static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     [
@@ -466,6 +480,28 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
                 if let Some(m) = GENERIC_CLIENT.find(f.text) {
                     generic_clients.push((f, "MCP client class", m.start()));
                 }
+            }
+        }
+    }
+    // An auth proxy or gateway that fronts an MCP server exposes an MCP
+    // endpoint without an MCP SDK: its README calls it one and its code
+    // forwards HTTP traffic.
+    if core_servers.is_empty() {
+        let lead = root_readme(repo)
+            .map(|r| readme_head(r.text, 4))
+            .unwrap_or_default();
+        if MCP_PROXY_PHRASE.is_match(&lead) {
+            if let Some((f, m)) = repo
+                .files
+                .iter()
+                .filter(|f| f.role == Role::Core && f.is_source())
+                .find_map(|f| REVERSE_PROXY.find(f.text).map(|m| (f, m)))
+            {
+                core_servers.push((
+                    f,
+                    "MCP auth proxy/gateway forwarding to an MCP server",
+                    m.start(),
+                ));
             }
         }
     }
@@ -682,6 +718,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
                 paths::parent_dir(f.path) == dir
                     && f.name_lower() == "package.json"
                     && FRONTEND.is_match(f.text)
+                    && !BACKEND.is_match(f.text)
             })
         };
         let mut server_pkgs: BTreeSet<String> = BTreeSet::new();
@@ -729,9 +766,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
 /// The name a package is published or referenced under, from its manifest.
 fn package_names(f: &File) -> Vec<String> {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r#"(?m)^\s*"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})"#,
-        )
+        re(r#"(?m)"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})"#)
     });
     let lower = f.name_lower();
     let mut out = Vec::new();
@@ -933,6 +968,13 @@ static FRONTEND: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#""(?:next|react-dom|vue|svelte|@sveltejs/kit|@angular/core|react-native|expo|nuxt|@remix-run/react|electron)"\s*:"#,
     )
+});
+
+/// A web server framework among a package's dependencies: a web app that
+/// also serves its own HTTP API (express + react) is a full-stack server
+/// package, not a front end.
+static BACKEND: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#""(?:express|fastify|koa|hono|@hono/node-server|@fastify/[a-z-]+)"\s*:"#)
 });
 
 impl KindResult {
@@ -1196,5 +1238,27 @@ pub fn language(repo: &Repo, roots: &BTreeSet<String>) -> String {
     {
         Some((lang, b)) if b > 0 => lang.to_string(),
         _ => "Markdown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_suffix_match;
+
+    #[test]
+    fn wildcard_project_folders() {
+        assert!(glob_suffix_match(
+            "$(RepoRoot)/tools/Azure.*/src",
+            "tools/Azure.Mcp.Tools.Kv/src/"
+        ));
+        assert!(glob_suffix_match("../../tools/*", "tools/Weather/"));
+        assert!(!glob_suffix_match(
+            "$(RepoRoot)/tools/Azure.*/src",
+            "tools/Fabric.Tools/src/"
+        ));
+        assert!(!glob_suffix_match(
+            "tools/Azure.*/src",
+            "tools/Azure.X/sub/src/"
+        ));
     }
 }

@@ -382,7 +382,7 @@ pub fn identity<'a>(
 ) -> Vec<String> {
     static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         crate::ctx::re(
-            r#"(?m)^\s*"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})|<artifactId>([^<]{2,})</artifactId>|rootProject\.name\s*=\s*["']([^"']+)"#,
+            r#"(?m)"name"\s*:\s*"([^"]{2,})"|^name\s*=\s*["']([^"']{2,})["']|^module\s+(\S{2,})|<artifactId>([^<]{2,})</artifactId>|rootProject\.name\s*=\s*["']([^"']+)"#,
         )
     });
     let mut text = String::new();

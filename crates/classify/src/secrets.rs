@@ -17,6 +17,13 @@ static KNOWN_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A comment saying a literal key is public by design.
+static PUBLIC_KEY_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:key|token) is (?:meant to be |intentionally )?public|public (?:api )?key\b|publishable|not a secret"#,
+    )
+});
+
 /// A secret-named variable or key assigned a string literal.
 static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -113,6 +120,11 @@ pub fn scan(f: &File) -> Vec<Hardcoded> {
     for m in KNOWN_PREFIX.find_iter(f.text) {
         let v = m.as_str();
         if placeholder(&v[4..]) || v.contains("xxxx") || v.contains("XXXX") {
+            continue;
+        }
+        // The authors say the key is public (a browser API key shipped to
+        // every client on purpose).
+        if PUBLIC_KEY_NOTE.is_match(f.window(m.start(), 3, 0)) {
             continue;
         }
         use mcp_survey_model::AuthMethod;

@@ -12,4 +12,4 @@ pub mod archive;
 mod worker;
 
 pub use archive::{extract, Caps, ExtractError, Extracted, SkippedEntry};
-pub use worker::{fetch_run, FetchError, FetchOptions, FetchStats};
+pub use worker::{fetch_run, FetchError, FetchOptions, FetchPhases, FetchStats};

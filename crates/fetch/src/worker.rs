@@ -61,6 +61,27 @@ pub struct FetchStats {
     pub bytes_kept: u64,
     pub entries_skipped: u64,
     pub elapsed_seconds: f64,
+    /// Where the workers' time went, summed over workers.
+    pub phases: FetchPhases,
+}
+
+/// Worker-seconds per phase of a fetch, summed over all workers: a cheap
+/// profile that says whether Postgres, GitHub or our own code is the limit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FetchPhases {
+    /// Claiming jobs from the queue (Postgres), idle waits included.
+    pub claim: f64,
+    /// Looking for a reusable earlier snapshot (Postgres).
+    pub reuse_check: f64,
+    /// From the tarball request to the first byte of the archive (HTTP).
+    pub tarball_open: f64,
+    /// Reading the archive: download, gunzip, tar parsing and filtering,
+    /// which run together as the bytes stream in.
+    pub tarball_read: f64,
+    /// The trees + contents fallback (HTTP).
+    pub trees: f64,
+    /// Storing snapshots, files and the follow-up job (Postgres).
+    pub store: f64,
 }
 
 #[derive(Default)]
@@ -74,6 +95,36 @@ struct Counters {
     files: AtomicU64,
     bytes: AtomicU64,
     skipped: AtomicU64,
+    phases: [AtomicU64; 6],
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Claim = 0,
+    ReuseCheck = 1,
+    TarballOpen = 2,
+    TarballRead = 3,
+    Trees = 4,
+    Store = 5,
+}
+
+impl Counters {
+    fn time(&self, phase: Phase, since: Instant) {
+        self.phases[phase as usize]
+            .fetch_add(since.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn phases(&self) -> FetchPhases {
+        let s = |p: Phase| self.phases[p as usize].load(Ordering::Relaxed) as f64 / 1e6;
+        FetchPhases {
+            claim: s(Phase::Claim),
+            reuse_check: s(Phase::ReuseCheck),
+            tarball_open: s(Phase::TarballOpen),
+            tarball_read: s(Phase::TarballRead),
+            trees: s(Phase::Trees),
+            store: s(Phase::Store),
+        }
+    }
 }
 
 /// Fetches every queued repository of a run. Several processes may run this
@@ -120,6 +171,7 @@ pub async fn fetch_run(
         bytes_kept: c.bytes.load(Ordering::Relaxed),
         entries_skipped: c.skipped.load(Ordering::Relaxed),
         elapsed_seconds: started.elapsed().as_secs_f64(),
+        phases: c.phases(),
     })
 }
 
@@ -132,6 +184,7 @@ async fn fetch_worker(
     counters: &Counters,
 ) -> Result<(), FetchError> {
     loop {
+        let claim = Instant::now();
         let jobs = store
             .claim_jobs(run_id, Stage::Fetch, worker, 1, options.lease)
             .await?;
@@ -141,8 +194,10 @@ async fn fetch_worker(
             }
             // Remaining jobs are leased elsewhere or backing off.
             tokio::time::sleep(Duration::from_millis(200)).await;
+            counters.time(Phase::Claim, claim);
             continue;
         };
+        counters.time(Phase::Claim, claim);
         match fetch_one(store, client, &job, options, counters).await {
             Ok(()) => options.progress.inc(1),
             Err(Outcome::Store(StoreError::LeaseLost(id))) => {
@@ -220,23 +275,33 @@ async fn fetch_one(
     counters: &Counters,
 ) -> Result<(), Outcome> {
     // Nothing pushed since an earlier snapshot: point at it, ask GitHub nothing.
-    if let Some(previous) = store
+    let check = Instant::now();
+    let previous = store
         .reusable_snapshot(job.repository_id, job.pushed_at)
-        .await?
-    {
+        .await?;
+    counters.time(Phase::ReuseCheck, check);
+    if let Some(previous) = previous {
+        let reuse = Instant::now();
         store.reuse_snapshot(job, previous.id).await?;
+        counters.time(Phase::Store, reuse);
         counters.reused.fetch_add(1, Ordering::Relaxed);
         return Ok(());
     }
     let snapshot = if job.size_kb > options.trees_threshold_kb {
-        fetch_trees(client, job, options).await?
+        let t = Instant::now();
+        let s = fetch_trees(client, job, options).await;
+        counters.time(Phase::Trees, t);
+        s?
     } else {
-        match fetch_tarball(client, job, options).await {
+        match fetch_tarball(client, job, options, counters).await {
             Ok(snapshot) => snapshot,
             // Archive downloads are throttled (or this one is too big):
             // the trees API is a separate budget and never holds a whole repo.
             Err(TarballFailure::Throttled) | Err(TarballFailure::TooLarge) => {
-                fetch_trees(client, job, options).await?
+                let t = Instant::now();
+                let s = fetch_trees(client, job, options).await;
+                counters.time(Phase::Trees, t);
+                s?
             }
             Err(TarballFailure::Other(outcome)) => return Err(outcome),
         }
@@ -256,7 +321,9 @@ async fn fetch_one(
     if let Some(n) = snapshot.skipped.get("count").and_then(|c| c.as_u64()) {
         counters.skipped.fetch_add(n, Ordering::Relaxed);
     }
+    let t = Instant::now();
     store.store_snapshot(job, &snapshot).await?;
+    counters.time(Phase::Store, t);
     Ok(())
 }
 
@@ -270,14 +337,19 @@ async fn fetch_tarball(
     client: &GithubClient,
     job: &ClaimedJob,
     options: &FetchOptions,
+    counters: &Counters,
 ) -> Result<NewSnapshot, TarballFailure> {
-    let stream = match client.tarball(&job.full_name, &job.default_branch).await {
+    let open = Instant::now();
+    let opened = client.tarball(&job.full_name, &job.default_branch).await;
+    counters.time(Phase::TarballOpen, open);
+    let stream = match opened {
         Ok(stream) => stream,
         Err(GithubError::ArchiveThrottled { .. }) => return Err(TarballFailure::Throttled),
         Err(e) => return Err(TarballFailure::Other(classify_github_error(e))),
     };
     let reader = tokio_util::io::SyncIoBridge::new(stream.into_async_read());
     let caps = options.caps;
+    let read = Instant::now();
     let extracted =
         tokio::task::spawn_blocking(move || extract(reader, &caps, mcp_survey_classify::wants))
             .await
@@ -289,6 +361,7 @@ async fn fetch_tarball(
                     retry_after: None,
                 }))
             })?;
+    counters.time(Phase::TarballRead, read);
     match extracted {
         Ok(extracted) => Ok(snapshot_from(job, extracted)),
         Err(ExtractError::TooLarge { .. }) => Err(TarballFailure::TooLarge),

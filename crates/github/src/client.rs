@@ -781,6 +781,9 @@ impl GithubClient {
         loop {
             let (mut permit, waited) = inner.gate.acquire(req.resource, &tokens).await;
             inner.stats.waited(req.resource, waited);
+            if waited >= Duration::from_secs(10) {
+                tracing::info!(what = %req.what, waited = ?waited, "waited for the {} rate limit", req.resource);
+            }
             let _slot = inner
                 .concurrency
                 .acquire()

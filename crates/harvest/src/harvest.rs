@@ -113,6 +113,14 @@ pub async fn harvest(
         })
         .await?;
 
+    // Each unfinished slice needs at least one more page; pages found later
+    // (more pages, split children) extend the bar as they are discovered.
+    let counts = store.slice_counts(run_id).await?;
+    let done = counts.pages_done.max(0) as u64;
+    options
+        .progress
+        .set_length(done + (counts.pending + counts.paging).max(0) as u64);
+    options.progress.set_position(done);
     let counters = Arc::new(Counters::default());
     let before = client.stats();
     let mut workers = Vec::new();

@@ -14,6 +14,63 @@ pub fn wilson_interval(successes: i64, n: i64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// A percentage rounded to one decimal, half away from zero, computed with
+/// integers so that it equals Postgres's `round(100.0 * n / d, 1)` digit for
+/// digit (queries/*.sql use exactly that expression). 0.0 when `d` is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Percent {
+    tenths: i64,
+}
+
+impl Percent {
+    pub fn of(n: i64, d: i64) -> Percent {
+        if d <= 0 {
+            return Percent::default();
+        }
+        // round-half-away-from-zero of 1000·n/d, in integers (n may be
+        // negative only for differences, which use `minus`).
+        let num = 2000 * n.unsigned_abs() as i128 + d as i128;
+        let tenths = (num / (2 * d as i128)) as i64;
+        Percent {
+            tenths: if n < 0 { -tenths } else { tenths },
+        }
+    }
+
+    /// From a fraction in [0, 1] (for confidence bounds, which are not ratios
+    /// of integers): rounded half away from zero to one decimal of a percent.
+    pub fn from_fraction(x: f64) -> Percent {
+        let t = (x * 1000.0).round();
+        Percent {
+            tenths: if t.is_finite() { t as i64 } else { 0 },
+        }
+    }
+
+    /// Percentage points from `earlier` to `self`.
+    pub fn minus(self, earlier: Percent) -> Percent {
+        Percent {
+            tenths: self.tenths - earlier.tenths,
+        }
+    }
+
+    pub fn as_f64(self) -> f64 {
+        self.tenths as f64 / 10.0
+    }
+}
+
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.tenths < 0 { "-" } else { "" };
+        let t = self.tenths.unsigned_abs();
+        write!(f, "{sign}{}.{}", t / 10, t % 10)
+    }
+}
+
+impl serde::Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.as_f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +87,17 @@ mod tests {
         assert!(hi > 0.2 && hi < 0.35);
         let (lo, hi) = wilson_interval(10, 10);
         assert!(lo > 0.65 && hi == 1.0);
+    }
+
+    #[test]
+    fn percent_rounds_like_postgres() {
+        assert_eq!(Percent::of(1, 32).to_string(), "3.1"); // 3.125 -> 3.1
+        assert_eq!(Percent::of(1, 16).to_string(), "6.3"); // 6.25 -> 6.3, half away from zero
+        assert_eq!(Percent::of(2, 3).to_string(), "66.7");
+        assert_eq!(Percent::of(5, 5).to_string(), "100.0");
+        assert_eq!(Percent::of(0, 7).to_string(), "0.0");
+        assert_eq!(Percent::of(3, 0).to_string(), "0.0");
+        assert_eq!(Percent::of(1, 3).minus(Percent::of(1, 2)).to_string(), "-16.7");
+        assert_eq!(serde_json::to_string(&Percent::of(1, 8)).ok().as_deref(), Some("12.5"));
     }
 }

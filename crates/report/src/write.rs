@@ -1,4 +1,7 @@
+use crate::aggregate::{breakdowns, Breakdowns};
 use crate::headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
+use crate::stats::Percent;
+use crate::tables;
 use mcp_survey_store::{Run, RunStatus, Store, StoreError};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -28,9 +31,12 @@ pub struct Summary {
     pub classifier_version: Option<String>,
     pub seed_file_sha256: Option<String>,
     pub github_url: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     pub headline: Headline,
     pub funnel: Funnel,
     pub published: crate::headline::PublishedFigures,
+    pub breakdowns: Breakdowns,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +45,8 @@ pub struct ReportFiles {
     pub markdown: PathBuf,
     pub summary: PathBuf,
     pub summary_value: Summary,
+    /// Every file written (Markdown, JSON, CSV, SVG).
+    pub written: Vec<PathBuf>,
 }
 
 pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreError> {
@@ -49,13 +57,17 @@ pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreErr
         classifier_version: run.classifier_version.clone(),
         seed_file_sha256: run.seed_file_hash.clone(),
         github_url: run.github_url.clone(),
+        started_at: run.started_at,
+        finished_at: run.finished_at,
         headline: headline(store, run.id).await?,
         funnel: funnel(store, run.id).await?,
         published: PUBLISHED,
+        breakdowns: breakdowns(store, run.id).await?,
     })
 }
 
-/// Writes `report.md` and `summary.json` under `out/<run>/`.
+/// Writes `report.md`, `summary.json`, one CSV per table and the SVG charts
+/// under `out/<run>/`.
 pub async fn write_report(
     store: &Store,
     run: &Run,
@@ -63,23 +75,41 @@ pub async fn write_report(
 ) -> Result<ReportFiles, ReportError> {
     let summary = build_summary(store, run).await?;
     let dir = out.join(sanitize(&run.name));
-    std::fs::create_dir_all(&dir).map_err(|source| ReportError::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let markdown = dir.join("report.md");
-    let summary_path = dir.join("summary.json");
-    write_file(&markdown, &render_markdown(&summary))?;
-    write_file(&summary_path, &serde_json::to_string_pretty(&summary)?)?;
+    create_dir(&dir)?;
+    let mut written = Vec::new();
+    let mut put = |name: &str, text: &str| -> Result<PathBuf, ReportError> {
+        let path = dir.join(name);
+        write_file(&path, text)?;
+        written.push(path.clone());
+        Ok(path)
+    };
+    for (name, text) in tables::csv_files(&summary) {
+        put(&name, &text)?;
+    }
+    let charts = tables::charts(&summary);
+    for (name, svg) in &charts {
+        put(name, svg)?;
+    }
+    let chart_names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
+    let markdown = put("report.md", &render_markdown_with(&summary, &chart_names))?;
+    let summary_path = put("summary.json", &serde_json::to_string_pretty(&summary)?)?;
     Ok(ReportFiles {
         dir,
         markdown,
         summary: summary_path,
         summary_value: summary,
+        written,
     })
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
     // Write beside and rename, so a reader never sees half a report.
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)
@@ -91,7 +121,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
 }
 
 /// Run names become folder names: keep them to a safe alphabet.
-fn sanitize(name: &str) -> String {
+pub(crate) fn sanitize(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
@@ -107,14 +137,16 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-fn share_cell(s: &Share) -> String {
+/// `77.2% (312 / 404; 95% CI 72.9%–81.0%)`, with the same rounding as the
+/// CSV files and queries/headline.sql.
+pub(crate) fn share_cell(s: &Share) -> String {
     format!(
-        "{} ({} / {}; 95% CI {}–{})",
-        pct(s.share),
+        "{}% ({} / {}; 95% CI {}%–{}%)",
+        Percent::of(s.numerator, s.denominator),
         s.numerator,
         s.denominator,
-        pct(s.ci95_low),
-        pct(s.ci95_high)
+        Percent::from_fraction(s.ci95_low),
+        Percent::from_fraction(s.ci95_high)
     )
 }
 
@@ -161,90 +193,9 @@ pub fn render_table(summary: &Summary) -> String {
 }
 
 pub fn render_markdown(summary: &Summary) -> String {
-    let h = &summary.headline;
-    let f = &summary.funnel;
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "# MCP server authentication survey: run `{}`\n",
-        summary.run
-    );
-    if summary.partial {
-        let _ = writeln!(
-            md,
-            "> **Partial report.** This run is `{}`: the figures cover only what has been classified so far.\n",
-            summary.status
-        );
-    }
-    let _ = writeln!(md, "## Headline\n");
-    let _ = writeln!(
-        md,
-        "Every share below is out of the **{} repositories classified as MCP servers** in this run \
-         (forks excluded; clients, SDKs, lists and unrelated \"MCP\" repositories are not servers). \
-         Intervals are 95% Wilson score intervals.\n",
-        h.servers
-    );
-    let _ = writeln!(md, "| figure | Astrix 2025 | this run |");
-    let _ = writeln!(md, "| --- | ---: | --- |");
-    let _ = writeln!(
-        md,
-        "| MCP servers analysed | {} | {} |",
-        PUBLISHED.servers, h.servers
-    );
-    let rows = [
-        (
-            "servers that require credentials",
-            PUBLISHED.required,
-            &h.required,
-        ),
-        (
-            "static API keys or personal access tokens",
-            PUBLISHED.static_key_or_pat,
-            &h.static_key_or_pat,
-        ),
-        ("OAuth", PUBLISHED.oauth, &h.oauth),
-        (
-            "credentials from environment variables",
-            PUBLISHED.env,
-            &h.env,
-        ),
-    ];
-    for (label, published, ours) in rows {
-        let _ = writeln!(
-            md,
-            "| {label} | {} | {} |",
-            pct(published),
-            share_cell(ours)
-        );
-    }
-    let _ = writeln!(md, "\n## Funnel\n");
-    let _ = writeln!(md, "| step | repositories |");
-    let _ = writeln!(md, "| --- | ---: |");
-    let funnel_rows = [
-        ("found by the seed queries", f.found),
-        ("excluded: forks", f.excluded_forks),
-        ("gone (404, 451, empty)", f.gone),
-        ("fetch failed", f.fetch_failed),
-        ("not fetched yet", f.not_fetched_yet),
-        ("fetched", f.fetched),
-        ("classified", f.classified),
-        ("not servers: clients", f.clients),
-        ("not servers: SDKs and frameworks", f.sdks),
-        ("not servers: lists and docs", f.lists),
-        ("not servers: other (incl. unrelated \"MCP\")", f.other),
-        ("**MCP servers**", f.servers),
-        ("of which archived", f.archived_servers),
-    ];
-    for (label, n) in funnel_rows {
-        let _ = writeln!(md, "| {label} | {n} |");
-    }
-    let _ = writeln!(md, "\n## Reproducing\n");
-    let _ = writeln!(
-        md,
-        "- classifier version: `{}`\n- seed-query file sha256: `{}`\n- GitHub API: `{}`",
-        summary.classifier_version.as_deref().unwrap_or("unknown"),
-        summary.seed_file_sha256.as_deref().unwrap_or("unknown"),
-        summary.github_url
-    );
-    md
+    crate::markdown::render(summary, &[])
+}
+
+fn render_markdown_with(summary: &Summary, charts: &[&str]) -> String {
+    crate::markdown::render(summary, charts)
 }

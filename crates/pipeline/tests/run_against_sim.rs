@@ -1,0 +1,238 @@
+//! The whole pipeline over real HTTP against the simulator, into a fresh
+//! database, checked against the synthetic corpus's own ground truth.
+
+use mcp_survey_ghsim::{serve, synthetic, Corpus, SearchOracle, SimConfig};
+use mcp_survey_github::{ClientConfig, GithubClient, Token};
+use mcp_survey_harvest::{SeedFile, DEFAULT_SEEDS};
+use mcp_survey_model::{AuthMethod, Kind};
+use mcp_survey_pipeline::{run_pipeline, RunOptions};
+use mcp_survey_store::testing::TestDb;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn client_for(base_url: &str) -> GithubClient {
+    let mut config =
+        ClientConfig::new(base_url, vec![Token::new("test-token")]).expect("valid URL");
+    config.archive_min_interval = Duration::ZERO;
+    config.archive_concurrency = 8;
+    config.secondary_min_wait = Duration::from_millis(200);
+    config.backoff_base = Duration::from_millis(20);
+    GithubClient::new(config).expect("client")
+}
+
+fn options(name: &str, reports: &std::path::Path) -> RunOptions {
+    RunOptions {
+        name: Some(name.to_string()),
+        seeds: SeedFile::parse(DEFAULT_SEEDS, "seeds").expect("seeds"),
+        report_dir: reports.to_path_buf(),
+        worker_id: "test".into(),
+        fetch_workers: 4,
+        bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
+    }
+}
+
+/// The repositories any seed query matches, uncapped: what a perfect
+/// harvest finds.
+fn expected_repositories(corpus: &Corpus, seeds: &SeedFile) -> BTreeSet<String> {
+    let oracle = SearchOracle::new(corpus);
+    let mut all = BTreeSet::new();
+    for q in &seeds.queries {
+        all.extend(
+            oracle
+                .matches(q.endpoint.as_str(), &q.q)
+                .expect("valid seed query"),
+        );
+    }
+    all
+}
+
+async fn run_rows(
+    db: &TestDb,
+    run: &str,
+) -> Vec<(
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<Vec<String>>,
+)> {
+    sqlx::query_as(
+        "SELECT full_name, fetch_status, snapshot_id, kind, auth_methods FROM run_labels
+         WHERE run_name = $1 ORDER BY full_name",
+    )
+    .bind(run)
+    .fetch_all(db.store.pool())
+    .await
+    .expect("query")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_finds_fetches_and_labels_every_repository_once() {
+    let db = TestDb::create()
+        .await
+        .expect("test database (is Postgres running?)");
+    let corpus = Arc::new(synthetic::generate(400, 11));
+    let seeds = SeedFile::parse(DEFAULT_SEEDS, "seeds").expect("seeds");
+    let expected = expected_repositories(&corpus, &seeds);
+    assert!(
+        expected.len() > 250,
+        "the corpus is mostly reachable: {}",
+        expected.len()
+    );
+    let config = SimConfig {
+        time_scale: 600.0,
+        ..SimConfig::default()
+    };
+    let sim = serve(corpus.clone(), config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("simulator");
+    let client = client_for(&sim.base_url());
+    let reports = tempfile::tempdir().expect("tempdir");
+
+    let first = run_pipeline(&db.store, &client, &options("first", reports.path()))
+        .await
+        .expect("first run");
+    assert!(!first.resumed);
+    assert!(first.report.markdown.exists());
+
+    // Discovery: exactly the repositories the seed queries match, each once.
+    let rows = run_rows(&db, "first").await;
+    let found: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(rows.len(), found.len(), "no repository twice");
+    let missing: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    assert!(
+        missing.is_empty(),
+        "harvest lost {} repositories: {missing:?}",
+        missing.len()
+    );
+    assert!(extra.is_empty(), "harvest invented repositories: {extra:?}");
+
+    // Fetch: every non-fork repository fetched exactly once, each snapshot labelled once.
+    let truth: BTreeMap<&str, &mcp_survey_ghsim::SimRepo> = corpus
+        .repos
+        .iter()
+        .map(|r| (r.meta.full_name.as_str(), r))
+        .collect();
+    let forks = rows
+        .iter()
+        .filter(|r| truth[r.0.as_str()].meta.fork)
+        .count();
+    let excluded = rows.iter().filter(|r| r.1 == "excluded").count();
+    assert_eq!(excluded, forks);
+    let fetched: Vec<_> = rows.iter().filter(|r| r.1 == "fetched").collect();
+    assert_eq!(
+        fetched.len() + excluded,
+        rows.len(),
+        "every other repository fetched: {:?}",
+        rows.iter()
+            .filter(|r| r.1 != "fetched" && r.1 != "excluded")
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        fetched.iter().all(|r| r.2.is_some() && r.3.is_some()),
+        "fetched means labelled"
+    );
+    let stats = sim.stats();
+    for r in &fetched {
+        assert_eq!(
+            stats.tarball_downloads.get(&r.0).copied(),
+            Some(1),
+            "{} downloaded once",
+            r.0
+        );
+    }
+    let (snapshots, labels): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM labels)")
+            .fetch_one(db.store.pool())
+            .await
+            .expect("counts");
+    assert_eq!(snapshots as usize, fetched.len());
+    assert_eq!(labels as usize, fetched.len());
+
+    // Against the corpus's true labels: the plumbing loses nothing, so the
+    // counts differ only by classifier error, which is small on this corpus.
+    let true_servers = fetched
+        .iter()
+        .filter(|r| {
+            truth[r.0.as_str()]
+                .truth
+                .as_ref()
+                .is_some_and(|t| t.labels.kind == Kind::Server)
+        })
+        .count();
+    let predicted_servers = fetched
+        .iter()
+        .filter(|r| r.3.as_deref() == Some("server"))
+        .count();
+    assert_eq!(
+        first.report.summary_value.headline.servers as usize,
+        predicted_servers
+    );
+    let tolerance = |n: usize| (n as f64 * 0.1).ceil() as usize + 3;
+    assert!(
+        predicted_servers.abs_diff(true_servers) <= tolerance(true_servers),
+        "servers: predicted {predicted_servers}, true {true_servers}"
+    );
+    for method in [
+        AuthMethod::ApiKey,
+        AuthMethod::Pat,
+        AuthMethod::Oauth,
+        AuthMethod::Basic,
+    ] {
+        let truth_n = fetched
+            .iter()
+            .filter(|r| {
+                truth[r.0.as_str()].truth.as_ref().is_some_and(|t| {
+                    t.labels.kind == Kind::Server && t.labels.auth_methods.contains(&method)
+                })
+            })
+            .count();
+        let predicted_n = fetched
+            .iter()
+            .filter(|r| r.3.as_deref() == Some("server"))
+            .filter(|r| {
+                r.4.as_ref()
+                    .is_some_and(|m| m.iter().any(|x| x == method.as_str()))
+            })
+            .count();
+        assert!(
+            predicted_n.abs_diff(truth_n) <= tolerance(truth_n),
+            "{method}: predicted {predicted_n}, true {truth_n}"
+        );
+    }
+
+    // A second run is a new snapshot; the first run's rows stay as they were.
+    let before = run_rows(&db, "first").await;
+    let second = run_pipeline(&db.store, &client, &options("second", reports.path()))
+        .await
+        .expect("second run");
+    assert_ne!(second.run.id, first.run.id);
+    assert_eq!(run_rows(&db, "first").await, before, "first run untouched");
+    let second_rows = run_rows(&db, "second").await;
+    assert_eq!(second_rows.len(), rows.len());
+    // Nothing changed on GitHub: every snapshot is reused, no archive downloaded again.
+    assert_eq!(second.fetch.fetched_tarball, 0);
+    assert_eq!(
+        second_rows.iter().filter(|r| r.1 == "reused").count(),
+        fetched.len()
+    );
+    let after = sim.stats();
+    assert_eq!(
+        after.tarball_downloads.values().sum::<u64>(),
+        stats.tarball_downloads.values().sum::<u64>(),
+        "the second run downloaded no archive"
+    );
+    let (snapshots_after,): (i64,) = sqlx::query_as("SELECT count(*) FROM snapshots")
+        .fetch_one(db.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(
+        snapshots_after, snapshots,
+        "no new snapshot for unchanged repositories"
+    );
+
+    sim.shutdown().await;
+    db.drop_db().await.expect("drop test database");
+}
