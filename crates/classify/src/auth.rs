@@ -60,6 +60,22 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?:add_argument|\.option|\.requiredOption|Option|option|Flags?\(\)\.\w+|flag\.\w+|\bArg::new|\.long|click\.option|typer\.Option|\bOption<|arg|opt)\s*\(\s*(?:&?[\w.]+\s*,\s*)?(?:['"]-\w['"]\s*,\s*)?['"](--?[a-zA-Z][a-zA-Z0-9_-]*)"#,
     )
 });
+/// Cobra/pflag flags (`Flags().String("api-key", ...)`) and positional
+/// argparse arguments (`add_argument("database_url")`): named without dashes.
+static BARE_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"Flags\(\)\.(?:String|StringP|StringVar|StringVarP)\(\s*(?:&[\w.]+\s*,\s*)?"([a-z][a-z0-9-]*)"|add_argument\(\s*["']([a-z][a-z0-9_]*)["']"#,
+    )
+});
+
+/// Messages telling the user to pass a secret flag
+/// ("provide a token with the --access-token flag").
+static FLAG_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(?:provide|pass|use|set|with|via|specify)\b[^\n]{0,30}?[`'" ](--[a-z][a-z0-9-]{2,40})\b"#,
+    )
+});
+
 /// Go struct tags of flag libraries (kong, go-flags, obot's cmd):
 /// `name:"api-key" env:"X" usage:"..."`.
 static GO_TAG_FLAG: LazyLock<Regex> = LazyLock::new(|| {
@@ -111,7 +127,7 @@ fn camel_to_snake(s: &str) -> String {
 /// The server reads a credential sent with each request.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]"#,
+        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]|(?i:\breq(?:uest)?\.(?:get|header)\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)['"])|headers\(\)\s*\.get\(\s*(?:"(?:Authorization|authorization|[Xx]-[A-Za-z-]*(?:[Kk]ey|[Tt]oken))"|(?:header::|http::header::)?AUTHORIZATION)|Header\.Get\(\s*\w+\.Authorization\w*\)|oauth-protected-resource|ProtectedResourceMetadata|protected_resource_metadata|BearerMethodsSupported|bearer_methods_supported"#,
     )
 });
 
@@ -119,7 +135,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
 /// pattern; these mark the line as outbound.
 static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)headers\s*[=:]\s*\{|\.set\(\s*['"]authorization|setHeader|\.headers\[['"]authorization['"]\]\s*=[^=]|Authorization:\s*`|Authorization["']?\s*:\s*f?["'`]Bearer|req\.Header\.(?:Set|Add)|Header\.Set|addHeader|\.header\(\s*["']Authorization|DefaultRequestHeaders"#,
+        r#"(?i)headers\s*[=:]\s*\{|\.set\(\s*['"]authorization|setHeader|\.headers\[['"]authorization['"]\]\s*=[^=]|Authorization:\s*`|Authorization["']?\s*:\s*f?["'`]Bearer|req\.Header\.(?:Set|Add)|Header\.Set|addHeader|\.header\(\s*["']Authorization["']\s*,|DefaultRequestHeaders"#,
     )
 });
 
@@ -157,7 +173,36 @@ static AWS_SDK: LazyLock<Regex> = LazyLock::new(|| {
 
 static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"load_cert_chain|client_cert|clientCert|ssl_?key|sslkey|tls\.LoadX509KeyPair|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY|ssh_key|service_account\.json|ServiceAccountCredentials|from_service_account|kubeconfig|KUBECONFIG|\.pem["']|cert_file|key_file|keyFile|certFile|X509Certificate2"#,
+        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|service_account\.json|ServiceAccountCredentials|from_service_account|kubeconfig|KUBECONFIG|X509Certificate2\(|pkcs12|\.p12["']"#,
+    )
+});
+
+/// Mutual TLS: the server authenticates to its service with a client
+/// certificate kept on disk.
+static CLIENT_CERT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)client[_-]?cert(?:ificate)?[_-]?(?:path|file)|client[_-]?key[_-]?(?:path|file)|load_cert_chain\(\s*certfile\s*=\s*[\w.(]*client|\bmutual[ -]tls\b|\bmTLS\b"#,
+    )
+});
+
+/// Kerberos: the ticket cache `kinit` leaves behind.
+static KERBEROS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"HTTPSPNEGOAuth|HTTPKerberosAuth|requests_kerberos|requests_gssapi|\bimport gssapi\b|\bkrb5\b|KerberosAuth"#,
+    )
+});
+
+/// Session cookies kept in a file between runs.
+static COOKIE_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:save|load|store|persist|restore|write|read)_?cookies|storage_?state|cookies\.json|cookie_?file|cookie_?path|session_?file|user_?data_?dir"#,
+    )
+});
+
+/// The user logs in by hand in a browser the server opens.
+static BROWSER_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:visible|manual|interactive|browser)[ _-]?login|login[ _-]?(?:in|with|via)?[ _-]?(?:the |a )?browser|ChromeForLogin|login_?timeout|wait(?:ing)? for (?:the )?(?:user|you) to log ?in"#,
     )
 });
 
@@ -508,6 +553,28 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 ));
             }
         }
+        for c in BARE_FLAG.captures_iter(f.text) {
+            let Some(m) = first_group(&c) else { continue };
+            if flag_is_secret(m.as_str()) && !is_comment(f.line_text(m.start())) {
+                cli_flags.insert((
+                    m.as_str().to_string(),
+                    f.path,
+                    f.line_of(m.start()),
+                    f.line_text(m.start()),
+                ));
+            }
+        }
+        for c in FLAG_HINT.captures_iter(f.text) {
+            let Some(m) = c.get(1) else { continue };
+            if flag_is_secret(m.as_str()) && !is_comment(f.line_text(m.start())) {
+                cli_flags.insert((
+                    m.as_str().to_string(),
+                    f.path,
+                    f.line_of(m.start()),
+                    f.line_text(m.start()),
+                ));
+            }
+        }
         if f.lang == Some("Go") {
             for c in GO_TAG_FLAG.captures_iter(f.text) {
                 let Some(m) = c.get(1) else { continue };
@@ -557,6 +624,77 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut oauth_flow = false;
     let mut request = false;
     let mut resource_server = false;
+    // Credentials the server must hold to reach its service at all, kept
+    // where another tool or an earlier login left them.
+    let mut held = false;
+    let mut cookie_file = false;
+    let mut browser_login = false;
+    for f in &code {
+        if let Some(m) = CLIENT_CERT
+            .find_iter(f.text)
+            .find(|m| !is_comment(f.line_text(m.start())))
+        {
+            if !held {
+                ev.add(
+                    "auth_methods",
+                    "key_file",
+                    f.path,
+                    f.line_of(m.start()),
+                    "client certificate for mutual TLS, read from disk",
+                    f.line_text(m.start()),
+                );
+            }
+            methods.insert(AuthMethod::KeyFile);
+            sources.insert(CredentialSource::ConfigFile);
+            held = true;
+        }
+        if let Some(m) = KERBEROS
+            .find_iter(f.text)
+            .find(|m| !is_comment(f.line_text(m.start())))
+        {
+            if !methods.contains(&AuthMethod::Other) {
+                ev.add(
+                    "auth_methods",
+                    "other",
+                    f.path,
+                    f.line_of(m.start()),
+                    "Kerberos ticket from the kinit cache",
+                    f.line_text(m.start()),
+                );
+            }
+            methods.insert(AuthMethod::Other);
+            sources.insert(CredentialSource::ConfigFile);
+            held = true;
+        }
+        if !cookie_file {
+            if let Some(m) = COOKIE_FILE.find(f.text) {
+                if SESSION_COOKIE.is_match(f.text) && !is_comment(f.line_text(m.start())) {
+                    cookie_file = true;
+                    ev.add(
+                        "credential_sources",
+                        "config_file",
+                        f.path,
+                        f.line_of(m.start()),
+                        "session cookies kept in a file between runs",
+                        f.line_text(m.start()),
+                    );
+                }
+            }
+        }
+        if !browser_login {
+            if let Some(m) = BROWSER_LOGIN.find(f.text) {
+                browser_login = true;
+                ev.add(
+                    "credential_sources",
+                    "oauth_flow",
+                    f.path,
+                    f.line_of(m.start()),
+                    "the user logs in by hand in a browser",
+                    f.line_text(m.start()),
+                );
+            }
+        }
+    }
     for f in &code {
         if let Some(m) = REQUEST.find_iter(f.text).find(|m| {
             let line = f.line_text(m.start());
@@ -718,6 +856,16 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         }
         sources.insert(CredentialSource::Env);
     }
+    if methods.contains(&AuthMethod::SessionCookie) {
+        if cookie_file {
+            sources.insert(CredentialSource::ConfigFile);
+            held = true;
+        }
+        if browser_login {
+            sources.insert(CredentialSource::OauthFlow);
+            held = true;
+        }
+    }
     if oauth_hits > 0 {
         methods.insert(AuthMethod::Oauth);
         if oauth_flow {
@@ -860,6 +1008,11 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         (
             Credentials::Required,
             "documentation marks the secret as required",
+        )
+    } else if secrets.is_empty() && held {
+        (
+            Credentials::Required,
+            "the server reaches its service with a held credential (client certificate, Kerberos ticket, saved browser session)",
         )
     } else if secrets.is_empty() && !cli_flags.is_empty() {
         (

@@ -181,3 +181,232 @@ const url = "https://example.googleapis.com/v1/q?key=AIzaQx7Lm2Np9Rt4Vw6Yz8Bc1De
         .credential_sources
         .contains(&CredentialSource::Hardcoded));
 }
+
+const PYPROJECT: &str = "[project]\nname = \"kvm-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
+const PY_SERVER: &str = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"kvm\")\n";
+
+#[test]
+fn client_certificate_for_mutual_tls_is_a_required_key_file_on_disk() {
+    let client = r#"import ssl
+def ctx(cfg):
+    c = ssl.create_default_context(cafile=str(cfg.ca_cert_path))
+    c.load_cert_chain(certfile=str(cfg.client_cert_path), keyfile=str(cfg.client_key_path))
+    return c
+"#;
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/client.py", client),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::KeyFile));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: only a CA bundle and the server's own HTTPS certificate.
+    let tls = r#"import os, ssl
+cafile = os.environ.get("SSL_CERT_FILE")
+cert_file = os.environ.get("MCP_TLS_CERT_FILE")
+key_file = os.environ.get("MCP_TLS_KEY_FILE")
+"#;
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/tls.py", tls),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+    assert_eq!(v.labels.credentials, Credentials::None);
+}
+
+#[test]
+fn kerberos_ticket_is_other_from_the_ticket_cache() {
+    let client = "from requests_gssapi import HTTPSPNEGOAuth\ndef call(s):\n    return s.post(url, auth=HTTPSPNEGOAuth(opportunistic_auth=True))\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/client.py", client),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Other));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        (
+            "src/kvm/client.py",
+            "import requests\ndef call(s):\n    return s.post(url)\n",
+        ),
+    ]);
+    assert!(v.labels.auth_methods.is_empty());
+}
+
+#[test]
+fn browser_login_with_saved_cookies_is_oauth_flow_and_config_file() {
+    let gomod =
+        "module example.com/books\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n";
+    let main = "package main\nimport \"github.com/modelcontextprotocol/go-sdk/mcp\"\nfunc main() { s := mcp.NewServer(nil, nil); _ = s }\n";
+    let auth = r#"package browser
+func New(cm CookieManager) {
+	if cm.CookieFileExists() {
+		_ = cm.LoadCookies()
+	}
+	RunVisibleLogin(cm)
+}
+"#;
+    let v = run(&[
+        ("go.mod", gomod),
+        ("main.go", main),
+        ("internal/browser/auth.go", auth),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::SessionCookie));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::OauthFlow));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: a login page in a browser without any cookie handling.
+    let v = run(&[
+        ("go.mod", gomod),
+        ("main.go", main),
+        (
+            "internal/browser/auth.go",
+            "package browser\nfunc New() { RunVisibleLogin() }\n",
+        ),
+    ]);
+    assert!(v.labels.credential_sources.is_empty(), "{:?}", v.labels);
+}
+
+#[test]
+fn aws_sdk_client_reads_the_access_key_variables() {
+    let tool = "import boto3\n\ndef client():\n    return boto3.client(\"s3\")\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/aws.py", tool),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::CloudIam));
+    assert!(v.labels.env_vars.contains("AWS_ACCESS_KEY_ID"));
+    assert!(v.labels.env_vars.contains("AWS_SECRET_ACCESS_KEY"));
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    // Negative: boto3 only named in a list of package names.
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        (
+            "src/kvm/pkgs.py",
+            "KNOWN = [\n    \"boto3\",\n    \"requests\",\n]\n",
+        ),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+    assert!(v.labels.env_vars.is_empty());
+}
+
+#[test]
+fn inbound_authorization_header_in_express_hono_and_axum_is_request() {
+    let pkg = r#"{ "name": "db-mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let head = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"db\", version: \"1\" });\nconst TOKEN = process.env.DB_MCP_AUTH_TOKEN;\n";
+    for read in [
+        "app.use((req, res, next) => { if (req.get(\"Authorization\") !== `Bearer ${TOKEN}`) res.status(401).end(); });\n",
+        "app.use(async (c, next) => { const auth = c.req.header(\"authorization\"); if (auth !== TOKEN) return c.text(\"no\", 401); });\n",
+    ] {
+        let v = run(&[("package.json", pkg), ("src/index.ts", &format!("{head}{read}"))]);
+        assert!(
+            v.labels
+                .credential_sources
+                .contains(&CredentialSource::Request),
+            "{read}"
+        );
+    }
+    // Negative: an outbound request builder setting the header.
+    let out = "const r = await fetch(url).header(\"Authorization\", `Bearer ${TOKEN}`);\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", &format!("{head}{out}")),
+    ]);
+    assert!(!v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+}
+
+#[test]
+fn protected_resource_metadata_means_tokens_come_with_each_request() {
+    let gomod = "module example.com/srv\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n";
+    let main = "package main\nimport \"github.com/modelcontextprotocol/go-sdk/mcp\"\nfunc main() { s := mcp.NewServer(nil, nil); _ = s }\n";
+    let meta = "package oauth\nfunc Meta() any {\n\treturn ProtectedResourceMetadata{BearerMethodsSupported: []string{\"header\"}}\n}\n";
+    let v = run(&[
+        ("go.mod", gomod),
+        ("main.go", main),
+        ("pkg/oauth/meta.go", meta),
+    ]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Oauth));
+    let v = run(&[("go.mod", gomod), ("main.go", main)]);
+    assert!(v.labels.credential_sources.is_empty());
+}
+
+#[test]
+fn cobra_flags_positional_arguments_and_flag_hints_are_cli_arg() {
+    let gomod = "module example.com/srv\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n";
+    let main = "package main\nimport \"github.com/modelcontextprotocol/go-sdk/mcp\"\nfunc main() {\n\ts := mcp.NewServer(nil, nil); _ = s\n\tcmd.Flags().String(\"api-token\", \"\", \"token for the service\")\n}\n";
+    let v = run(&[("go.mod", gomod), ("main.go", main)]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::CliArg));
+    let v = run(&[
+        ("go.mod", gomod),
+        ("main.go", &main.replace("api-token", "log-level")),
+    ]);
+    assert!(v.labels.credential_sources.is_empty());
+
+    let pyproject = "[project]\nname = \"pg-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
+    let server = "import argparse\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"pg\")\np = argparse.ArgumentParser()\np.add_argument(\"database_url\", nargs=\"?\")\n";
+    let v = run(&[("pyproject.toml", pyproject), ("src/pg/server.py", server)]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::CliArg));
+    assert!(v
+        .labels
+        .auth_methods
+        .contains(&AuthMethod::ConnectionString));
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        (
+            "src/pg/server.py",
+            &server.replace("database_url", "schema_name"),
+        ),
+    ]);
+    assert!(v.labels.credential_sources.is_empty());
+
+    let pkg = r#"{ "name": "hub-mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"hub\", version: \"1\" });\nif (!opts.accessToken) throw new Error(\"Please provide a token with the --access-token flag\");\n";
+    let v = run(&[("package.json", pkg), ("src/index.ts", index)]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::CliArg));
+    let v = run(&[
+        ("package.json", pkg),
+        (
+            "src/index.ts",
+            &index.replace("--access-token", "--verbose"),
+        ),
+    ]);
+    assert!(!v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::CliArg));
+}

@@ -55,3 +55,11 @@ pub fn folder_name(full_name: &str) -> String {
 pub fn full_name_from_folder(folder: &str) -> Option<String> {
     folder.split_once("__").map(|(o, n)| format!("{o}/{n}"))
 }
+
+/// The repository name a local checkout stands for: `OWNER/NAME` for a folder
+/// in the corpus layout (`OWNER__NAME`), else the folder name itself (what
+/// `git clone` creates).
+pub fn full_name_for_checkout(folder: &std::path::Path) -> Option<String> {
+    let name = folder.file_name()?.to_str()?;
+    Some(full_name_from_folder(name).unwrap_or_else(|| name.to_string()))
+}

@@ -287,13 +287,15 @@ async fn seed_queries(store: &Store, run_id: i64) -> Result<Vec<SeedQueryRow>, S
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(query_name, endpoint, repositories, servers, only)| SeedQueryRow {
-            query_name,
-            endpoint,
-            repositories,
-            servers,
-            servers_only_this_query: only,
-        })
+        .map(
+            |(query_name, endpoint, repositories, servers, only)| SeedQueryRow {
+                query_name,
+                endpoint,
+                repositories,
+                servers,
+                servers_only_this_query: only,
+            },
+        )
         .collect())
 }
 

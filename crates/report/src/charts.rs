@@ -107,7 +107,10 @@ fn draw_hbars(
         let (lo, hi) = b.whisker?;
         let y = n - 1 - i;
         Some(PathElement::new(
-            vec![(lo, SegmentValue::CenterOf(y)), (hi, SegmentValue::CenterOf(y))],
+            vec![
+                (lo, SegmentValue::CenterOf(y)),
+                (hi, SegmentValue::CenterOf(y)),
+            ],
             BLACK.stroke_width(2),
         ))
     }))?;
@@ -180,7 +183,9 @@ fn draw_lines(
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
         chart.draw_series(
             points
                 .into_iter()

@@ -97,7 +97,13 @@ mod tests {
         assert_eq!(Percent::of(5, 5).to_string(), "100.0");
         assert_eq!(Percent::of(0, 7).to_string(), "0.0");
         assert_eq!(Percent::of(3, 0).to_string(), "0.0");
-        assert_eq!(Percent::of(1, 3).minus(Percent::of(1, 2)).to_string(), "-16.7");
-        assert_eq!(serde_json::to_string(&Percent::of(1, 8)).ok().as_deref(), Some("12.5"));
+        assert_eq!(
+            Percent::of(1, 3).minus(Percent::of(1, 2)).to_string(),
+            "-16.7"
+        );
+        assert_eq!(
+            serde_json::to_string(&Percent::of(1, 8)).ok().as_deref(),
+            Some("12.5")
+        );
     }
 }

@@ -133,7 +133,7 @@ pub(crate) fn sanitize(name: &str) -> String {
         .collect()
 }
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 

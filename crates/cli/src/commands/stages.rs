@@ -37,6 +37,9 @@ pub struct FetchArgs {
 pub struct ClassifyArgs {
     /// A local checkout to label; prints one JSON verdict and touches no database.
     pub path: Option<PathBuf>,
+    /// With PATH: the repository it is a checkout of (OWNER/NAME); default: the folder name.
+    #[arg(long, requires = "path")]
+    pub repo: Option<String>,
     /// Run whose snapshots to label; default: the newest run.
     #[arg(long, conflicts_with = "path")]
     pub run: Option<String>,
@@ -179,8 +182,14 @@ pub async fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<()> {
                 path.display()
             );
         }
-        let files = mcp_survey_classify::load_dir(path)
+        let mut files = mcp_survey_classify::load_dir(path)
             .with_context(|| format!("cannot read the checkout at {}", path.display()))?;
+        // The repository's name helps tell a server from its SDK or client.
+        let folder = path.canonicalize().unwrap_or_else(|_| path.clone());
+        files.full_name = args
+            .repo
+            .clone()
+            .or_else(|| mcp_survey_model::full_name_for_checkout(&folder));
         let verdict = mcp_survey_classify::classify(&files);
         println!("{}", serde_json::to_string_pretty(&verdict)?);
         return Ok(());

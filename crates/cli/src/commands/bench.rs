@@ -1,0 +1,288 @@
+//! `mcp-survey bench harvest|fetch|classify`: the benchmarks of issues 3
+//! and 4 against an in-process simulator, each in throw-away databases on
+//! the Postgres server named by MCP_SURVEY_TEST_DATABASE_URL (default: the
+//! local one). The work is in the `mcp-survey-bench` crate.
+
+use super::open_store;
+use crate::Cli;
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use mcp_survey_bench::{
+    bench_classify, bench_fetch, bench_harvest, fetch_child, ClassifyBenchOptions,
+    FetchBenchOptions, FetchPass, HarvestBenchOptions,
+};
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Harvest the seed queries from a synthetic corpus under GitHub's caps: recall, requests vs ideal, limits, kill/resume.
+    Harvest(HarvestBenchArgs),
+    /// Fetch a synthetic corpus (with huge repositories), then a second snapshot after a week of changes.
+    Fetch(FetchBenchArgs),
+    /// Classify stored snapshots: repositories and megabytes per second.
+    Classify(ClassifyBenchArgs),
+    /// Internal: the fetch half of `bench fetch`, in a process of its own.
+    #[command(hide = true)]
+    FetchChild(FetchChildArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HarvestBenchArgs {
+    /// Repositories in the synthetic corpus.
+    #[arg(long, default_value_t = 30_000)]
+    pub synthetic: usize,
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Shorten every rate-limit window this many times.
+    #[arg(long, default_value_t = 200.0)]
+    pub time_scale: f64,
+    /// Skip the kill/resume check (it harvests everything a second time).
+    #[arg(long)]
+    pub no_kill_check: bool,
+    /// Print the full result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchBenchArgs {
+    /// Repositories in the synthetic corpus.
+    #[arg(long, default_value_t = 10_000)]
+    pub synthetic: usize,
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Huge repositories added to the corpus.
+    #[arg(long, default_value_t = 3)]
+    pub huge: usize,
+    /// Size of each huge repository, MiB.
+    #[arg(long, default_value_t = 500)]
+    pub huge_mib: u64,
+    /// Accepted for symmetry; the fetch benchmark runs unthrottled.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Concurrent fetch workers.
+    #[arg(long, default_value_t = 8)]
+    pub workers: usize,
+    /// Fetch in this process instead of a child (peak memory then includes the simulator).
+    #[arg(long)]
+    pub in_process: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ClassifyBenchArgs {
+    /// Repositories generated and fetched before classifying their snapshots.
+    #[arg(long, default_value_t = 20_000)]
+    pub synthetic: usize,
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Accepted for symmetry; classification asks GitHub nothing.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchChildArgs {
+    #[arg(long)]
+    pub run: String,
+    #[arg(long, default_value_t = 8)]
+    pub workers: usize,
+}
+
+pub async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
+    match &args.what {
+        BenchCommand::Harvest(a) => harvest(a).await,
+        BenchCommand::Fetch(a) => fetch(a).await,
+        BenchCommand::Classify(a) => classify(a).await,
+        BenchCommand::FetchChild(a) => {
+            let store = open_store(&cli.database_url).await?;
+            let report = fetch_child(&store, &cli.github_url, &a.run, a.workers).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+async fn harvest(a: &HarvestBenchArgs) -> Result<()> {
+    let options = HarvestBenchOptions {
+        repos: a.synthetic,
+        seed: a.seed,
+        time_scale: a.time_scale,
+        kill_check: !a.no_kill_check,
+        ..HarvestBenchOptions::default()
+    };
+    let b = bench_harvest(&options)
+        .await
+        .context("the harvest benchmark failed")?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&b)?);
+        return Ok(());
+    }
+    let r = &b.requests;
+    println!(
+        "corpus {} repositories (seed {}), time x{}",
+        b.corpus_repositories, b.seed, b.time_scale
+    );
+    println!(
+        "discovery recall: {} ({} of {} matched by some seed query; {} in the run)",
+        pct(b.recall),
+        b.found_in_union,
+        b.oracle_union,
+        b.found_total
+    );
+    println!(
+        "one-query baseline: {} ({} reachable of {:?})",
+        pct(b.one_query_baseline.share),
+        b.one_query_baseline.reachable,
+        b.one_query_baseline.query
+    );
+    println!(
+        "search requests: {} (search {}, code {}); ideal {} pages + {} counting = budget {:.0} (1.2 x ideal + counting): {}",
+        r.search_total,
+        r.search,
+        r.code_search,
+        r.ideal_pages,
+        r.counting_requests,
+        r.budget,
+        if r.within_budget { "within" } else { "OVER" }
+    );
+    println!("core requests (code-hit look-ups): {}", r.core);
+    println!("secondary-limit refusals: {:?}", b.secondary_refusals);
+    for w in &b.windows {
+        println!(
+            "max {} requests in any {:.2}s window: {} (limit {}){}",
+            w.resource,
+            w.window_seconds,
+            w.max_in_window,
+            w.limit,
+            if w.within_limit { "" } else { " OVER" }
+        );
+    }
+    println!(
+        "projected on GitHub with one token: {:.0}s; elapsed here {:.1}s",
+        b.projected_seconds_one_token, b.elapsed_seconds
+    );
+    if let Some(k) = &b.kill_resume {
+        println!(
+            "kill/resume: killed after {} search requests; same repositories: {} ({}); requests {} vs {} uninterrupted ({:+}); pages stored {} vs {}",
+            k.killed_after_requests,
+            k.same_repositories,
+            k.repositories,
+            k.search_requests_killed_and_resumed,
+            k.search_requests_uninterrupted,
+            k.repeated_requests,
+            k.pages_stored_killed_and_resumed,
+            k.pages_stored_uninterrupted
+        );
+    }
+    Ok(())
+}
+
+fn print_pass(label: &str, p: &FetchPass) {
+    println!(
+        "{label}: {} repositories in run {}; {} fetched, {} reused in {:.1}s ({:.1} repos/s)",
+        p.repositories_in_run,
+        p.run,
+        p.newly_fetched,
+        p.reused,
+        p.fetch_seconds,
+        p.repositories_per_second
+    );
+    println!(
+        "  core requests: fetch {:?}, harvest {:?}; {:.3} per newly fetched, {:.3} per repository (harvest + fetch)",
+        p.fetch_counted, p.harvest_counted, p.core_per_new_repository, p.core_per_repository
+    );
+    if let Some(rss) = p.fetch_peak_rss_mib {
+        println!(
+            "  fetch peak RSS {:.1} MiB ({}), CPU {:.1}s",
+            rss,
+            if p.fetch_in_child_process {
+                "fetch process alone"
+            } else {
+                "simulator included"
+            },
+            p.fetch_cpu_seconds.unwrap_or(0.0)
+        );
+    }
+    if let Some(phases) = p.fetch.get("phases") {
+        println!("  worker-seconds by phase: {phases}");
+    }
+}
+
+async fn fetch(a: &FetchBenchArgs) -> Result<()> {
+    let exe = if a.in_process {
+        None
+    } else {
+        Some(std::env::current_exe().context("cannot find this program's path to run the fetch")?)
+    };
+    let options = FetchBenchOptions {
+        repos: a.synthetic,
+        seed: a.seed,
+        huge: a.huge,
+        huge_bytes: a.huge_mib * 1024 * 1024,
+        workers: a.workers.max(1),
+        fetch_exe: exe,
+        ..FetchBenchOptions::default()
+    };
+    let b = bench_fetch(&options)
+        .await
+        .context("the fetch benchmark failed")?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&b)?);
+        return Ok(());
+    }
+    println!(
+        "corpus {} repositories incl. {} of {} MiB (seed {}), {} cores",
+        b.corpus_repositories,
+        b.huge_repositories,
+        b.huge_bytes / (1024 * 1024),
+        b.seed,
+        b.cores
+    );
+    print_pass("first snapshot", &b.first);
+    println!(
+        "evolved: {} changed, {} added, {} removed",
+        b.changed_repositories, b.added_repositories, b.removed_repositories
+    );
+    print_pass("second snapshot", &b.second);
+    Ok(())
+}
+
+async fn classify(a: &ClassifyBenchArgs) -> Result<()> {
+    let options = ClassifyBenchOptions {
+        repos: a.synthetic,
+        seed: a.seed,
+        workers: None,
+    };
+    let b = bench_classify(&options)
+        .await
+        .context("the classify benchmark failed")?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&b)?);
+        return Ok(());
+    }
+    println!(
+        "classified {} snapshots in {:.1}s with {} workers on {} cores: {:.0} repos/s, {:.1} MB/s (classifier alone {:.1} worker-s); 20,000 would take {:.0}s",
+        b.snapshots,
+        b.seconds,
+        b.workers,
+        b.cores,
+        b.repositories_per_second,
+        b.megabytes_per_second,
+        b.classifier_seconds,
+        b.projected_seconds_for_20000
+    );
+    Ok(())
+}
