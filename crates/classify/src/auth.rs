@@ -509,7 +509,12 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                     && flag_is_secret(&up)
                     && !is_comment(f.line_text(m.start()))
                 {
-                    cli_flags.insert((up, f.path, f.line_of(m.start()), f.line_text(m.start())));
+                    cli_flags.insert((
+                        name.trim_start_matches('-').to_string(),
+                        f.path,
+                        f.line_of(m.start()),
+                        f.line_text(m.start()),
+                    ));
                 }
             }
         }
@@ -613,8 +618,15 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             text,
         );
         for (flag, ..) in &cli_flags {
-            if let Some(Some(m)) = secret_method(flag) {
-                methods.insert(m);
+            if let Some(Some(m)) = secret_method(&camel_to_snake(flag.trim_start_matches('-'))) {
+                // A flag the docs describe as a personal token is a PAT.
+                let personal = m == AuthMethod::ApiKey
+                    && docs.iter().any(|d| {
+                        d.text
+                            .find(flag.trim_start_matches('-'))
+                            .is_some_and(|off| PAT_DOC.is_match(d.window(off, 1, 2)))
+                    });
+                methods.insert(if personal { AuthMethod::Pat } else { m });
             }
         }
     }

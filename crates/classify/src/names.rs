@@ -248,7 +248,10 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         }
         return Some(None);
     }
-    if has("PRIVATE") || has("CERT") || (has("SSH") && effective_last == "KEY") {
+    if has("PRIVATE")
+        || has("CERT")
+        || (matches!(effective_last, "KEY") && (has("SSH") || has("SSL") || has("TLS")))
+    {
         return Some(Some(AuthMethod::KeyFile));
     }
     if has("OAUTH")

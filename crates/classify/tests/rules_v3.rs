@@ -410,3 +410,47 @@ fn cobra_flags_positional_arguments_and_flag_hints_are_cli_arg() {
         .credential_sources
         .contains(&CredentialSource::CliArg));
 }
+
+#[test]
+fn ssl_and_tls_key_variables_are_key_files() {
+    let pkg = r#"{ "name": "sql-mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"sql\", version: \"1\" });\nconst ssl = { key: process.env.SQLDB_SSL_KEY };\n";
+    let v = run(&[("package.json", pkg), ("src/index.ts", index)]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::KeyFile));
+    let v = run(&[
+        ("package.json", pkg),
+        (
+            "src/index.ts",
+            &index.replace("SQLDB_SSL_KEY", "SQLDB_API_KEY"),
+        ),
+    ]);
+    assert!(!v.labels.auth_methods.contains(&AuthMethod::KeyFile));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+}
+
+#[test]
+fn hand_parsed_flag_the_readme_calls_personal_is_a_pat() {
+    let kt = "import io.modelcontextprotocol.kotlin.sdk.server.Server\nfun main(args: Array<String>) {\n    val params = args.map { it.split(\":\") }\n    val apiKey = params.find { it[0] == \"apiKey\" }\n}\n";
+    let readme = "# Tracker MCP\n\n| Arg | Meaning |\n|---|---|\n| `apiKey` | API token, generate it in your profile's security settings |\n";
+    let files = [
+        ("build.gradle.kts", "plugins {}\n"),
+        ("src/main/kotlin/Main.kt", kt),
+        ("README.md", readme),
+    ];
+    let v = run(&files);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Pat),
+        "{:?}",
+        v.labels
+    );
+    let v = run(&[
+        ("build.gradle.kts", "plugins {}\n"),
+        ("src/main/kotlin/Main.kt", kt),
+        (
+            "README.md",
+            "# Tracker MCP\n\n| Arg | Meaning |\n|---|---|\n| `apiKey` | key from the admin console |\n",
+        ),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    assert!(!v.labels.auth_methods.contains(&AuthMethod::Pat));
+}

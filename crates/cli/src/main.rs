@@ -48,8 +48,10 @@ pub enum Command {
     Classify(commands::stages::ClassifyArgs),
     /// Score the classifier against labelled repositories.
     Eval(commands::stages::EvalArgs),
-    /// Write the report of a run under reports/<run>/.
-    Report(commands::stages::ReportArgs),
+    /// Write the report of a run under reports/<run>/, or with --compare A B what changed between two runs.
+    Report(commands::reporting::ReportArgs),
+    /// Export a run's labelled servers (one row per server) as CSV or JSON lines.
+    Export(commands::reporting::ExportArgs),
     /// Harvest, fetch, classify and report in one go (a new snapshot).
     Run(commands::stages::RunArgs),
     /// Try it now: a simulator with a synthetic corpus, the whole pipeline, the headline table.
@@ -58,6 +60,8 @@ pub enum Command {
     Runs,
     /// Queue depth per stage and failures by cause.
     Status(commands::stages::StatusArgs),
+    /// Benchmarks against the built-in simulator (issues 3 and 4): harvest, fetch, classify.
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {

@@ -24,7 +24,10 @@ pub struct FetchOptions {
     pub workers: usize,
     /// Repositories above this reported size (KiB) go through the trees API.
     pub trees_threshold_kb: i64,
-    /// Files fetched one by one through the contents API, at most, per repository.
+    /// Files fetched one by one through the contents API, at most, per
+    /// repository. High on purpose: the classifier must see every file it
+    /// reads (a monorepo of 3,000 wanted files costs 3,000 core requests,
+    /// still under an hour's budget); the cap only stops a pathological tree.
     pub max_tree_files: usize,
     pub caps: Caps,
     pub lease: Duration,
@@ -38,7 +41,7 @@ impl FetchOptions {
         FetchOptions {
             workers: 8,
             trees_threshold_kb: 200 * 1024,
-            max_tree_files: 300,
+            max_tree_files: 5000,
             caps: Caps::default(),
             lease: Duration::from_secs(600),
             max_attempts: 5,

@@ -207,8 +207,8 @@ async fn counts(
 ) -> Result<Vec<CountRow>, StoreError> {
     let total = servers(store, run_id).await?;
     let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT {column}, count(DISTINCT repository_id) FROM {view} WHERE run_id = $1
-         GROUP BY 1 ORDER BY 2 DESC, 1 COLLATE \"C\""
+        "SELECT {column}, count(DISTINCT repository_id) AS n FROM {view} WHERE run_id = $1
+         GROUP BY {column} ORDER BY n DESC, {column} COLLATE \"C\""
     ))
     .bind(run_id)
     .fetch_all(store.pool())
@@ -226,8 +226,8 @@ async fn counts(
 async fn env_vars(store: &Store, run_id: i64) -> Result<Vec<EnvVarRow>, StoreError> {
     let total = servers(store, run_id).await?;
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT env_var, service, count(DISTINCT repository_id) FROM server_env_var_services
-         WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1 COLLATE \"C\"",
+        "SELECT env_var, service, count(DISTINCT repository_id) AS n FROM server_env_var_services
+         WHERE run_id = $1 GROUP BY env_var, service ORDER BY n DESC, env_var COLLATE \"C\"",
     )
     .bind(run_id)
     .fetch_all(store.pool())
@@ -246,9 +246,9 @@ async fn env_vars(store: &Store, run_id: i64) -> Result<Vec<EnvVarRow>, StoreErr
 async fn services(store: &Store, run_id: i64) -> Result<Vec<ServiceRow>, StoreError> {
     let total = servers(store, run_id).await?;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT service, count(DISTINCT repository_id), count(DISTINCT env_var)
+        "SELECT service, count(DISTINCT repository_id) AS n, count(DISTINCT env_var)
          FROM server_env_var_services WHERE run_id = $1
-         GROUP BY 1 ORDER BY 2 DESC, 1 COLLATE \"C\"",
+         GROUP BY service ORDER BY n DESC, service COLLATE \"C\"",
     )
     .bind(run_id)
     .fetch_all(store.pool())
@@ -280,7 +280,7 @@ async fn seed_queries(store: &Store, run_id: i64) -> Result<Vec<SeedQueryRow>, S
          LEFT JOIN found f ON f.query_name = sq.name
          WHERE sq.run_id = $1
          GROUP BY sq.name, sq.endpoint
-         ORDER BY 4 DESC, 1 COLLATE \"C\"",
+         ORDER BY 4 DESC, sq.name COLLATE \"C\"",
     )
     .bind(run_id)
     .fetch_all(store.pool())
@@ -301,10 +301,10 @@ async fn seed_queries(store: &Store, run_id: i64) -> Result<Vec<SeedQueryRow>, S
 
 async fn exclusions(store: &Store, run_id: i64) -> Result<Vec<ExclusionRow>, StoreError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT fetch_status, coalesce(nullif(fetch_note, ''), '(no note)'), count(*)
+        "SELECT fetch_status, coalesce(nullif(fetch_note, ''), '(no note)') AS reason, count(*) AS n
          FROM run_repositories
          WHERE run_id = $1 AND fetch_status IN ('excluded', 'gone', 'failed', 'pending')
-         GROUP BY 1, 2 ORDER BY 1 COLLATE \"C\", 3 DESC, 2 COLLATE \"C\"",
+         GROUP BY fetch_status, reason ORDER BY fetch_status COLLATE \"C\", n DESC, coalesce(nullif(fetch_note, ''), '(no note)') COLLATE \"C\"",
     )
     .bind(run_id)
     .fetch_all(store.pool())

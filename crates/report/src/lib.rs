@@ -9,9 +9,12 @@
 
 mod aggregate;
 mod charts;
+mod compare;
 pub mod csv;
+mod export;
 mod headline;
 mod markdown;
+pub mod queries;
 mod stats;
 mod tables;
 mod write;
@@ -19,9 +22,15 @@ mod write;
 pub use aggregate::{
     breakdowns, Breakdowns, CountRow, EnvVarRow, ExclusionRow, FacetRow, SeedQueryRow, ServiceRow,
 };
+pub use compare::{
+    changes_csv, compare, render_comparison, shares_csv, write_comparison, Change, ChangeKind,
+    Comparison, ComparisonFiles, RunRef, ShareChange,
+};
+pub use export::{export_rows, write_export, ExportFormat, ExportRow, EXPORT_COLUMNS};
 pub use headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
 pub use markdown::facet_line;
 pub use stats::{wilson_interval, Percent};
 pub use write::{
-    build_summary, render_markdown, render_table, write_report, ReportError, ReportFiles, Summary,
+    build_summary, render_markdown, render_table, report_folder_name, write_report, ReportError,
+    ReportFiles, Summary,
 };

@@ -120,9 +120,16 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
         })
 }
 
-/// Run names become folder names: keep them to a safe alphabet.
+/// The folder a run's report is written to, under the reports folder.
+pub fn report_folder_name(run: &str) -> String {
+    sanitize(run)
+}
+
+/// Run names become folder names: keep them to a safe alphabet, and never
+/// let one be `.` or `..`.
 pub(crate) fn sanitize(name: &str) -> String {
-    name.chars()
+    let safe: String = name
+        .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
@@ -130,7 +137,12 @@ pub(crate) fn sanitize(name: &str) -> String {
                 '_'
             }
         })
-        .collect()
+        .collect();
+    if safe.chars().all(|c| c == '.') {
+        format!("_{}", safe.replace('.', "_"))
+    } else {
+        safe
+    }
 }
 
 pub(crate) fn pct(x: f64) -> String {

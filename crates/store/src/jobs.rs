@@ -233,6 +233,29 @@ impl Store {
         .rows_affected())
     }
 
+    /// Gives back everything a process holds (its workers are named
+    /// `PROCESS:stage:n`): leased jobs return to the queue without counting
+    /// the attempt, leased slices become claimable at once. Used on Ctrl-C.
+    pub async fn release_process(&self, process: &str) -> Result<(u64, u64)> {
+        let pattern = format!("{}:%", process.replace('%', "\\%").replace('_', "\\_"));
+        let jobs = sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_until = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
+             WHERE worker LIKE $1 AND state = 'running'",
+        )
+        .bind(&pattern)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let slices = sqlx::query(
+            "UPDATE search_slices SET lease_until = NULL WHERE worker LIKE $1 AND lease_until IS NOT NULL",
+        )
+        .bind(&pattern)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok((jobs, slices))
+    }
+
     /// Marks a job done when it needed no stored output.
     pub async fn complete_job(&self, job: &ClaimedJob) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -1,4 +1,4 @@
-use super::{open_client_with, open_store, worker_id};
+use super::{open_client_with, open_store, until_shutdown, worker_id};
 use crate::{default_report_dir, ui, Cli};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -71,7 +71,10 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         fetch_workers: 8,
         bars: ui::bar_factory(cli.no_progress),
     };
-    let outcome = mcp_survey_pipeline::run_pipeline(&store, &client, &options).await?;
+    let outcome = until_shutdown(&store, async {
+        Ok(mcp_survey_pipeline::run_pipeline(&store, &client, &options).await?)
+    })
+    .await?;
     let stats = sim.stats();
     sim.shutdown().await;
     print!(

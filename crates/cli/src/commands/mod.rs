@@ -1,4 +1,6 @@
+pub mod bench;
 pub mod demo;
+pub mod reporting;
 pub mod sim;
 pub mod stages;
 
@@ -24,11 +26,13 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Fetch(args) => stages::fetch(&cli, args).await,
         Command::Classify(args) => stages::classify(&cli, args).await,
         Command::Eval(args) => stages::eval(args),
-        Command::Report(args) => stages::report(&cli, args).await,
+        Command::Report(args) => reporting::report(&cli, args).await,
+        Command::Export(args) => reporting::export(&cli, args).await,
         Command::Run(args) => stages::run(&cli, args).await,
         Command::Demo(args) => demo::run(&cli, args).await,
         Command::Runs => stages::runs(&cli).await,
         Command::Status(args) => stages::status(&cli, args).await,
+        Command::Bench(args) => bench::run(&cli, args).await,
     }
 }
 
@@ -58,7 +62,52 @@ pub async fn open_client_with(
     }
 }
 
+/// This process's identity in leases: unique per process and machine.
 pub fn worker_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-    format!("{host}:{}", std::process::id())
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+        format!("{host}-{}", std::process::id())
+    })
+    .clone()
+}
+
+/// Runs a stage until it ends or Ctrl-C / SIGTERM arrives. On a signal the
+/// stage is dropped (open transactions roll back) and everything this process
+/// leased goes back to the queue at once, so another process, or the next
+/// run, takes it up without waiting for the leases to expire.
+pub async fn until_shutdown<T>(
+    store: &Store,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        result = work => result,
+        signal = shutdown_signal() => {
+            let name = signal?;
+            eprintln!("{name}: stopping; releasing leased work");
+            let (jobs, slices) = store.release_process(&worker_id()).await?;
+            anyhow::bail!(
+                "stopped by {name}: released {jobs} jobs and {slices} search slices; run the same command again to resume"
+            )
+        }
+    }
+}
+
+async fn shutdown_signal() -> Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r.context("cannot listen for Ctrl-C")?; Ok("Ctrl-C") }
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        Ok("Ctrl-C")
+    }
 }

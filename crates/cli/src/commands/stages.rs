@@ -1,4 +1,4 @@
-use super::{open_client, open_store, worker_id};
+use super::{open_client, open_store, until_shutdown, worker_id};
 use crate::{default_report_dir, ui, Cli};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -62,16 +62,6 @@ pub struct EvalArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
-    /// Run to report; default: the newest run.
-    #[arg(long)]
-    pub run: Option<String>,
-    /// Folder the report folder is written under.
-    #[arg(long, default_value_os_t = default_report_dir())]
-    pub out: PathBuf,
-}
-
-#[derive(Args, Debug)]
 pub struct RunArgs {
     /// Snapshot name; default: today's UTC date (suffixed when taken). An unfinished run of that name is resumed.
     #[arg(long)]
@@ -124,7 +114,10 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
     let mut options = HarvestOptions::new(worker_id());
     options.workers_per_endpoint = client.config().tokens.len().max(1);
     options.progress = ui::bar("harvest", cli.no_progress);
-    let stats = mcp_survey_harvest::harvest(&store, &client, run.id, &seeds, &options).await?;
+    let stats = until_shutdown(&store, async {
+        Ok(mcp_survey_harvest::harvest(&store, &client, run.id, &seeds, &options).await?)
+    })
+    .await?;
     options.progress.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
@@ -153,7 +146,10 @@ pub async fn fetch(cli: &Cli, args: &FetchArgs) -> Result<()> {
     let mut options = mcp_survey_fetch::FetchOptions::new(worker_id());
     options.workers = args.workers.max(1);
     options.progress = ui::bar("fetch", cli.no_progress);
-    let stats = mcp_survey_fetch::fetch_run(&store, &client, run.id, &options).await?;
+    let stats = until_shutdown(&store, async {
+        Ok(mcp_survey_fetch::fetch_run(&store, &client, run.id, &options).await?)
+    })
+    .await?;
     options.progress.finish_and_clear();
     store
         .put_run_stats(run.id, "fetch", &serde_json::to_value(&stats)?)
@@ -213,7 +209,10 @@ pub async fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<()> {
     }
     let mut options = ClassifyOptions::new(worker_id());
     options.progress = ui::bar("classify", cli.no_progress);
-    let stats = mcp_survey_pipeline::classify_run(&store, run.id, &options).await?;
+    let stats = until_shutdown(&store, async {
+        Ok(mcp_survey_pipeline::classify_run(&store, run.id, &options).await?)
+    })
+    .await?;
     options.progress.finish_and_clear();
     println!(
         "run {}: {} snapshots classified ({} already labelled) in {:.1}s",
@@ -232,18 +231,6 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn report(cli: &Cli, args: &ReportArgs) -> Result<()> {
-    let store = open_store(&cli.database_url).await?;
-    let run = pick_run(&store, args.run.as_deref()).await?;
-    if run.status != RunStatus::Finished {
-        eprintln!("note: run {} is not finished; the report covers what is done so far and is marked partial", run.name);
-    }
-    let files = mcp_survey_report::write_report(&store, &run, &args.out).await?;
-    print!("{}", mcp_survey_report::render_table(&files.summary_value));
-    println!("report written to {}", files.markdown.display());
-    Ok(())
-}
-
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
     let seeds = load_seeds(args.seeds.as_ref())?;
     let store = open_store(&cli.database_url).await?;
@@ -256,7 +243,10 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         fetch_workers: args.fetch_workers.max(1),
         bars: ui::bar_factory(cli.no_progress),
     };
-    let outcome = mcp_survey_pipeline::run_pipeline(&store, &client, &options).await?;
+    let outcome = until_shutdown(&store, async {
+        Ok(mcp_survey_pipeline::run_pipeline(&store, &client, &options).await?)
+    })
+    .await?;
     print!(
         "{}",
         mcp_survey_report::render_table(&outcome.report.summary_value)
