@@ -2,7 +2,7 @@
 //! classify stage over snapshots already in Postgres (no GitHub request).
 
 use crate::{cpu_seconds, sim_client, with_db, BenchError};
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, TryStreamExt};
 use mcp_survey_fetch::{fetch_run, FetchOptions};
 use mcp_survey_ghsim::{serve, synthetic, SimConfig};
 use mcp_survey_pipeline::{classify_run, open_run, ClassifyOptions, ClassifyStats};

@@ -216,28 +216,29 @@ pub async fn bench_harvest(options: &HarvestBenchOptions) -> Result<HarvestBench
     .await?;
     let client = sim_client(&sim.base_url(), options.time_scale)?;
 
+    let (sim_ref, client_ref, seeds_ref) = (&sim, &client, &seeds);
     let reference = with_db(|db| async move {
         let r = async {
-            let (run, _) = open_run(&db.store, Some("bench-harvest"), &sim.base_url()).await?;
+            let (run, _) = open_run(&db.store, Some("bench-harvest"), &sim_ref.base_url()).await?;
             let h = harvest(
                 &db.store,
-                &client,
+                client_ref,
                 run.id,
-                &seeds,
+                seeds_ref,
                 &harvest_options("bench", options.lease),
             )
             .await?;
             let names = run_repository_names(&db.store, run.id).await?;
             let split = split_slices(&db.store, run.id).await?;
-            let sim_stats = sim.stats();
+            let sim_stats = sim_ref.stats();
             Ok::<_, BenchError>((h, names, split, sim_stats))
         }
         .await;
         (db, r)
     })
-    .await?;
-    let (stats, names, split, sim_stats) = reference;
+    .await;
     sim.shutdown().await;
+    let (stats, names, split, sim_stats) = reference?;
 
     let found_in_union = truth.union.iter().filter(|n| names.contains(*n)).count();
     let missed_sample = truth

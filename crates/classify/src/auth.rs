@@ -98,6 +98,9 @@ static ARGV: LazyLock<Regex> = LazyLock::new(|| {
 /// A quoted option name (`"--api-key"`, `"apiKey"`).
 static ARG_LITERAL: LazyLock<Regex> =
     LazyLock::new(|| re(r#"["'](--[a-z][a-z0-9-]{2,40}|[a-z]+(?:[A-Z][a-z]+)+)["']"#));
+static CAMEL_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)api_?key|token|passw|secret|credential|private_?key|access_?key|auth_?key"#)
+});
 /// `Configuration["Service:ApiKey"]`, `GetValue<string>("Service:Token")`.
 static DOTNET_KEY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -145,16 +148,33 @@ static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// The OAuth dance happens at run time in front of the user.
+/// The OAuth dance happens at run time in front of the user: a device code,
+/// an interactive credential, a browser the server opens, a login command.
 static OAUTH_FLOW: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|webbrowser\.open|open_new_tab|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|shell\.openExternal|xdg-open|openBrowser|launch_?browser|browser\.Open|pkg/browser|authorization_code|/authorize\b|redirect_uri|/callback\b|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b"#,
+        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b"#,
     )
 });
 
+/// Opening a browser or URL: a login only when the lines around it speak of
+/// one (it also opens docs, files and dashboards).
+static BROWSER_OPEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)webbrowser\.open|open_new_tab|shell\.openExternal|xdg-open|openBrowser|launch_?browser|browser\.Open|pkg/browser"#,
+    )
+});
+static LOGIN_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)auth|log ?in|sign ?in|oauth|token|verification|consent"#));
+
+/// Pieces of an authorization-code exchange. One alone is often a server
+/// that only verifies tokens or forwards a redirect setting; the server runs
+/// the flow itself when two different pieces appear.
+static OAUTH_FLOW_PART: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)authorization_code|/authorize\b|redirect_uri|/callback\b"#));
+
 static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\bkeyring\b|\bkeytar\b|@napi-rs/keyring|find-generic-password|add-generic-password|security-framework|SecKeychain|\bkeychain\b|secret-service|libsecret|SecretClient|SecretsManager|secretsmanager|get_secret_value|SecretManagerServiceClient|CredentialManager|wincred|DPAPI"#,
+        r#"(?i)\bkeyring\b|\bkeytar\b|@napi-rs/keyring|find-generic-password|add-generic-password|security-framework|SecKeychain|secret-service|libsecret|SecretClient|SecretsManager|secretsmanager|get_secret_value|SecretManagerServiceClient|CredentialManager|wincred|DPAPI"#,
     )
 });
 
@@ -182,6 +202,15 @@ static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
 static CLIENT_CERT: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)client[_-]?cert(?:ificate)?[_-]?(?:path|file)|client[_-]?key[_-]?(?:path|file)|load_cert_chain\(\s*certfile\s*=\s*[\w.(]*client|\bmutual[ -]tls\b|\bmTLS\b"#,
+    )
+});
+
+/// The certificate's path comes from an environment variable
+/// (`os.getenv("JIRA_CLIENT_CERT")`): the operator sets it in the
+/// environment, not in a config file.
+static CERT_ENV: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:getenv|environ(?:\.get)?|process\.env|Getenv|env::var|GetEnvironmentVariable)\W{1,4}[A-Z0-9_]*(?:CLIENT_CERT|CLIENT_KEY|SSL_CERT|SSL_KEY|TLS_CERT|TLS_KEY|CERT_PATH|CERT_FILE)"#,
     )
 });
 
@@ -219,6 +248,91 @@ static CONFIG_FILE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A file parsed as configuration: JSON/YAML/TOML/INI readers, the Rust
+/// `config` crate, viper.
+static CONFIG_PARSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"JSON\.parse\(|yaml\.safe_load|yaml\.load\(|tomllib\.load|toml\.loads?\(|toml::from_str|serde_json::from_(?:str|reader|slice)|serde_yaml::from_|json\.load\(|ConfigParser\(|ReadInConfig\(|add_source\(\s*File::"#,
+    )
+});
+
+/// Values copied from a parsed file into the environment under computed
+/// names: the config file can supply every variable the server reads.
+static ENV_INJECT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"process\.env\[\s*\w+\s*\]\s*=[^=]|os\.environ\[\s*\w+\s*\]\s*=[^=]|os\.environ\.setdefault\(\s*\w+\s*,|os\.Setenv\(\s*\w+\s*,|env::set_var\(\s*\w+\s*,"#,
+    )
+});
+
+/// A module constant holding a name: `MCP_API_KEY_ENV = "MCP_API_KEY"`,
+/// `const TOKEN_HEADER = "x-api-token"`.
+static NAME_CONST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^\s*(?:export\s+)?(?:const\s+|let\s+|var\s+|static\s+final\s+String\s+|private\s+static\s+final\s+String\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[\w&']+\s*)?=\s*["']([A-Za-z][A-Za-z0-9_-]{2,60})["']\s*;?\s*$"#,
+    )
+});
+/// An environment read whose argument is an identifier.
+static ENV_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:os\.getenv|os\.environ\.get|os\.environ\[|process\.env\[|os\.Getenv|env::var|System\.getenv|Environment\.GetEnvironmentVariable)\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)\]]"#,
+    )
+});
+/// A request-header read whose argument is an identifier.
+static HEADER_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i:headers?)\.get\(\s*([A-Za-z_][A-Za-z0-9_]*)\b|headers\[\s*([A-Za-z_][A-Za-z0-9_]*)\s*\]|getHeader\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|Header\.Get\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)"#,
+    )
+});
+static AUTH_HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)^(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)$"#)
+});
+
+/// Env and header reads through name constants: the env names read, and
+/// where an inbound credential header is read.
+fn through_constants(f: &File) -> (Vec<(String, usize)>, Option<usize>) {
+    let mut env = Vec::new();
+    let mut header = None;
+    if !ENV_READ_IDENT.is_match(f.text) && !HEADER_READ_IDENT.is_match(f.text) {
+        return (env, header);
+    }
+    let defs: BTreeMap<&str, &str> = NAME_CONST
+        .captures_iter(f.text)
+        .filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str())))
+        .collect();
+    if defs.is_empty() {
+        return (env, header);
+    }
+    for c in ENV_READ_IDENT.captures_iter(f.text) {
+        let Some(id) = c.get(1) else { continue };
+        if let Some(v) = defs.get(id.as_str()) {
+            if v.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                env.push((v.to_string(), id.start()));
+            }
+        }
+    }
+    for c in HEADER_READ_IDENT.captures_iter(f.text) {
+        let Some(id) = first_group(&c) else { continue };
+        if defs
+            .get(id.as_str())
+            .is_some_and(|v| AUTH_HEADER_NAME.is_match(v))
+            && !OUTBOUND.is_match(f.line_text(id.start()))
+        {
+            header = Some(id.start());
+            break;
+        }
+    }
+    (env, header)
+}
+
+/// Secret-named fields of a configuration structure.
+static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b\w*(?:api[_-]?key|apikey|password|passwd|secret|access[_-]?token|auth[_-]?token|bearer[_-]?token|api[_-]?token|token[_-]?value)\w*\b"#,
+    )
+});
+
 static SECRET_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)token|api[_-]?key|password|secret|credential"#));
 
@@ -233,7 +347,7 @@ static OBJECT_KEY: LazyLock<Regex> = LazyLock::new(|| {
 
 static PAT_DOC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)personal[ -](?:access[ -])?(?:api[ -])?(?:token|key)|\bPAT\b|long[ -]lived (?:access |api )?token|user auth(?:entication)? token|(?:your|user) (?:profile|account)(?: settings)?|user(?:'s)? api token"#,
+        r#"(?i)personal[ -](?:access[ -])?(?:api[ -])?(?:token|key)|\bPAT\b|long[ -]lived (?:access |api )?token|user auth(?:entication)? token|(?:your|user)(?:'s)? (?:profile|account (?:settings|preferences|page))|user(?:'s)? api token"#,
     )
 });
 
@@ -321,6 +435,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut any_optional_use = false;
 
     let code: Vec<&&File> = scope.iter().filter(|f| f.is_source()).collect();
+    // Inbound credential headers read through name constants, per code file.
+    let mut const_headers: Vec<Option<usize>> = Vec::with_capacity(code.len());
 
     // 1. Environment variables read in code.
     for f in &code {
@@ -362,6 +478,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             }
         }
         hits.extend(pydantic_fields(f));
+        let (const_env, const_header) = through_constants(f);
+        hits.extend(const_env);
+        const_headers.push(const_header);
         // A schema parsed over the whole environment (zod, envalid, joi):
         // its upper-case keys are variable names.
         if WHOLE_ENV.is_match(f.text) {
@@ -429,6 +548,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     }
 
     // 2. Config placeholders (Spring application.yml, compose files).
+    let mut bound_to_env = false;
     for f in scope.iter().filter(|f| is_config_text(f)) {
         let n = f.name_lower();
         if !(n.starts_with("application") || n.starts_with("bootstrap")) {
@@ -459,6 +579,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 f.line_text(m.start()),
             );
             sources.insert(CredentialSource::Env);
+            bound_to_env = true;
         }
     }
 
@@ -507,6 +628,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 let up = camel_to_snake(name.trim_start_matches('-'));
                 if (name.starts_with("--") || name.chars().any(|ch| ch.is_ascii_uppercase()))
                     && flag_is_secret(&up)
+                    // `typeKey`, `sortKey`: a bare `Key` in a camelCase
+                    // option is a lookup key, not a secret.
+                    && (name.starts_with("--") || CAMEL_SECRET.is_match(name))
                     && !is_comment(f.line_text(m.start()))
                 {
                     cli_flags.insert((
@@ -634,6 +758,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // 5. Per-request credentials, OAuth, keychains, cloud chains, key files.
     let mut oauth_hits = 0;
     let mut oauth_flow = false;
+    let mut flow_parts: Vec<(String, &str, u32, &str)> = Vec::new();
     let mut request = false;
     let mut resource_server = false;
     // Credentials the server must hold to reach its service at all, kept
@@ -641,6 +766,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut held = false;
     let mut cookie_file = false;
     let mut browser_login = false;
+    let cert_via_env = code.iter().any(|f| CERT_ENV.is_match(f.text));
     for f in &code {
         if let Some(m) = CLIENT_CERT
             .find_iter(f.text)
@@ -657,7 +783,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 );
             }
             methods.insert(AuthMethod::KeyFile);
-            sources.insert(CredentialSource::ConfigFile);
+            if !cert_via_env {
+                sources.insert(CredentialSource::ConfigFile);
+            }
             held = true;
         }
         if let Some(m) = KERBEROS
@@ -707,7 +835,20 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             }
         }
     }
-    for f in &code {
+    for (f, const_header) in code.iter().zip(&const_headers) {
+        if !request {
+            if let Some(off) = *const_header {
+                request = true;
+                ev.add(
+                    "credential_sources",
+                    "request",
+                    f.path,
+                    f.line_of(off),
+                    "server reads a credential header named by a constant",
+                    f.line_text(off),
+                );
+            }
+        }
         if let Some(m) = REQUEST.find_iter(f.text).find(|m| {
             let line = f.line_text(m.start());
             !is_comment(line) && !OUTBOUND.is_match(line)
@@ -749,8 +890,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             oauth_hits += 1;
             break;
         }
-        if let Some(m) = OAUTH_FLOW.find(f.text) {
-            if !oauth_flow && !is_comment(f.line_text(m.start())) {
+        if !oauth_flow {
+            let strong = OAUTH_FLOW
+                .find_iter(f.text)
+                .find(|m| !is_comment(f.line_text(m.start())))
+                .or_else(|| {
+                    BROWSER_OPEN.find_iter(f.text).find(|m| {
+                        !is_comment(f.line_text(m.start()))
+                            && LOGIN_WORD.is_match(f.window(m.start(), 3, 3))
+                    })
+                });
+            if let Some(m) = strong {
                 oauth_flow = true;
                 ev.add(
                     "credential_sources",
@@ -760,6 +910,16 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                     "interactive login at run time",
                     f.line_text(m.start()),
                 );
+            }
+        }
+        for m in OAUTH_FLOW_PART.find_iter(f.text) {
+            let line = f.line_text(m.start());
+            if is_comment(line) {
+                continue;
+            }
+            let part = m.as_str().to_ascii_lowercase();
+            if !flow_parts.iter().any(|(p, ..)| *p == part) {
+                flow_parts.push((part, f.path, f.line_of(m.start()), line));
             }
         }
         if let Some(m) = KEYCHAIN.find(f.text) {
@@ -821,6 +981,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
                 !is_comment(f.line_text(m.start()))
                     && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
+                    // Spring properties whose secrets are `${ENV}`
+                    // placeholders are set through the environment.
+                    && !(bound_to_env && m.as_str() == "@ConfigurationProperties")
             }) {
                 sources.insert(CredentialSource::ConfigFile);
                 ev.add(
@@ -831,6 +994,29 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                     "secrets loaded from a config file",
                     f.line_text(m.start()),
                 );
+            }
+        }
+        // A config loader: the file locates a config file, parses it, and
+        // deals in secret-named fields.
+        if !sources.contains(&CredentialSource::ConfigFile) && CONFIG_PARSE.is_match(f.text) {
+            let located = CONFIG_FILE
+                .find_iter(f.text)
+                .chain(CONFIG_PARSE.find_iter(f.text).filter(|m| {
+                    m.as_str().starts_with("add_source") || m.as_str().starts_with("ReadInConfig")
+                }))
+                .find(|m| !is_comment(f.line_text(m.start())) && !bound_to_env);
+            if let Some(m) = located {
+                if SECRET_FIELD.is_match(f.text) || ENV_INJECT.is_match(f.text) {
+                    sources.insert(CredentialSource::ConfigFile);
+                    ev.add(
+                        "credential_sources",
+                        "config_file",
+                        f.path,
+                        f.line_of(m.start()),
+                        "config loader parses a config file with secret fields",
+                        f.line_text(m.start()),
+                    );
+                }
             }
         }
     }
@@ -877,6 +1063,18 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             sources.insert(CredentialSource::OauthFlow);
             held = true;
         }
+    }
+    if !oauth_flow && flow_parts.len() >= 2 {
+        oauth_flow = true;
+        let (part, path, line, text) = &flow_parts[1];
+        ev.add(
+            "credential_sources",
+            "oauth_flow",
+            path,
+            *line,
+            &format!("the server runs an authorization-code exchange ({part})"),
+            text,
+        );
     }
     if oauth_hits > 0 {
         methods.insert(AuthMethod::Oauth);

@@ -22,7 +22,7 @@ use mcp_survey_model::{Kind, Labels, RepoFile, RepoFiles, Verdict};
 pub use paths::wants;
 
 /// Bump whenever a rule changes: labels are stored per version.
-pub const CLASSIFIER_VERSION: &str = "2026.11.3";
+pub const CLASSIFIER_VERSION: &str = "2026.11.4";
 
 /// Files bigger than this are not read (generated code, data dumps).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
@@ -75,7 +75,7 @@ pub fn classify(files: &RepoFiles) -> Verdict {
             .map(|f| f.text),
         docs.iter()
             .filter(|f| paths::is_readme(f.path))
-            .map(|f| kind::readme_head(f.text, 1)),
+            .map(|f| kind::readme_head(f.text, 2)),
     );
     let a = auth::detect(&scope, &docs, &identity, &mut ev);
     Verdict {

@@ -410,8 +410,14 @@ pub fn identity<'a>(
         }
     }
     for t in titles {
-        text.push_str(t.lines().next().unwrap_or(""));
+        // The title, and the opening sentence naming what the server reaches.
+        let mut lines = t.lines();
+        text.push_str(lines.next().unwrap_or(""));
         text.push(' ');
+        if let Some(intro) = lines.next() {
+            text.push_str(intro);
+            text.push(' ');
+        }
     }
     let mut out: Vec<String> = Vec::new();
     // camelCase words split too: "AzSql" -> "az", "sql", and kept whole.

@@ -300,6 +300,30 @@ const SCRIPT_DIRS: &[&str] = &[
     "migrations",
 ];
 
+/// A folder the author marks as not part of what ships: a draft, an archived
+/// or deprecated copy ("mcp_draft_do_not_use", "deprecated", "archive").
+fn is_abandoned_dir(d: &str) -> bool {
+    const WHOLE: &[&str] = &[
+        "deprecated",
+        "archive",
+        "archived",
+        "obsolete",
+        "attic",
+        "unused",
+    ];
+    if WHOLE.contains(&d) {
+        return true;
+    }
+    let norm = d.replace('-', "_");
+    norm.contains("do_not_use")
+        || norm.contains("dont_use")
+        || norm.starts_with("draft_")
+        || norm.ends_with("_draft")
+        || norm.contains("_draft_")
+        || norm.ends_with("_deprecated")
+        || norm.starts_with("deprecated_")
+}
+
 pub fn role(path: &str) -> Role {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
@@ -337,7 +361,10 @@ pub fn role(path: &str) -> Role {
     {
         return Role::Example;
     }
-    if dirs.iter().any(|d| SCRIPT_DIRS.contains(d)) {
+    if dirs
+        .iter()
+        .any(|d| SCRIPT_DIRS.contains(d) || is_abandoned_dir(d))
+    {
         return Role::Script;
     }
     Role::Core
@@ -415,5 +442,9 @@ mod tests {
         assert_eq!(role("scripts/eval.ts"), Role::Script);
         assert_eq!(role("README.md"), Role::Doc);
         assert_eq!(role("pkg/x_test.go"), Role::Test);
+        assert_eq!(role("widget_draft_do_not_use/jira/client.py"), Role::Script);
+        assert_eq!(role("deprecated/server.py"), Role::Script);
+        assert_eq!(role("drafting/server.py"), Role::Core);
+        assert_eq!(role("src/draftkit/server.py"), Role::Core);
     }
 }

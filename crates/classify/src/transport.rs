@@ -16,7 +16,7 @@ static RULES: LazyLock<Vec<(Transport, &'static str, Regex)>> = LazyLock::new(||
             Transport::Stdio,
             "stdio server transport",
             re(
-                r#"StdioServerTransport|stdio_server\s*\(|ServeStdio\s*\(|mcp\.StdioTransport|StdioTransport\s*[({]|WithStdioServerTransport|\.serve\(\s*(?:rmcp::transport::)?stdio\(\)|transport-io|transport\s*=\s*["']stdio["']|["']stdio["']\s*[,)\]:]|spring\.ai\.mcp\.server\.stdio\s*[=:]\s*true|stdio:\s*true|run_stdio_async|StdioServerTransportProvider|serve_stdio|stdio\(\)"#,
+                r#"StdioServerTransport|stdio_server\s*\(|ServeStdio\s*\(|mcp\.StdioTransport|StdioTransport\s*[({]|WithStdioServerTransport|\.serve\(\s*(?:rmcp::transport::)?stdio\(\)|transport-io|transport\s*=\s*["']stdio["']|["']stdio["']\s*[,)\]:]|spring\.ai\.mcp\.server\.stdio\s*[=:]\s*true|web-application-type\s*[=:]\s*["']?none\b|stdio:\s*true|run_stdio_async|StdioServerTransportProvider|serve_stdio|stdio\(\)"#,
             ),
         ),
         (

@@ -183,10 +183,7 @@ pub fn write_export(
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize, ReportError> {
-    let io = |source| ReportError::Write {
-        path: "the export output".to_string(),
-        source,
-    };
+    let io = ReportError::Export;
     match format {
         ExportFormat::Csv => {
             let text = csv::table(&EXPORT_COLUMNS, rows.iter().map(csv_cells));

@@ -11,7 +11,19 @@ pub fn wilson_interval(successes: i64, n: i64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * ((p * (1.0 - p) / n) + z2 / (4.0 * n * n)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At 0 and n the interval touches 0 or 1 exactly; floating point alone
+    // would leave it a hair inside.
+    let lo = if successes <= 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if successes as f64 >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// A percentage rounded to one decimal, half away from zero, computed with

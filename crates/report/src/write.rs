@@ -17,6 +17,8 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write the export: {0}. Check the disk and the --out path")]
+    Export(#[source] std::io::Error),
     #[error("cannot serialise the summary: {0}")]
     Json(#[from] serde_json::Error),
 }

@@ -130,8 +130,15 @@ pub async fn export(cli: &Cli, args: &ExportArgs) -> Result<()> {
     if to_stdout {
         let stdout = std::io::stdout();
         let mut lock = stdout.lock();
-        mcp_survey_report::write_export(&rows, format, &mut lock)?;
-        return Ok(());
+        return match mcp_survey_report::write_export(&rows, format, &mut lock) {
+            // `export --out - | head` closes the pipe early: that is not a failure.
+            Err(mcp_survey_report::ReportError::Export(e))
+                if e.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
+                Ok(())
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        };
     }
     let path = args.out.clone().unwrap_or_else(|| {
         default_report_dir()

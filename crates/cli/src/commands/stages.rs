@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use mcp_survey_harvest::{HarvestOptions, SeedFile, DEFAULT_SEEDS};
 use mcp_survey_pipeline::{open_run, ClassifyOptions, RunOptions};
-use mcp_survey_store::{Run, RunStatus, Stage, Store};
+use mcp_survey_store::{Run, Stage, Store};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
