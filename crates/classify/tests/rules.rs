@@ -1,28 +1,11 @@
 //! One small synthetic repository per rule, plus the negatives a keyword
 //! crawler meets. All fixtures are written for these tests.
 
-use mcp_survey_classify::{classify, load_dir, wants, CLASSIFIER_VERSION, MAX_FILE_BYTES};
-use mcp_survey_model::{
-    AuthMethod, CredentialSource, Credentials, Kind, RepoFile, RepoFiles, Sdk, Transport, Verdict,
-};
+mod common;
 
-fn repo(files: &[(&str, &str)]) -> RepoFiles {
-    RepoFiles {
-        full_name: None,
-        description: None,
-        files: files
-            .iter()
-            .map(|(p, t)| RepoFile {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect(),
-    }
-}
-
-fn run(files: &[(&str, &str)]) -> Verdict {
-    classify(&repo(files))
-}
+use common::run;
+use mcp_survey_classify::{load_dir, wants, CLASSIFIER_VERSION, MAX_FILE_BYTES};
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials, Kind, Sdk, Transport};
 
 const TS_PACKAGE: &str = r#"{ "name": "weather-mcp", "bin": {"weather-mcp": "dist/index.js"},
   "dependencies": { "@modelcontextprotocol/sdk": "^1.12.0", "zod": "^3" } }"#;

@@ -2,26 +2,10 @@
 //! server needs its secrets. Each rule has a positive and a negative fixture,
 //! all written for these tests.
 
-use mcp_survey_classify::classify;
-use mcp_survey_model::{CredentialSource, Credentials, Kind, RepoFile, RepoFiles, Sdk, Verdict};
+mod common;
 
-fn run_named(name: Option<&str>, files: &[(&str, &str)]) -> Verdict {
-    classify(&RepoFiles {
-        full_name: name.map(str::to_string),
-        description: None,
-        files: files
-            .iter()
-            .map(|(p, t)| RepoFile {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect(),
-    })
-}
-
-fn run(files: &[(&str, &str)]) -> Verdict {
-    run_named(None, files)
-}
+use common::{run, run_named};
+use mcp_survey_model::{CredentialSource, Credentials, Kind, Sdk};
 
 const PY_FASTMCP: &str = "from fastmcp import FastMCP\nmcp = FastMCP(\"x\")\n\n@mcp.tool\ndef ping() -> str:\n    return \"pong\"\n\nmcp.run()\n";
 

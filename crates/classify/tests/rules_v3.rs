@@ -1,28 +1,10 @@
 //! Rules added in 2026.11.3: one synthetic fixture per rule plus a negative.
 //! All fixtures are written for these tests.
 
-use mcp_survey_classify::classify;
-use mcp_survey_model::{
-    AuthMethod, CredentialSource, Credentials, Kind, RepoFile, RepoFiles, Verdict,
-};
+mod common;
 
-fn repo(files: &[(&str, &str)]) -> RepoFiles {
-    RepoFiles {
-        full_name: None,
-        description: None,
-        files: files
-            .iter()
-            .map(|(p, t)| RepoFile {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect(),
-    }
-}
-
-fn run(files: &[(&str, &str)]) -> Verdict {
-    classify(&repo(files))
-}
+use common::run;
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials, Kind};
 
 #[test]
 fn full_stack_package_with_react_and_express_keeps_its_auth_code_in_scope() {

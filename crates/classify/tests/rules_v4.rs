@@ -1,26 +1,11 @@
 //! Rules added in 2026.11.4: one synthetic fixture per rule plus a negative.
 //! All fixtures are written for these tests.
 
+mod common;
+
+use common::{repo_named as repo, run};
 use mcp_survey_classify::classify;
-use mcp_survey_model::{AuthMethod, CredentialSource, Credentials, RepoFile, RepoFiles, Verdict};
-
-fn repo(full_name: Option<&str>, files: &[(&str, &str)]) -> RepoFiles {
-    RepoFiles {
-        full_name: full_name.map(str::to_string),
-        description: None,
-        files: files
-            .iter()
-            .map(|(p, t)| RepoFile {
-                path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect(),
-    }
-}
-
-fn run(files: &[(&str, &str)]) -> Verdict {
-    classify(&repo(None, files))
-}
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
 
 const PY_SERVER: &str = r#"import os
 from mcp.server.fastmcp import FastMCP
