@@ -398,7 +398,7 @@ async fn collect_stats(
     counters: &Counters,
     started: Instant,
 ) -> Result<HarvestStats, HarvestError> {
-    let (found, new): (i64, i64) = sqlx_counts(store, run_id).await?;
+    let (found, new) = store.run_found_and_new(run_id).await?;
     let slices = store.slice_counts(run_id).await?;
     let all = store.slices(run_id).await?;
     let failed_slices = all
@@ -448,8 +448,4 @@ async fn collect_stats(
         elapsed_seconds: started.elapsed().as_secs_f64(),
         projected_seconds_one_token: projected,
     })
-}
-
-async fn sqlx_counts(store: &Store, run_id: i64) -> Result<(i64, i64), StoreError> {
-    store.run_found_and_new(run_id).await
 }

@@ -220,19 +220,6 @@ impl Store {
         Ok(())
     }
 
-    /// Gives leased jobs back to the queue at once (graceful shutdown); the
-    /// attempt does not count.
-    pub async fn release_jobs(&self, worker: &str) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE jobs SET state = 'queued', lease_until = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
-             WHERE worker = $1 AND state = 'running'",
-        )
-        .bind(worker)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
-    }
-
     /// Gives back everything a process holds (its workers are named
     /// `PROCESS:stage:n`): leased jobs return to the queue without counting
     /// the attempt, leased slices become claimable at once. Used on Ctrl-C.

@@ -8,7 +8,6 @@
 mod connect;
 mod error;
 mod jobs;
-mod labels;
 mod repos;
 pub use repos::KnownRepository;
 mod runs;
