@@ -1,6 +1,8 @@
 use indicatif::ProgressBar;
-use mcp_survey_store::{ClaimedJob, JobFailure, Stage, Store, StoreError};
+use mcp_survey_model::RepoFiles;
+use mcp_survey_store::{ClaimedJob, JobFailure, NewLabel, Stage, Store, StoreError};
 use serde::Serialize;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +20,7 @@ impl ClassifyOptions {
     pub fn new(worker_id: impl Into<String>) -> Self {
         ClassifyOptions {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            batch: 16,
+            batch: 64,
             lease: Duration::from_secs(300),
             worker_id: worker_id.into(),
             progress: ProgressBar::hidden(),
@@ -89,7 +91,6 @@ async fn classify_worker(
     options: &ClassifyOptions,
     counters: &Counters,
 ) -> Result<(), StoreError> {
-    let version = mcp_survey_classify::CLASSIFIER_VERSION;
     loop {
         let jobs = store
             .claim_jobs(
@@ -107,56 +108,104 @@ async fn classify_worker(
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
-        for job in jobs {
-            match classify_job(store, &job, version, counters).await {
-                Ok(()) => {}
-                Err(StoreError::LeaseLost(id)) => {
-                    tracing::warn!(job = id, "lease lost; another worker owns the job now");
-                }
-                Err(e) => {
-                    let failure = JobFailure {
-                        kind: "classify".into(),
-                        message: e.to_string(),
-                        permanent: false,
-                        retry_after: None,
-                    };
-                    store.fail_job(&job, &failure, 3).await?;
-                }
+        let n = jobs.len() as u64;
+        if let Err(e) = classify_batch(store, &jobs, counters).await {
+            let failure = JobFailure {
+                kind: "classify".into(),
+                message: e.to_string(),
+                permanent: false,
+                retry_after: None,
+            };
+            for job in &jobs {
+                store.fail_job(job, &failure, 3).await?;
             }
-            options.progress.inc(1);
         }
+        options.progress.inc(n);
     }
 }
 
-async fn classify_job(
+/// Labels one claimed batch: one query loads every snapshot's files, the
+/// classifier runs on a blocking thread, one transaction stores the verdicts.
+async fn classify_batch(
     store: &Store,
-    job: &ClaimedJob,
-    version: &str,
+    jobs: &[ClaimedJob],
     counters: &Counters,
 ) -> Result<(), StoreError> {
-    let Some(snapshot_id) = job.snapshot_id else {
-        // Nothing was fetched for it (gone or failed): nothing to label.
-        return store.complete_job(job).await;
-    };
-    if store.has_label(snapshot_id, version).await? {
-        counters.already.fetch_add(1, Ordering::Relaxed);
-        return store.complete_job(job).await;
+    let version = mcp_survey_classify::CLASSIFIER_VERSION;
+    let snapshot_ids: Vec<i64> = jobs.iter().filter_map(|j| j.snapshot_id).collect();
+    let labelled = store.labelled_snapshots(&snapshot_ids, version).await?;
+    // Nothing fetched (gone or failed) or already labelled: nothing to do.
+    let (todo, nothing): (Vec<&ClaimedJob>, Vec<&ClaimedJob>) = jobs
+        .iter()
+        .partition(|j| j.snapshot_id.is_some_and(|id| !labelled.contains(&id)));
+    let already = nothing.iter().filter(|j| j.snapshot_id.is_some()).count();
+    counters
+        .already
+        .fetch_add(already as u64, Ordering::Relaxed);
+    log_lost(&store.complete_jobs(&nothing).await?);
+    if todo.is_empty() {
+        return Ok(());
     }
-    let files = store.snapshot_files(snapshot_id).await?;
-    let bytes: usize = files.files.iter().map(|f| f.text.len()).sum();
+    let wanted: Vec<i64> = todo.iter().filter_map(|j| j.snapshot_id).collect();
+    let mut files = store.snapshots_files(&wanted).await?;
+    let inputs: Vec<(i64, RepoFiles)> = wanted
+        .iter()
+        .map(|id| (*id, files.remove(id).unwrap_or_default()))
+        .collect();
     // The classifier is CPU-bound: keep it off the async reactor.
-    let (verdict, micros) = tokio::task::spawn_blocking(move || {
-        let t = Instant::now();
-        let verdict = mcp_survey_classify::classify(&files);
-        (verdict, t.elapsed().as_micros() as u64)
+    let outputs = tokio::task::spawn_blocking(move || {
+        inputs
+            .into_iter()
+            .map(|(id, files)| {
+                let bytes: usize = files.files.iter().map(|f| f.text.len()).sum();
+                let t = Instant::now();
+                let verdict = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    mcp_survey_classify::classify(&files)
+                }))
+                .map_err(|_| ());
+                (id, verdict, bytes as u64, t.elapsed().as_micros() as u64)
+            })
+            .collect::<Vec<_>>()
     })
     .await
-    .map_err(|e| StoreError::Corrupt(format!("classifier panicked: {e}")))?;
-    store
-        .store_label(job, snapshot_id, version, &verdict)
-        .await?;
-    counters.classified.fetch_add(1, Ordering::Relaxed);
-    counters.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    .map_err(|e| StoreError::Corrupt(format!("classify thread failed: {e}")))?;
+    let mut labels = Vec::with_capacity(todo.len());
+    let mut bytes = 0;
+    let mut micros = 0;
+    for (job, (snapshot_id, verdict, b, m)) in todo.iter().zip(outputs.iter()) {
+        bytes += b;
+        micros += m;
+        match verdict {
+            Ok(verdict) => labels.push(NewLabel {
+                job,
+                snapshot_id: *snapshot_id,
+                verdict,
+            }),
+            Err(_) => {
+                // A classifier bug on one repository must not hold up the
+                // rest: the job fails with its cause and the run goes on.
+                let failure = JobFailure {
+                    kind: "classifier_panic".into(),
+                    message: format!("the classifier panicked on snapshot {snapshot_id}"),
+                    permanent: true,
+                    retry_after: None,
+                };
+                store.fail_job(job, &failure, 1).await?;
+            }
+        }
+    }
+    let stored = store.store_labels(version, &labels).await?;
+    log_lost(&stored.lease_lost);
+    counters
+        .classified
+        .fetch_add(stored.stored.len() as u64, Ordering::Relaxed);
+    counters.bytes.fetch_add(bytes, Ordering::Relaxed);
     counters.micros.fetch_add(micros, Ordering::Relaxed);
     Ok(())
+}
+
+fn log_lost(ids: &[i64]) {
+    for id in ids {
+        tracing::warn!(job = id, "lease lost; another worker owns the job now");
+    }
 }

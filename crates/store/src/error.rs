@@ -21,8 +21,10 @@ pub enum StoreError {
     NoSuchRun(String),
     #[error("there is no run yet; start one with `mcp-survey run` or `mcp-survey demo`")]
     NoRuns,
-    #[error("a run named {0:?} already exists; choose another --name, or resume it with --resume")]
+    #[error("a run named {0:?} already exists; choose another --name")]
     RunExists(String),
+    #[error("the run {0:?} has already finished; choose another --name for a new snapshot, or rewrite its report with `mcp-survey report --run {0}`")]
+    RunFinished(String),
     #[error("job {0} was taken over by another worker after its lease expired; its result was discarded")]
     LeaseLost(i64),
     #[error("stored data is inconsistent: {0}")]

@@ -243,6 +243,19 @@ impl Store {
         Ok((jobs, slices))
     }
 
+    /// The processes (`PROCESS` of workers named `PROCESS:stage:n`) that
+    /// hold a job or a search slice lease now.
+    pub async fn lease_holders(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT split_part(worker, ':', 1) FROM jobs WHERE state = 'running' AND worker IS NOT NULL
+             UNION
+             SELECT split_part(worker, ':', 1) FROM search_slices WHERE lease_until IS NOT NULL AND worker IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
+    }
+
     /// Marks a job done when it needed no stored output.
     pub async fn complete_job(&self, job: &ClaimedJob) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -8,6 +8,7 @@
 mod connect;
 mod error;
 mod jobs;
+mod labels;
 mod repos;
 pub use repos::KnownRepository;
 mod runs;
@@ -18,6 +19,7 @@ pub mod testing;
 pub use connect::{connect, redact_url};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
+pub use labels::{NewLabel, StoredLabels};
 pub use runs::{Run, RunStatus};
 pub use slices::{NewSlice, SeedQueryRow, Slice, SliceCounts, SliceState};
 pub use snapshots::{NewFile, NewSnapshot, ReusableSnapshot};

@@ -2,7 +2,6 @@ use crate::error::Result;
 use crate::jobs::{finish_job, ClaimedJob};
 use crate::Store;
 use chrono::{DateTime, Utc};
-use mcp_survey_model::{RepoFile, RepoFiles};
 use sha2::{Digest, Sha256};
 
 /// One kept file of a snapshot.
@@ -186,83 +185,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
-    }
-
-    /// A snapshot's files as the classifier reads them.
-    pub async fn snapshot_files(&self, snapshot_id: i64) -> Result<RepoFiles> {
-        let meta: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT r.full_name, r.description FROM snapshots s JOIN repositories r ON r.id = s.repository_id
-             WHERE s.id = $1",
-        )
-        .bind(snapshot_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT sf.path, f.content FROM snapshot_files sf JOIN files f ON f.sha256 = sf.sha256
-             WHERE sf.snapshot_id = $1 ORDER BY sf.path",
-        )
-        .bind(snapshot_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let (full_name, description) = meta.map_or((None, None), |(n, d)| (Some(n), d));
-        Ok(RepoFiles {
-            full_name,
-            description,
-            files: rows
-                .into_iter()
-                .map(|(path, text)| RepoFile { path, text })
-                .collect(),
-        })
-    }
-
-    /// Stores a verdict (once per snapshot and classifier version) and
-    /// completes the classify job in one transaction.
-    pub async fn store_label(
-        &self,
-        job: &ClaimedJob,
-        snapshot_id: i64,
-        classifier_version: &str,
-        verdict: &mcp_survey_model::Verdict,
-    ) -> Result<()> {
-        use mcp_survey_model::set_to_strings;
-        let l = &verdict.labels;
-        let evidence = serde_json::to_value(&verdict.evidence).map_err(|e| {
-            crate::StoreError::Corrupt(format!("evidence is not serialisable: {e}"))
-        })?;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO labels (snapshot_id, classifier_version, kind, language, sdk, transport, credentials,
-                 auth_methods, credential_sources, env_vars, evidence)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (snapshot_id, classifier_version) DO NOTHING",
-        )
-        .bind(snapshot_id)
-        .bind(classifier_version)
-        .bind(l.kind.as_str())
-        .bind(&l.language)
-        .bind(set_to_strings(&l.sdk))
-        .bind(set_to_strings(&l.transport))
-        .bind(l.credentials.as_str())
-        .bind(set_to_strings(&l.auth_methods))
-        .bind(set_to_strings(&l.credential_sources))
-        .bind(l.env_vars.iter().cloned().collect::<Vec<_>>())
-        .bind(evidence)
-        .execute(&mut *tx)
-        .await?;
-        finish_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn has_label(&self, snapshot_id: i64, classifier_version: &str) -> Result<bool> {
-        let (exists,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM labels WHERE snapshot_id = $1 AND classifier_version = $2)",
-        )
-        .bind(snapshot_id)
-        .bind(classifier_version)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(exists)
     }
 }
 
