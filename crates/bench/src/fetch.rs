@@ -4,7 +4,7 @@
 
 use crate::{cpu_seconds, peak_rss_kib, sim_client, with_db, BenchError, BENCH_TOKEN};
 use mcp_survey_fetch::{fetch_run, FetchOptions, FetchStats};
-use mcp_survey_ghsim::synthetic::{self, GenOptions};
+use mcp_survey_ghsim::synthetic::{self, Churn, GenOptions};
 use mcp_survey_ghsim::{serve, Corpus, SimConfig, SimHandle};
 use mcp_survey_github::GithubClient;
 use mcp_survey_harvest::{harvest, HarvestOptions, SeedFile, DEFAULT_SEEDS};
@@ -22,8 +22,8 @@ pub struct FetchBenchOptions {
     /// Huge repositories added to the corpus (each `huge_bytes` of filler).
     pub huge: usize,
     pub huge_bytes: u64,
-    /// Share of repositories changed before the second snapshot.
-    pub change_fraction: f64,
+    /// What changes before the second snapshot (shares of the corpus).
+    pub churn: Churn,
     pub workers: usize,
     /// Run the first fetch as `EXE --database-url .. --github-url ..
     /// bench fetch-child --run ..`, so that its peak memory is the fetch's
@@ -38,7 +38,12 @@ impl Default for FetchBenchOptions {
             seed: 2025,
             huge: 3,
             huge_bytes: 500 * 1024 * 1024,
-            change_fraction: 0.1,
+            // "A second snapshot where 10% of repositories changed".
+            churn: Churn {
+                changed: 0.1,
+                removed: 0.0,
+                added: 0.0,
+            },
             workers: 8,
             fetch_exe: None,
         }
@@ -131,11 +136,8 @@ pub async fn bench_fetch(options: &FetchBenchOptions) -> Result<FetchBench, Benc
     };
     let corpus = synthetic::generate_with(options.repos, options.seed, &gen);
     let n = corpus.repos.len();
-    let (evolved, changes) = synthetic::evolve(
-        &corpus,
-        options.seed.wrapping_add(1),
-        options.change_fraction,
-    );
+    let (evolved, changes) =
+        synthetic::evolve_with(&corpus, options.seed.wrapping_add(1), &options.churn);
     let result = with_db(|db| async {
         let r = async {
             let (first, at) = snapshot_pass(

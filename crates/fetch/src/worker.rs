@@ -201,7 +201,7 @@ async fn fetch_worker(
             continue;
         };
         counters.time(Phase::Claim, claim);
-        match fetch_one(store, client, &job, options, counters).await {
+        match fetch_with_heartbeat(store, client, &job, options, counters).await {
             Ok(()) => options.progress.inc(1),
             Err(Outcome::Store(StoreError::LeaseLost(id))) => {
                 tracing::warn!(job = id, "lease lost; another worker owns the job now");
@@ -225,6 +225,33 @@ async fn fetch_worker(
                     options.progress.inc(1);
                 } else {
                     counters.retried.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// Runs one fetch while renewing its lease every third of the lease: a
+/// 500 MiB archive may take longer than the lease, and without renewal
+/// another worker would take the job over and fetch it a second time. A
+/// renewal that finds the lease gone stops the fetch at once.
+async fn fetch_with_heartbeat(
+    store: &Store,
+    client: &GithubClient,
+    job: &ClaimedJob,
+    options: &FetchOptions,
+    counters: &Counters,
+) -> Result<(), Outcome> {
+    let work = fetch_one(store, client, job, options, counters);
+    tokio::pin!(work);
+    let period = (options.lease / 3).max(Duration::from_millis(100));
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            _ = beat.tick() => {
+                if !store.renew_job_lease(job, options.lease).await? {
+                    return Err(Outcome::Store(StoreError::LeaseLost(job.id)));
                 }
             }
         }

@@ -472,6 +472,32 @@ fn lang_from(s: &str) -> Option<Lang> {
 /// Unchanged repositories are byte-identical.
 pub fn evolve(base: &Corpus, seed: u64, change_fraction: f64) -> (Corpus, Changes) {
     let f = change_fraction.clamp(0.0, 1.0);
+    evolve_with(
+        base,
+        seed,
+        &Churn {
+            changed: f,
+            removed: f / 5.0,
+            added: f / 2.0,
+        },
+    )
+}
+
+/// How much of a corpus changes between two snapshots, each a fraction of
+/// the corpus size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Churn {
+    pub changed: f64,
+    pub removed: f64,
+    pub added: f64,
+}
+
+/// [`evolve`] with each kind of change set on its own: `Churn { changed:
+/// 0.1, removed: 0.0, added: 0.0 }` is "10% of the repositories changed".
+pub fn evolve_with(base: &Corpus, seed: u64, churn: &Churn) -> (Corpus, Changes) {
+    let changed = churn.changed.clamp(0.0, 1.0);
+    let removed = churn.removed.clamp(0.0, 1.0 - changed);
+    let added_fraction = churn.added.max(0.0);
     let root = Rng::new(seed ^ 0x0e70_1fe5);
     let now = base
         .repos
@@ -497,11 +523,11 @@ pub fn evolve(base: &Corpus, seed: u64, change_fraction: f64) -> (Corpus, Change
     for (i, repo) in base.repos.iter().enumerate() {
         let mut rng = root.fork(i as u64);
         let x = rng.f64();
-        if x < f / 5.0 {
+        if x < removed {
             changes.removed.push(repo.meta.full_name.clone());
             continue;
         }
-        if x >= f / 5.0 + f {
+        if x >= removed + changed {
             out.push(repo.clone());
             continue;
         }
@@ -543,7 +569,7 @@ pub fn evolve(base: &Corpus, seed: u64, change_fraction: f64) -> (Corpus, Change
         r.meta.size = size_kib(&r.files, r.filler_bytes);
         out.push(seal(r));
     }
-    let added = ((base.repos.len() as f64) * f / 2.0).ceil() as usize;
+    let added = ((base.repos.len() as f64) * added_fraction).ceil() as usize;
     let max_id = base
         .repos
         .iter()
