@@ -6,10 +6,12 @@
 //! Every benchmark starts its simulator in-process on 127.0.0.1 and talks to
 //! it over real HTTP with the same client the survey uses on GitHub.
 
+mod chaos;
 mod classify;
 mod fetch;
 mod harvest;
 
+pub use chaos::{bench_chaos, ChaosBench, ChaosOptions};
 pub use classify::{bench_classify, ClassifyBench, ClassifyBenchOptions};
 pub use fetch::{
     bench_fetch, fetch_child, FetchBench, FetchBenchOptions, FetchChildReport, FetchPass,

@@ -30,8 +30,31 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_progress: bool,
 
+    #[command(flatten)]
+    pub client: ClientTuning,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How politely the client treats the archive host and how long it waits
+/// after errors. GitHub's defaults suit api.github.com; a simulator or a
+/// GitHub Enterprise server may allow more.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClientTuning {
+    /// Minimum seconds between two archive downloads per token (codeload has
+    /// its own unpublished throttle).
+    #[arg(long, global = true, default_value_t = 1.0, value_name = "SECONDS")]
+    pub archive_interval: f64,
+    /// Archive downloads in flight at once.
+    #[arg(long, global = true, default_value_t = 2, value_name = "N")]
+    pub archive_concurrency: usize,
+    /// First back-off after a 5xx or a reset connection, doubled per retry.
+    #[arg(long, global = true, default_value_t = 1.0, value_name = "SECONDS")]
+    pub backoff: f64,
+    /// Wait after a secondary-limit 403 that carries no Retry-After.
+    #[arg(long, global = true, default_value_t = 60.0, value_name = "SECONDS")]
+    pub secondary_wait: f64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,9 +100,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let database_url = cli.database_url.clone();
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let e = if e.is::<commands::Interrupted>() {
+                // Stop every task (workers outlive the dropped stage), then
+                // release what they leased after the stage's own release.
+                runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+                commands::release_after_stop(e, &database_url)
+            } else {
+                e
+            };
             eprintln!("error: {}", ui::one_line(&e));
             ExitCode::FAILURE
         }

@@ -690,9 +690,21 @@ async fn handle(
         "x-github-api-version-selected",
         HeaderValue::from_static("2022-11-28"),
     );
+    if resp.status() != StatusCode::UNAUTHORIZED
+        && matches!(parse_auth(&headers), Some(Ok(t)) if t.starts_with(NO_SCOPE_TOKEN_PREFIX))
+    {
+        resp.headers_mut()
+            .insert("x-oauth-scopes", HeaderValue::from_static(""));
+    }
     st.stats.status(resp.status().as_u16());
     resp
 }
+
+/// Tokens starting with this stand for a classic token created with no
+/// scope selected: like GitHub, the simulator answers them with an empty
+/// `X-OAuth-Scopes` header. Such a token still reads public repositories
+/// and searches, which is all a survey needs.
+pub const NO_SCOPE_TOKEN_PREFIX: &str = "ghp_noscope";
 
 fn param<'a>(params: &'a [(String, String)], k: &str) -> Option<&'a str> {
     params

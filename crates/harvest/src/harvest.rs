@@ -50,7 +50,7 @@ impl HarvestOptions {
 
 /// What one harvest did, stored under `runs.stats.harvest` and printed by
 /// `harvest --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct HarvestStats {
     pub repositories_found: i64,
     pub new_repositories: i64,

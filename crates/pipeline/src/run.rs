@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub report_dir: PathBuf,
     pub worker_id: String,
     pub fetch_workers: usize,
+    /// Another process may finish the run first: a finished run is then
+    /// reported, not refused.
+    pub join: bool,
     pub bars: BarFactory,
 }
 
@@ -56,9 +59,18 @@ pub async fn open_run(
     if let Some(name) = name {
         return match store.run_by_name(name).await {
             Ok(run) if run.status == RunStatus::Running => Ok((run, true)),
-            Ok(_) => Err(StoreError::RunExists(name.to_string())),
+            Ok(_) => Err(StoreError::RunFinished(name.to_string())),
             Err(StoreError::NoSuchRun(_)) => {
-                Ok((store.create_run(name, github_url, version).await?, false))
+                match store.create_run(name, github_url, version).await {
+                    Ok(run) => Ok((run, false)),
+                    // Another process created it between our two statements:
+                    // join it.
+                    Err(StoreError::RunExists(_)) => match store.run_by_name(name).await? {
+                        run if run.status == RunStatus::Running => Ok((run, true)),
+                        _ => Err(StoreError::RunFinished(name.to_string())),
+                    },
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };
@@ -95,6 +107,9 @@ pub async fn run_pipeline(
     options: &RunOptions,
 ) -> Result<RunOutcome, PipelineError> {
     let github_url = client.config().base_url.to_string();
+    if let Some(outcome) = finish_interrupted_report(store, options).await? {
+        return Ok(outcome);
+    }
     let (run, resumed) = open_run(store, options.name.as_deref(), &github_url).await?;
     if resumed {
         tracing::info!(run = %run.name, "resuming the unfinished run");
@@ -141,4 +156,43 @@ pub async fn run_pipeline(
         classify: classify_stats,
         report,
     })
+}
+
+/// A process killed after marking its run finished but before the report's
+/// last file (summary.json, written last) was in place left a finished run
+/// without a complete report: the restart writes the report and stops there.
+async fn finish_interrupted_report(
+    store: &Store,
+    options: &RunOptions,
+) -> Result<Option<RunOutcome>, PipelineError> {
+    let Some(name) = options.name.as_deref() else {
+        return Ok(None);
+    };
+    let run = match store.run_by_name(name).await {
+        Ok(run) if run.status == RunStatus::Finished => run,
+        Ok(_) | Err(StoreError::NoSuchRun(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let summary = options
+        .report_dir
+        .join(mcp_survey_report::report_folder_name(&run.name))
+        .join("summary.json");
+    let complete = std::fs::read_to_string(&summary)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|v| v.get("partial") == Some(&serde_json::Value::Bool(false)));
+    if complete && !options.join {
+        // Finished and reported: open_run refuses to touch it again.
+        return Ok(None);
+    }
+    tracing::info!(run = %run.name, "the run finished but its report was not written: writing it");
+    let report = write_report(store, &run, &options.report_dir).await?;
+    Ok(Some(RunOutcome {
+        run,
+        resumed: true,
+        harvest: HarvestStats::default(),
+        fetch: FetchStats::default(),
+        classify: ClassifyStats::default(),
+        report,
+    }))
 }

@@ -112,8 +112,10 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
 }
 
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
-    // Write beside and rename, so a reader never sees half a report.
-    let tmp = path.with_extension("tmp");
+    // Write beside and rename, so a reader never sees half a report. The
+    // temporary name is the process's own: several workers finishing the
+    // same run together each write the whole report without colliding.
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, text)
         .and_then(|_| std::fs::rename(&tmp, path))
         .map_err(|source| ReportError::Write {

@@ -8,9 +8,10 @@ use crate::Cli;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use mcp_survey_bench::{
-    bench_classify, bench_fetch, bench_harvest, fetch_child, ClassifyBenchOptions,
-    FetchBenchOptions, FetchPass, HarvestBenchOptions,
+    bench_chaos, bench_classify, bench_fetch, bench_harvest, fetch_child, ChaosOptions,
+    ClassifyBenchOptions, FetchBenchOptions, FetchPass, HarvestBenchOptions,
 };
+use mcp_survey_ghsim::synthetic::Churn;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -26,6 +27,8 @@ pub enum BenchCommand {
     Fetch(FetchBenchArgs),
     /// Classify stored snapshots: repositories and megabytes per second.
     Classify(ClassifyBenchArgs),
+    /// Whole runs as separate processes under injected faults, SIGKILLs in every stage, and several processes sharing one run; each compared with an undisturbed run.
+    Chaos(ChaosBenchArgs),
     /// Internal: the fetch half of `bench fetch`, in a process of its own.
     #[command(hide = true)]
     FetchChild(FetchChildArgs),
@@ -68,6 +71,15 @@ pub struct FetchBenchArgs {
     /// Concurrent fetch workers.
     #[arg(long, default_value_t = 8)]
     pub workers: usize,
+    /// Share of the repositories changed before the second snapshot.
+    #[arg(long, default_value_t = 0.1)]
+    pub changed: f64,
+    /// Share of the corpus added (new repositories) before the second snapshot.
+    #[arg(long, default_value_t = 0.0)]
+    pub added: f64,
+    /// Share of the corpus deleted before the second snapshot.
+    #[arg(long, default_value_t = 0.0)]
+    pub removed: f64,
     /// Fetch in this process instead of a child (peak memory then includes the simulator).
     #[arg(long)]
     pub in_process: bool,
@@ -90,6 +102,32 @@ pub struct ClassifyBenchArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ChaosBenchArgs {
+    /// Repositories in the synthetic corpus.
+    #[arg(long, default_value_t = 600)]
+    pub synthetic: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Share of requests answered with a transient fault in the chaos run.
+    #[arg(long, default_value_t = 0.05)]
+    pub fault_rate: f64,
+    /// Repositories answering 404, 451 and 409 (each) in the chaos run.
+    #[arg(long, default_value_t = 3)]
+    pub gone_each: usize,
+    /// SIGKILLs in the crash run, cycling through harvest, fetch, classify and report.
+    #[arg(long, default_value_t = 8)]
+    pub crashes: usize,
+    /// Processes sharing the scale-out run.
+    #[arg(long, default_value_t = 3)]
+    pub processes: usize,
+    /// Shorten every rate-limit window this many times.
+    #[arg(long, default_value_t = 600.0)]
+    pub time_scale: f64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct FetchChildArgs {
     #[arg(long)]
     pub run: String,
@@ -102,6 +140,7 @@ pub async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
         BenchCommand::Harvest(a) => harvest(a).await,
         BenchCommand::Fetch(a) => fetch(a).await,
         BenchCommand::Classify(a) => classify(a).await,
+        BenchCommand::Chaos(a) => chaos(a).await,
         BenchCommand::FetchChild(a) => {
             let store = open_store(&cli.database_url).await?;
             let report = fetch_child(&store, &cli.github_url, &a.run, a.workers).await?;
@@ -234,7 +273,11 @@ async fn fetch(a: &FetchBenchArgs) -> Result<()> {
         huge_bytes: a.huge_mib * 1024 * 1024,
         workers: a.workers.max(1),
         fetch_exe: exe,
-        ..FetchBenchOptions::default()
+        churn: Churn {
+            changed: a.changed,
+            added: a.added,
+            removed: a.removed,
+        },
     };
     let b = bench_fetch(&options)
         .await
@@ -284,5 +327,94 @@ async fn classify(a: &ClassifyBenchArgs) -> Result<()> {
         b.classifier_seconds,
         b.projected_seconds_for_20000
     );
+    Ok(())
+}
+
+async fn chaos(a: &ChaosBenchArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&a.fault_rate) {
+        anyhow::bail!("--fault-rate must be between 0 and 1, got {}", a.fault_rate);
+    }
+    let exe = std::env::current_exe().context("cannot find this program's path to run it")?;
+    let mut options = ChaosOptions::new(exe);
+    options.repos = a.synthetic;
+    options.seed = a.seed;
+    options.fault_rate = a.fault_rate;
+    options.gone_each = a.gone_each;
+    options.crashes = a.crashes;
+    options.processes = a.processes.max(1);
+    options.time_scale = a.time_scale;
+    let b = bench_chaos(&options)
+        .await
+        .context("the chaos benchmark failed")?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&b)?);
+    } else {
+        println!(
+            "corpus {} repositories (seed {}); clean run {:.1}s, {} repositories, {} labelled, {} requests",
+            b.corpus_repositories, b.seed, b.clean.seconds, b.clean.repositories, b.clean.labelled, b.clean.requests
+        );
+        let c = &b.chaos;
+        println!(
+            "chaos (fault rate {}): {:.1}s ({:.2}× the clean run), {} requests, {} faults injected {:?}",
+            c.fault_rate, c.seconds, c.overhead, c.requests, c.faults_total, c.faults_injected
+        );
+        println!(
+            "  gone on GitHub: {} named, {} recorded as gone; labels lost {}, mismatches {}",
+            c.gone_named,
+            c.gone_recorded_as_gone,
+            c.integrity.labels_lost,
+            c.integrity.mismatches.len()
+        );
+        let k = &b.crash;
+        println!(
+            "crash: {} SIGKILLs over {} starts in {:.1}s; labels lost {}, mismatches {}, duplicate snapshots {}, half-written {}",
+            k.kills,
+            k.starts,
+            k.seconds,
+            k.integrity.labels_lost,
+            k.integrity.mismatches.len(),
+            k.integrity.duplicate_snapshots,
+            k.integrity.half_written_snapshots
+        );
+        println!(
+            "  search pages: {} vs {} in the clean run ({:+}; {} kills during the harvest)",
+            k.search_requests,
+            b.clean.search_requests,
+            k.search_requests_over_clean,
+            k.kills_in_harvest
+        );
+        for p in &k.points {
+            println!(
+                "  target {:<8} killed in {:<14} after {:.2}s",
+                p.target_stage,
+                p.killed_in.as_deref().unwrap_or("(finished first)"),
+                p.after_seconds
+            );
+        }
+        let s = &b.scale_out;
+        println!(
+            "scale-out: {} processes ({} did work) in {:.1}s; {} downloads, {} repositories downloaded twice, {} jobs claimed twice; mismatches {}",
+            s.processes,
+            s.processes_that_worked,
+            s.seconds,
+            s.downloads,
+            s.downloaded_twice.len(),
+            s.jobs_claimed_twice,
+            s.integrity.mismatches.len()
+        );
+        for m in c
+            .integrity
+            .mismatches
+            .iter()
+            .chain(&k.integrity.mismatches)
+            .chain(&s.integrity.mismatches)
+            .take(20)
+        {
+            println!("  mismatch: {m}");
+        }
+    }
+    if !b.passed() {
+        anyhow::bail!("the chaos benchmark found lost, duplicated or changed results (see above)");
+    }
     Ok(())
 }

@@ -69,6 +69,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         report_dir: args.out.clone(),
         worker_id: worker_id(),
         fetch_workers: 8,
+        join: false,
         bars: ui::bar_factory(cli.no_progress),
     };
     let outcome = until_shutdown(&store, async {

@@ -4,10 +4,11 @@ pub mod reporting;
 pub mod sim;
 pub mod stages;
 
-use crate::{Cli, Command};
+use crate::{Cli, ClientTuning, Command};
 use anyhow::{Context, Result};
 use mcp_survey_github::{ClientConfig, GithubClient, GithubError, Token};
 use mcp_survey_store::Store;
+use std::time::Duration;
 
 pub async fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
@@ -43,8 +44,21 @@ pub async fn open_store(url: &str) -> Result<Store> {
 /// The GitHub client for `--github-url` with the tokens of GITHUB_TOKENS /
 /// GITHUB_TOKEN, checked with one free request (`/rate_limit` does not count)
 /// so a wrong token fails at once with a clear message.
-pub async fn open_client(github_url: &str) -> Result<GithubClient> {
-    open_client_with(github_url, Token::from_env(), |_| {}).await
+pub async fn open_client(github_url: &str, tuning: &ClientTuning) -> Result<GithubClient> {
+    let seconds = |name: &str, v: f64| -> Result<Duration> {
+        Duration::try_from_secs_f64(v)
+            .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds ≥ 0, not {v}"))
+    };
+    let archive_interval = seconds("archive-interval", tuning.archive_interval)?;
+    let backoff = seconds("backoff", tuning.backoff)?;
+    let secondary_wait = seconds("secondary-wait", tuning.secondary_wait)?;
+    open_client_with(github_url, Token::from_env(), |c| {
+        c.archive_min_interval = archive_interval;
+        c.archive_concurrency = tuning.archive_concurrency;
+        c.backoff_base = backoff;
+        c.secondary_min_wait = secondary_wait;
+    })
+    .await
 }
 
 pub async fn open_client_with(
@@ -62,14 +76,69 @@ pub async fn open_client_with(
     }
 }
 
+/// Gives back at once what processes of this machine that no longer exist
+/// (killed with SIGKILL, or the machine rebooted) still hold: a restart then
+/// resumes their work without waiting for the leases to run out. Processes of
+/// other machines keep their leases; those expire as usual.
+async fn reclaim_from_dead_local_processes(store: &Store) -> Result<()> {
+    // Without a trustworthy machine name, "dead" could be another machine's
+    // live process: leave every lease to expire.
+    let Some(host) = host_name() else {
+        return Ok(());
+    };
+    let me = worker_id();
+    for holder in store.lease_holders().await? {
+        let Some((their_host, pid)) = holder.rsplit_once('-') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if their_host != host || holder == me || process_alive(pid) {
+            continue;
+        }
+        let (jobs, slices) = store.release_process(&holder).await?;
+        if jobs + slices > 0 {
+            tracing::warn!(
+                process = %holder,
+                jobs,
+                slices,
+                "took back the work of a process of this machine that no longer runs"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The machine's name: HOSTNAME when set (containers set it), else the
+/// kernel's. Leases are named after it, so it must differ between machines.
+fn host_name() -> Option<&'static str> {
+    static HOST: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|h| h.trim().replace(':', "_"))
+            .filter(|h| !h.is_empty())
+    })
+    .as_deref()
+}
+
+/// Whether a process with this id runs here (a reused id counts as alive:
+/// the lease then simply runs out).
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
 /// This process's identity in leases: unique per process and machine.
 pub fn worker_id() -> String {
     static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    ID.get_or_init(|| {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-        format!("{host}-{}", std::process::id())
-    })
-    .clone()
+    ID.get_or_init(|| format!("{}-{}", host_name().unwrap_or("host"), std::process::id()))
+        .clone()
 }
 
 /// Runs a stage until it ends or Ctrl-C / SIGTERM arrives. On a signal the
@@ -80,16 +149,74 @@ pub async fn until_shutdown<T>(
     store: &Store,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
+    reclaim_from_dead_local_processes(store).await?;
     tokio::select! {
         result = work => result,
         signal = shutdown_signal() => {
             let name = signal?;
             eprintln!("{name}: stopping; releasing leased work");
             let (jobs, slices) = store.release_process(&worker_id()).await?;
-            anyhow::bail!(
-                "stopped by {name}: released {jobs} jobs and {slices} search slices; run the same command again to resume"
-            )
+            Err(Interrupted { signal: name, jobs, slices }.into())
         }
+    }
+}
+
+/// A stage stopped by a signal, with what this process gave back.
+///
+/// Dropping the stage's future does not stop the workers it spawned: until
+/// the runtime stops they go on, and one may claim a job or a search slice
+/// after the release above. So `main`, on this error, stops the runtime
+/// (every task of the process) and then calls [`release_after_stop`].
+#[derive(Debug)]
+pub struct Interrupted {
+    pub signal: &'static str,
+    pub jobs: u64,
+    pub slices: u64,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped by {}: released {} jobs and {} search slices; run the same command again to resume",
+            self.signal, self.jobs, self.slices
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// After an [`Interrupted`] stage, once no task of this process runs any
+/// more: releases, on a fresh connection, whatever was leased after the
+/// first release, so the next run does not wait for those leases to expire.
+/// Other errors are returned unchanged.
+pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::Error {
+    let mut stop = match error.downcast::<Interrupted>() {
+        Ok(stop) => stop,
+        Err(other) => return other,
+    };
+    let released = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| {
+            rt.block_on(async {
+                let store = mcp_survey_store::connect(database_url, 1).await?;
+                let released = store.release_process(&worker_id()).await?;
+                store.pool().close().await;
+                anyhow::Ok(released)
+            })
+        });
+    match released {
+        Ok((jobs, slices)) => {
+            stop.jobs += jobs;
+            stop.slices += slices;
+            stop.into()
+        }
+        Err(e) => anyhow::anyhow!(
+            "{stop}; work leased during the stop stays leased until its lease expires: {}",
+            crate::ui::one_line(&e)
+        ),
     }
 }
 

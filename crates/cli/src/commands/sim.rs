@@ -1,6 +1,6 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use mcp_survey_ghsim::{serve, synthetic, Corpus, FaultConfig, SimConfig};
+use mcp_survey_ghsim::{serve, synthetic, Corpus, FaultConfig, FaultKind, NamedFault, SimConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -27,6 +27,15 @@ pub struct SimArgs {
     /// Inject transient faults (5xx, resets, slow and truncated answers, secondary limits) in this share of requests.
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
+    /// Inject one kind of fault in this share of requests, e.g. `--fault server_error=0.02`; repeatable, added to --fault-rate.
+    #[arg(long = "fault", value_name = "KIND=RATE", value_parser = parse_fault_rate)]
+    pub faults: Vec<(FaultKind, f64)>,
+    /// Make one repository answer with a fault, e.g. `--fault-repo octo/gone=404` or `octo/flaky=reset:2` (first 2 requests); repeatable.
+    #[arg(long = "fault-repo", value_name = "OWNER/NAME=KIND[:TIMES]", value_parser = NamedFault::parse_spec)]
+    pub fault_repos: Vec<(String, NamedFault)>,
+    /// How long a `slow` fault delays its answer, in milliseconds.
+    #[arg(long, default_value_t = 1500)]
+    pub slow_ms: u64,
     /// Accept only these tokens (comma-separated); by default any token is accepted.
     #[arg(long, value_delimiter = ',')]
     pub tokens: Option<Vec<String>>,
@@ -83,6 +92,14 @@ pub async fn run(args: &SimArgs) -> Result<()> {
     if args.fault_rate > 0.0 {
         config.faults = FaultConfig::uniform(args.fault_rate);
     }
+    for (kind, rate) in &args.faults {
+        let total = config.faults.rates.get(kind).copied().unwrap_or(0.0) + rate;
+        config.faults = config.faults.with_rate(*kind, total);
+    }
+    for (repo, fault) in &args.fault_repos {
+        config.faults = config.faults.with_named(repo, *fault);
+    }
+    config.faults.slow_delay = std::time::Duration::from_millis(args.slow_ms);
     let repos = corpus.repos.len();
     let handle = serve(corpus, config, args.listen)
         .await
@@ -97,4 +114,18 @@ pub async fn run(args: &SimArgs) -> Result<()> {
         .context("cannot listen for Ctrl-C")?;
     handle.shutdown().await;
     Ok(())
+}
+
+/// `KIND=RATE` of `--fault`.
+fn parse_fault_rate(spec: &str) -> Result<(FaultKind, f64), String> {
+    let (kind, rate) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("{spec:?} is not KIND=RATE (for example server_error=0.02)"))?;
+    let rate: f64 = rate
+        .parse()
+        .map_err(|_| format!("{rate:?} is not a rate between 0 and 1"))?;
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(format!("the rate {rate} is not between 0 and 1"));
+    }
+    Ok((kind.parse()?, rate))
 }

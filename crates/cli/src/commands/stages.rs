@@ -75,6 +75,11 @@ pub struct RunArgs {
     /// Folder the report folder is written under.
     #[arg(long, default_value_os_t = default_report_dir())]
     pub out: PathBuf,
+    /// Work on --name alongside other processes (other machines): create it or
+    /// join it, and when the others have already finished it, write its
+    /// report and exit successfully instead of refusing.
+    #[arg(long, requires = "name")]
+    pub join: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,7 +100,7 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
     // Validate the seeds before touching the database or GitHub.
     let seeds = load_seeds(args.seeds.as_ref())?;
     let store = open_store(&cli.database_url).await?;
-    let client = open_client(&cli.github_url).await?;
+    let client = open_client(&cli.github_url, &cli.client).await?;
     let (run, resumed) = open_run(
         &store,
         args.run.as_deref(),
@@ -142,7 +147,7 @@ async fn pick_run(store: &Store, name: Option<&str>) -> Result<Run> {
 pub async fn fetch(cli: &Cli, args: &FetchArgs) -> Result<()> {
     let store = open_store(&cli.database_url).await?;
     let run = pick_run(&store, args.run.as_deref()).await?;
-    let client = open_client(&cli.github_url).await?;
+    let client = open_client(&cli.github_url, &cli.client).await?;
     let mut options = mcp_survey_fetch::FetchOptions::new(worker_id());
     options.workers = args.workers.max(1);
     options.progress = ui::bar("fetch", cli.no_progress);
@@ -234,13 +239,14 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
     let seeds = load_seeds(args.seeds.as_ref())?;
     let store = open_store(&cli.database_url).await?;
-    let client = open_client(&cli.github_url).await?;
+    let client = open_client(&cli.github_url, &cli.client).await?;
     let options = RunOptions {
         name: args.name.clone(),
         seeds,
         report_dir: args.out.clone(),
         worker_id: worker_id(),
         fetch_workers: args.fetch_workers.max(1),
+        join: args.join,
         bars: ui::bar_factory(cli.no_progress),
     };
     let outcome = until_shutdown(&store, async {

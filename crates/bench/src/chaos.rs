@@ -1,0 +1,785 @@
+//! Reliability under faults, crashes and concurrency: the whole pipeline, as
+//! real `mcp-survey run` processes, against the simulator, compared with an
+//! undisturbed run of the same corpus.
+//!
+//! - chaos: transient faults on every endpoint at a set rate, plus named
+//!   repositories that answer 404, 451 or 409 for good;
+//! - crash: the process is killed with SIGKILL in each stage in turn
+//!   (harvest, fetch, classify, report) and started again;
+//! - scale-out: several processes share one run from the start.
+//!
+//! Every scenario gets its own database and simulator, so the simulator's
+//! counts (downloads per repository, faults injected) belong to it alone.
+
+use crate::{BenchError, BENCH_TOKEN};
+use mcp_survey_ghsim::synthetic;
+use mcp_survey_ghsim::{
+    serve, Corpus, FaultConfig, FaultKind, NamedFault, Rng, SimConfig, SimHandle,
+};
+use mcp_survey_store::testing::TestDb;
+use mcp_survey_store::Store;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct ChaosOptions {
+    /// The `mcp-survey` binary whose `run` is exercised.
+    pub exe: PathBuf,
+    pub repos: usize,
+    pub seed: u64,
+    /// Share of requests answered with a transient fault in the chaos run.
+    pub fault_rate: f64,
+    /// Repositories made to answer 404, 451 and 409 (each) in the chaos run.
+    pub gone_each: usize,
+    /// SIGKILLs in the crash scenario, cycling through the stages.
+    pub crashes: usize,
+    /// Processes sharing the scale-out run.
+    pub processes: usize,
+    /// The simulator's rate-limit windows are this many times shorter.
+    pub time_scale: f64,
+    /// Longest a single `mcp-survey run` may take before the bench gives up.
+    pub timeout: Duration,
+}
+
+impl ChaosOptions {
+    pub fn new(exe: PathBuf) -> Self {
+        ChaosOptions {
+            exe,
+            repos: 600,
+            seed: 7,
+            fault_rate: 0.05,
+            gone_each: 3,
+            crashes: 8,
+            processes: 3,
+            time_scale: 600.0,
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// One repository of a finished run as the comparison sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepoOutcome {
+    pub fetch_status: String,
+    pub labels: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Integrity {
+    /// Repositories of the clean run missing or unlabelled here (not gone).
+    pub labels_lost: usize,
+    /// Repositories with different labels or status than the clean run.
+    pub mismatches: Vec<String>,
+    /// More than one snapshot of a repository at the same pushed_at.
+    pub duplicate_snapshots: i64,
+    /// Snapshots whose file list is shorter or longer than they claim.
+    pub half_written_snapshots: i64,
+    /// Repositories the run left pending or failed.
+    pub unfinished_repositories: i64,
+    /// Jobs not done (queued, running, failed) when the run ended.
+    pub open_jobs: i64,
+    /// The report's summary.json says the run finished.
+    pub report_complete: bool,
+}
+
+impl Integrity {
+    pub fn is_clean(&self) -> bool {
+        self.labels_lost == 0
+            && self.mismatches.is_empty()
+            && self.duplicate_snapshots == 0
+            && self.half_written_snapshots == 0
+            && self.unfinished_repositories == 0
+            && self.open_jobs == 0
+            && self.report_complete
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CleanRun {
+    pub seconds: f64,
+    pub repositories: usize,
+    pub labelled: usize,
+    pub requests: u64,
+    /// Search and code-search requests (one per page).
+    pub search_requests: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaosRun {
+    pub fault_rate: f64,
+    pub seconds: f64,
+    /// Chaos run time over clean run time.
+    pub overhead: f64,
+    pub requests: u64,
+    pub faults_injected: BTreeMap<String, u64>,
+    pub faults_total: u64,
+    /// Repositories named to answer 404/451/409, and how the run recorded them.
+    pub gone_named: usize,
+    pub gone_recorded_as_gone: usize,
+    pub integrity: Integrity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashPoint {
+    pub target_stage: String,
+    /// The stage the database showed when the SIGKILL was sent; None when the
+    /// process finished before reaching the target.
+    pub killed_in: Option<String>,
+    pub after_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashRun {
+    pub points: Vec<CrashPoint>,
+    pub kills: usize,
+    /// Search pages requested over all starts, and how many more than the
+    /// clean run (a page in flight at a SIGKILL was never stored and is
+    /// asked again: at most one per kill during the harvest).
+    pub search_requests: u64,
+    pub search_requests_over_clean: i64,
+    pub kills_in_harvest: usize,
+    pub starts: usize,
+    pub seconds: f64,
+    pub integrity: Integrity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleOutRun {
+    pub processes: usize,
+    pub seconds: f64,
+    /// Archive downloads counted by the simulator, and repositories
+    /// downloaded more than once (must be 0).
+    pub downloads: u64,
+    pub downloaded_twice: Vec<String>,
+    /// Fetch or classify jobs claimed more than once (must be 0).
+    pub jobs_claimed_twice: i64,
+    /// Distinct processes that completed jobs.
+    pub processes_that_worked: i64,
+    pub integrity: Integrity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaosBench {
+    pub corpus_repositories: usize,
+    pub seed: u64,
+    pub clean: CleanRun,
+    pub chaos: ChaosRun,
+    pub crash: CrashRun,
+    pub scale_out: ScaleOutRun,
+}
+
+impl ChaosBench {
+    /// Everything the reliability requirements ask for held.
+    pub fn passed(&self) -> bool {
+        self.chaos.integrity.is_clean()
+            && self.chaos.gone_recorded_as_gone == self.chaos.gone_named
+            && self.crash.integrity.is_clean()
+            && self.scale_out.integrity.is_clean()
+            && self.scale_out.downloaded_twice.is_empty()
+            && self.scale_out.jobs_claimed_twice == 0
+    }
+}
+
+pub async fn bench_chaos(options: &ChaosOptions) -> Result<ChaosBench, BenchError> {
+    let corpus = synthetic::generate(options.repos, options.seed);
+    let work = std::env::temp_dir().join(format!("mcp-survey-chaos-{}", std::process::id()));
+    let result = scenarios(options, &corpus, &work).await;
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+async fn scenarios(
+    options: &ChaosOptions,
+    corpus: &Corpus,
+    work: &Path,
+) -> Result<ChaosBench, BenchError> {
+    // Clean: the reference every other scenario is compared with.
+    let s = Scenario::start(options, corpus, FaultConfig::default(), work, "clean").await?;
+    let r = clean_scenario(&s).await;
+    s.finish().await;
+    let (clean_table, clean) = r?;
+
+    // Chaos: transient faults everywhere, some repositories gone for good.
+    let named = pick_gone(options, &clean_table);
+    let mut faults = FaultConfig::uniform(options.fault_rate);
+    faults.slow_delay = Duration::from_millis(300);
+    faults.seed = options.seed;
+    for (name, kind) in &named {
+        faults = faults.with_named(name, NamedFault::always(*kind));
+    }
+    let s = Scenario::start(options, corpus, faults, work, "chaos").await?;
+    let r = chaos_scenario(&s, &clean_table, &clean, &named).await;
+    s.finish().await;
+    let chaos = r?;
+
+    let s = Scenario::start(options, corpus, FaultConfig::default(), work, "crash").await?;
+    let r = crash_scenario(&s, &clean_table, &clean).await;
+    s.finish().await;
+    let crash = r?;
+
+    let s = Scenario::start(options, corpus, FaultConfig::default(), work, "scale").await?;
+    let r = scale_out_scenario(&s, &clean_table).await;
+    s.finish().await;
+    let scale_out = r?;
+
+    Ok(ChaosBench {
+        corpus_repositories: corpus.repos.len(),
+        seed: options.seed,
+        clean,
+        chaos,
+        crash,
+        scale_out,
+    })
+}
+
+type Table = BTreeMap<String, RepoOutcome>;
+
+async fn clean_scenario(s: &Scenario<'_>) -> Result<(Table, CleanRun), BenchError> {
+    let t = Instant::now();
+    s.run_to_end("clean", "clean").await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let table = run_table(&s.store, "clean").await?;
+    let labelled = table.values().filter(|o| o.labels.is_some()).count();
+    let stats = s.sim.stats();
+    let clean = CleanRun {
+        seconds,
+        repositories: table.len(),
+        labelled,
+        requests: stats.requests_total,
+        search_requests: search_requests(&stats),
+    };
+    if labelled == 0 {
+        return Err(BenchError::Failed(
+            "the clean run labelled no repository: nothing to compare".into(),
+        ));
+    }
+    Ok((table, clean))
+}
+
+/// Labelled repositories of the clean run made to answer 404, 451 and 409.
+fn pick_gone(options: &ChaosOptions, clean: &Table) -> BTreeMap<String, FaultKind> {
+    let mut rng = Rng::new(options.seed ^ 0xc4a0_5000);
+    let mut candidates: Vec<&String> = clean
+        .iter()
+        .filter(|(_, o)| o.labels.is_some())
+        .map(|(name, _)| name)
+        .collect();
+    let mut named = BTreeMap::new();
+    for kind in [
+        FaultKind::NotFound,
+        FaultKind::Unavailable,
+        FaultKind::Empty,
+    ] {
+        for _ in 0..options.gone_each {
+            if candidates.is_empty() {
+                break;
+            }
+            let i = rng.below(candidates.len() as u64) as usize;
+            named.insert(candidates.swap_remove(i).clone(), kind);
+        }
+    }
+    named
+}
+
+async fn chaos_scenario(
+    s: &Scenario<'_>,
+    clean_table: &Table,
+    clean: &CleanRun,
+    named: &BTreeMap<String, FaultKind>,
+) -> Result<ChaosRun, BenchError> {
+    let t = Instant::now();
+    s.run_to_end("chaos", "chaos").await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let table = run_table(&s.store, "chaos").await?;
+    let gone: BTreeSet<String> = named.keys().cloned().collect();
+    let integrity = s.integrity("chaos", clean_table, &table, &gone).await?;
+    let stats = s.sim.stats();
+    let recorded = named
+        .keys()
+        .filter(|name| table.get(*name).is_some_and(|o| o.fetch_status == "gone"))
+        .count();
+    Ok(ChaosRun {
+        fault_rate: s.options.fault_rate,
+        seconds,
+        overhead: seconds / clean.seconds.max(1e-9),
+        requests: stats.requests_total,
+        faults_total: stats.faults_injected.values().sum(),
+        faults_injected: stats.faults_injected,
+        gone_named: named.len(),
+        gone_recorded_as_gone: recorded,
+        integrity,
+    })
+}
+
+async fn crash_scenario(
+    s: &Scenario<'_>,
+    clean_table: &Table,
+    clean: &CleanRun,
+) -> Result<CrashRun, BenchError> {
+    let t = Instant::now();
+    let stages = ["harvest", "fetch", "classify", "report"];
+    let mut rng = Rng::new(s.options.seed ^ 0xdead);
+    let mut points = Vec::new();
+    let mut starts = 0;
+    for i in 0..s.options.crashes {
+        let target = stages[i % stages.len()];
+        starts += 1;
+        let point = s.kill_in_stage("crash", target, &mut rng).await?;
+        let finished = point.killed_in.is_none();
+        points.push(point);
+        if finished && s.finished_and_reported("crash").await? {
+            break;
+        }
+    }
+    if !s.finished_and_reported("crash").await? {
+        starts += 1;
+        s.run_to_end("crash", "crash-last").await?;
+    }
+    let table = run_table(&s.store, "crash").await?;
+    let integrity = s
+        .integrity("crash", clean_table, &table, &BTreeSet::new())
+        .await?;
+    let searched = search_requests(&s.sim.stats());
+    Ok(CrashRun {
+        kills: points.iter().filter(|p| p.killed_in.is_some()).count(),
+        kills_in_harvest: points
+            .iter()
+            .filter(|p| p.killed_in.as_deref() == Some("harvest"))
+            .count(),
+        search_requests: searched,
+        search_requests_over_clean: searched as i64 - clean.search_requests as i64,
+        points,
+        starts,
+        seconds: t.elapsed().as_secs_f64(),
+        integrity,
+    })
+}
+
+async fn scale_out_scenario(
+    s: &Scenario<'_>,
+    clean_table: &Table,
+) -> Result<ScaleOutRun, BenchError> {
+    let t = Instant::now();
+    let processes = s.options.processes.max(1);
+    let mut children = Vec::new();
+    for p in 0..processes {
+        children.push(s.spawn_with("scale", &format!("scale-{p}"), &["--join"])?);
+    }
+    for child in children {
+        s.wait(child).await?;
+    }
+    let seconds = t.elapsed().as_secs_f64();
+    let table = run_table(&s.store, "scale").await?;
+    let integrity = s
+        .integrity("scale", clean_table, &table, &BTreeSet::new())
+        .await?;
+    let stats = s.sim.stats();
+    let downloaded_twice = stats
+        .tarball_downloads
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(name, n)| format!("{name} ({n}×)"))
+        .collect();
+    // A claim adds one to attempts: a job claimed once has attempts = 1.
+    let (claimed_twice, workers): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE j.attempts <> 1),
+                count(DISTINCT split_part(j.worker, ':', 1))
+         FROM jobs j JOIN runs r ON r.id = j.run_id WHERE r.name = 'scale'",
+    )
+    .fetch_one(s.store.pool())
+    .await?;
+    Ok(ScaleOutRun {
+        processes,
+        seconds,
+        downloads: stats.tarball_downloads.values().sum(),
+        downloaded_twice,
+        jobs_claimed_twice: claimed_twice,
+        processes_that_worked: workers,
+        integrity,
+    })
+}
+
+/// A database, a simulator and a reports folder for one scenario.
+struct Scenario<'a> {
+    options: &'a ChaosOptions,
+    db: TestDb,
+    store: Store,
+    sim: SimHandle,
+    out: PathBuf,
+    logs: PathBuf,
+}
+
+impl<'a> Scenario<'a> {
+    async fn start(
+        options: &'a ChaosOptions,
+        corpus: &Corpus,
+        faults: FaultConfig,
+        work: &Path,
+        name: &str,
+    ) -> Result<Scenario<'a>, BenchError> {
+        let out = work.join(name);
+        let logs = work.join(format!("{name}-logs"));
+        for dir in [&out, &logs] {
+            std::fs::create_dir_all(dir).map_err(|source| BenchError::Io {
+                what: format!("cannot create {}", dir.display()),
+                source,
+            })?;
+        }
+        let config = SimConfig {
+            time_scale: options.time_scale,
+            faults,
+            ..SimConfig::default()
+        };
+        let addr = "127.0.0.1:0"
+            .parse()
+            .map_err(|e| BenchError::Failed(format!("bad address: {e}")))?;
+        let sim = serve(corpus.clone(), config, addr).await?;
+        let db = match TestDb::create().await {
+            Ok(db) => db,
+            Err(e) => {
+                sim.shutdown().await;
+                return Err(e.into());
+            }
+        };
+        Ok(Scenario {
+            options,
+            store: db.store.clone(),
+            db,
+            sim,
+            out,
+            logs,
+        })
+    }
+
+    async fn finish(self) {
+        self.sim.shutdown().await;
+        self.store.pool().close().await;
+        if let Err(e) = self.db.drop_db().await {
+            tracing::warn!(error = %e, "could not drop the scenario database");
+        }
+    }
+
+    /// Starts `mcp-survey run --name RUN` as a process of its own; its
+    /// stderr goes to a log file named after `tag`.
+    fn spawn(&self, run: &str, tag: &str) -> Result<Child, BenchError> {
+        self.spawn_with(run, tag, &[])
+    }
+
+    fn spawn_with(&self, run: &str, tag: &str, extra: &[&str]) -> Result<Child, BenchError> {
+        let log_path = self.logs.join(format!("{tag}.log"));
+        let log = std::fs::File::create(&log_path).map_err(|source| BenchError::Io {
+            what: format!("cannot create {}", log_path.display()),
+            source,
+        })?;
+        let scaled_wait = format!("{}", (60.0 / self.options.time_scale).max(0.05));
+        let child = tokio::process::Command::new(&self.options.exe)
+            .arg("--database-url")
+            .arg(&self.db.url)
+            .arg("--github-url")
+            .arg(self.sim.base_url())
+            .arg("--no-progress")
+            .args(["--archive-interval", "0", "--archive-concurrency", "8"])
+            .args(["--backoff", "0.05", "--secondary-wait", &scaled_wait])
+            .args(["run", "--name", run, "--fetch-workers", "4", "--out"])
+            .arg(&self.out)
+            .args(extra)
+            .env("GITHUB_TOKEN", BENCH_TOKEN)
+            .env_remove("GITHUB_TOKENS")
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| BenchError::Io {
+                what: format!("cannot start {}", self.options.exe.display()),
+                source,
+            })?;
+        Ok(Child {
+            child,
+            log: log_path,
+            started: Instant::now(),
+        })
+    }
+
+    async fn wait(&self, mut child: Child) -> Result<(), BenchError> {
+        let status = tokio::time::timeout(self.options.timeout, child.child.wait())
+            .await
+            .map_err(|_| {
+                BenchError::Failed(format!(
+                    "`mcp-survey run` did not finish within {:?}; its log: {}",
+                    self.options.timeout,
+                    child.log.display()
+                ))
+            })?
+            .map_err(|source| BenchError::Io {
+                what: "cannot wait for `mcp-survey run`".into(),
+                source,
+            })?;
+        if !status.success() {
+            let log = std::fs::read_to_string(&child.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            return Err(BenchError::Failed(format!(
+                "`mcp-survey run` exited with {status}: {}",
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            )));
+        }
+        Ok(())
+    }
+
+    async fn run_to_end(&self, run: &str, tag: &str) -> Result<(), BenchError> {
+        let child = self.spawn(run, tag)?;
+        self.wait(child).await
+    }
+
+    /// Starts the run, waits until the database shows it in `target`, then
+    /// SIGKILLs it a random moment later (at once in the short report stage).
+    async fn kill_in_stage(
+        &self,
+        run: &str,
+        target: &str,
+        rng: &mut Rng,
+    ) -> Result<CrashPoint, BenchError> {
+        let tag = format!("{run}-{target}-{}", rng.next_u64() % 10_000);
+        let mut child = self.spawn(run, &tag)?;
+        loop {
+            if let Some(status) = child.child.try_wait().map_err(|source| BenchError::Io {
+                what: "cannot poll `mcp-survey run`".into(),
+                source,
+            })? {
+                if !status.success() {
+                    return Err(BenchError::Failed(format!(
+                        "`mcp-survey run` exited with {status} before it was killed; log {}",
+                        child.log.display()
+                    )));
+                }
+                return Ok(CrashPoint {
+                    target_stage: target.into(),
+                    killed_in: None,
+                    after_seconds: child.started.elapsed().as_secs_f64(),
+                });
+            }
+            let stage = current_stage(&self.store, run).await?;
+            if stage.as_deref() == Some(target) {
+                if target != "report" {
+                    let delay = rng.below(80);
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
+                let killed_in = current_stage(&self.store, run).await?;
+                // tokio's kill is SIGKILL: no handler runs, nothing is released.
+                child.child.kill().await.map_err(|source| BenchError::Io {
+                    what: "cannot kill `mcp-survey run`".into(),
+                    source,
+                })?;
+                return Ok(CrashPoint {
+                    target_stage: target.into(),
+                    killed_in: killed_in.or_else(|| Some("starting".into())),
+                    after_seconds: child.started.elapsed().as_secs_f64(),
+                });
+            }
+            if child.started.elapsed() > self.options.timeout {
+                return Err(BenchError::Failed(format!(
+                    "the run never reached the {target} stage within {:?}",
+                    self.options.timeout
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn finished_and_reported(&self, run: &str) -> Result<bool, BenchError> {
+        Ok(
+            current_stage(&self.store, run).await?.as_deref() == Some("report")
+                && report_complete(&self.out, run),
+        )
+    }
+
+    /// The run compared with the clean one, and the database's own
+    /// invariants checked.
+    async fn integrity(
+        &self,
+        run: &str,
+        clean: &Table,
+        table: &Table,
+        gone: &BTreeSet<String>,
+    ) -> Result<Integrity, BenchError> {
+        let mut integrity = Integrity {
+            report_complete: report_complete(&self.out, run),
+            ..Integrity::default()
+        };
+        for (name, expected) in clean {
+            let got = table.get(name);
+            if gone.contains(name) {
+                if got.is_some_and(|g| g.fetch_status != "gone") {
+                    integrity
+                        .mismatches
+                        .push(format!("{name}: gone on GitHub but recorded {got:?}"));
+                }
+                continue;
+            }
+            match got {
+                None => {
+                    integrity.labels_lost += 1;
+                    integrity.mismatches.push(format!("{name}: missing"));
+                }
+                Some(g) if expected.labels.is_some() && g.labels.is_none() => {
+                    integrity.labels_lost += 1;
+                    integrity
+                        .mismatches
+                        .push(format!("{name}: unlabelled ({})", g.fetch_status));
+                }
+                Some(g) if g != expected => integrity
+                    .mismatches
+                    .push(format!("{name}: {expected:?} became {g:?}")),
+                Some(_) => {}
+            }
+        }
+        for name in table.keys().filter(|n| !clean.contains_key(*n)) {
+            integrity
+                .mismatches
+                .push(format!("{name}: not in the clean run"));
+        }
+        let pool = self.store.pool();
+        let (dups,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM (SELECT 1 FROM snapshots GROUP BY repository_id, pushed_at HAVING count(*) > 1) d",
+        )
+        .fetch_one(pool)
+        .await?;
+        let (half,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM snapshots s
+             WHERE s.file_count <> (SELECT count(*) FROM snapshot_files sf WHERE sf.snapshot_id = s.id)",
+        )
+        .fetch_one(pool)
+        .await?;
+        let (unfinished,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
+             WHERE r.name = $1 AND rr.fetch_status IN ('pending', 'failed')",
+        )
+        .bind(run)
+        .fetch_one(pool)
+        .await?;
+        let (open,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM jobs j JOIN runs r ON r.id = j.run_id
+             WHERE r.name = $1 AND j.state <> 'done'",
+        )
+        .bind(run)
+        .fetch_one(pool)
+        .await?;
+        integrity.duplicate_snapshots = dups;
+        integrity.half_written_snapshots = half;
+        integrity.unfinished_repositories = unfinished;
+        integrity.open_jobs = open;
+        Ok(integrity)
+    }
+}
+
+struct Child {
+    child: tokio::process::Child,
+    log: PathBuf,
+    started: Instant,
+}
+
+fn search_requests(stats: &mcp_survey_ghsim::SimStats) -> u64 {
+    ["search", "code_search"]
+        .iter()
+        .filter_map(|r| stats.counted_by_resource.get(*r))
+        .sum()
+}
+
+fn report_complete(out: &Path, run: &str) -> bool {
+    let path = out
+        .join(mcp_survey_report::report_folder_name(run))
+        .join("summary.json");
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("partial") == Some(&serde_json::Value::Bool(false)))
+}
+
+/// The stage a run is in, read from the database the way an operator would:
+/// unfinished slices mean harvest; open fetch jobs, fetch; open classify
+/// jobs, classify; a finished run is writing (or has written) its report.
+async fn current_stage(store: &Store, run: &str) -> Result<Option<String>, BenchError> {
+    let row: Option<(String, bool, bool, bool, bool)> = sqlx::query_as(
+        "SELECT r.status,
+                EXISTS (SELECT 1 FROM search_slices s WHERE s.run_id = r.id AND s.state IN ('pending', 'paging')),
+                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'fetch'),
+                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'fetch' AND j.state IN ('queued', 'running')),
+                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'classify' AND j.state IN ('queued', 'running'))
+         FROM runs r WHERE r.name = $1",
+    )
+    .bind(run)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(
+        row.map(|(status, harvesting, fetch_jobs, fetching, classifying)| {
+            if status == "finished" {
+                "report"
+            } else if harvesting || !fetch_jobs {
+                "harvest"
+            } else if fetching {
+                "fetch"
+            } else if classifying {
+                "classify"
+            } else {
+                "between stages"
+            }
+            .to_string()
+        }),
+    )
+}
+
+/// Every repository of a run with its fetch status and labels, by name.
+async fn run_table(store: &Store, run: &str) -> Result<Table, BenchError> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<Vec<String>>,
+        Option<Vec<String>>,
+        Option<String>,
+        Option<Vec<String>>,
+        Option<Vec<String>>,
+        Option<Vec<String>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT full_name, fetch_status, kind, language, sdk, transport, credentials,
+                auth_methods, credential_sources, env_vars
+         FROM run_labels WHERE run_name = $1",
+    )
+    .bind(run)
+    .fetch_all(store.pool())
+    .await?;
+    let mut table = Table::new();
+    for r in rows {
+        let labels = r.2.map(|kind| {
+            let mut v = vec![kind, r.3.unwrap_or_default()];
+            for list in [r.4, r.5] {
+                v.push(list.unwrap_or_default().join(","));
+            }
+            v.push(r.6.unwrap_or_default());
+            for list in [r.7, r.8, r.9] {
+                v.push(list.unwrap_or_default().join(","));
+            }
+            v
+        });
+        // "reused" and "fetched" are the same outcome for the comparison.
+        let status = if r.1 == "reused" {
+            "fetched".into()
+        } else {
+            r.1
+        };
+        table.insert(
+            r.0,
+            RepoOutcome {
+                fetch_status: status,
+                labels,
+            },
+        );
+    }
+    Ok(table)
+}
