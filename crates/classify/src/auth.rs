@@ -1108,6 +1108,29 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             break;
         }
     }
+    // Literal defaults in the configuration the server reads at start. The
+    // setting says where a credential goes, not which scheme it is: only
+    // the source is recorded.
+    if !sources.contains(&CredentialSource::Hardcoded) {
+        // A demo server's own configuration is what that server runs with.
+        for f in scope
+            .iter()
+            .filter(|f| matches!(f.role, Role::Core | Role::Example))
+        {
+            if let Some((offset, name, masked)) = secrets::scan_runtime_config(f.path, f.text) {
+                sources.insert(CredentialSource::Hardcoded);
+                ev.add(
+                    "credential_sources",
+                    "hardcoded",
+                    f.path,
+                    f.line_of(offset),
+                    &format!("literal default for the setting {name} in run-time configuration"),
+                    &masked,
+                );
+                break;
+            }
+        }
+    }
 
     // A token the docs call personal (created in the user's own settings)
     // is a PAT whatever its variable is called.

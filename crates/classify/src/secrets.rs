@@ -178,6 +178,97 @@ pub fn scan(f: &File) -> Vec<Hardcoded> {
     out
 }
 
+/// A secret-named setting in a file the program reads at run time, with a
+/// literal value or a literal default (`${VAR:default}`): the program runs
+/// with that credential unless someone overrides it.
+static CONFIG_SETTING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?im)^\s*["']?([a-z0-9_.-]*(?:secret|password|passwd|api[_-]?key|apikey|token))["']?\s*[:=]\s*["']?(\$\{[A-Za-z0-9_.-]+:[^}\n]*\}|[^"'\s,#][^"'\n,#]*?)["']?\s*,?\s*$"#,
+    )
+});
+
+/// A secret flag with a literal value in a launch profile's arguments.
+static LAUNCH_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)--(?:api[_-]?key|token|secret|password|access[_-]?token)[= ]([A-Za-z0-9_-]{16,})"#)
+});
+
+/// Files the program itself reads at start (not examples, docs or tests):
+/// Spring `application*.yml|properties` and .NET `appsettings*.json`, plus
+/// launch profiles whose arguments start the server.
+fn runtime_config(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if lower.contains("/test/") || lower.contains("example") || lower.contains("sample") {
+        return false;
+    }
+    (name.starts_with("application")
+        && (name.ends_with(".yml") || name.ends_with(".yaml") || name.ends_with(".properties"))
+        && !name.contains("test"))
+        || (name.starts_with("appsettings") && name.ends_with(".json"))
+        || name == "launchsettings.json"
+}
+
+/// Values that only stand for a credential someone must supply.
+fn documentation_placeholder(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    v.len() < 6
+        || [
+            "your", "<", "xxx", "***", "here", "insert", "replace", "todo", "none", "null", "true",
+            "false",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
+        || v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Literal credentials a program's own run-time configuration supplies by
+/// default. Only the setting's masked value is kept.
+pub fn scan_runtime_config(path: &str, text: &str) -> Option<(usize, String, String)> {
+    if !runtime_config(path) {
+        return None;
+    }
+    for c in CONFIG_SETTING.captures_iter(text) {
+        let (Some(name), Some(val)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let n = name.as_str().to_ascii_lowercase();
+        if [
+            "url", "uri", "path", "header", "name", "type", "file", "expir", "ttl", "length",
+            "enabled", "endpoint", "issuer", "method",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+        {
+            continue;
+        }
+        let raw = val.as_str().trim();
+        let value = match raw.strip_prefix("${") {
+            // `${VAR:default}`: only the default is literal.
+            Some(inner) => inner
+                .trim_end_matches('}')
+                .split_once(':')
+                .map_or("", |(_, d)| d)
+                .trim(),
+            None => raw,
+        };
+        // Spring's password encoders mark plain text as `{noop}`.
+        let value = value.strip_prefix("{noop}").unwrap_or(value);
+        if value.is_empty() || value.contains("${") || documentation_placeholder(value) {
+            continue;
+        }
+        return Some((val.start(), n, mask(value)));
+    }
+    if path.to_ascii_lowercase().ends_with("launchsettings.json") {
+        for c in LAUNCH_FLAG.captures_iter(text) {
+            let Some(val) = c.get(1) else { continue };
+            if secretish_value(val.as_str()) {
+                return Some((val.start(), "--api-key".into(), mask(val.as_str())));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +289,36 @@ mod tests {
         let found = scan(&f);
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|h| !h.masked.contains("aB3dE5fG7")));
+    }
+
+    #[test]
+    fn runtime_config_defaults_are_literal_credentials() {
+        let yml = "spring:\n  security:\n    client-secret: \"{noop}default-secret\"\njwt:\n  secret: ${JWT_SECRET:app-jwt-secret-change-in-production}\n";
+        let found = scan_runtime_config("server/src/main/resources/application.yml", yml);
+        let (_, name, masked) = found.expect("the client secret");
+        assert_eq!(name, "client-secret");
+        assert!(!masked.contains("default-secret"));
+        let launch = r#"{"profiles": {"p": {"commandLineArgs": "--api-key a9e7b49b7b4879a030789708f07c9a68323ac5ae"}}}"#;
+        assert!(scan_runtime_config("App/Properties/launchSettings.json", launch).is_some());
+    }
+
+    #[test]
+    fn runtime_config_without_a_literal_is_not_hardcoded() {
+        let yml = "redis:\n  password: ${REDIS_PASSWORD:}\napi-key: ${API_KEY}\ntoken: \"<your token>\"\npassword: \"\"\ntoken-url: https://x/token\n";
+        assert!(scan_runtime_config("src/main/resources/application.yml", yml).is_none());
+        let literal = "client-secret: s3cr3t-value-123\n";
+        // The same literal in a test profile, an example, or a README is no
+        // default the server runs with.
+        for path in [
+            "src/test/resources/application.yml",
+            "src/main/resources/application-test.yml",
+            "examples/application.yml",
+            "README.md",
+        ] {
+            assert!(scan_runtime_config(path, literal).is_none(), "{path}");
+        }
+        let json = r#"{"Api": {"ApiKey": "your-api-key-here", "Token": ""}}"#;
+        assert!(scan_runtime_config("appsettings.json", json).is_none());
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub struct Cli {
     #[arg(long, global = true, default_value = mcp_survey_github::GITHUB_API_URL)]
     pub github_url: String,
 
-    /// Print JSON logs-free plain progress lines instead of bars even on a terminal.
+    /// Plain progress lines instead of progress bars, even on a terminal.
     #[arg(long, global = true)]
     pub no_progress: bool,
 

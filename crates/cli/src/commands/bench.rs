@@ -104,7 +104,7 @@ pub struct ClassifyBenchArgs {
 #[derive(Args, Debug)]
 pub struct ChaosBenchArgs {
     /// Repositories in the synthetic corpus.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 2000)]
     pub synthetic: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -114,8 +114,8 @@ pub struct ChaosBenchArgs {
     /// Repositories answering 404, 451 and 409 (each) in the chaos run.
     #[arg(long, default_value_t = 3)]
     pub gone_each: usize,
-    /// SIGKILLs in the crash run, cycling through harvest, fetch, classify and report.
-    #[arg(long, default_value_t = 8)]
+    /// SIGKILLs in the crash runs: rounds of one kill in each of harvest, fetch, classify and report.
+    #[arg(long, default_value_t = 12)]
     pub crashes: usize,
     /// Processes sharing the scale-out run.
     #[arg(long, default_value_t = 3)]
@@ -359,17 +359,19 @@ async fn chaos(a: &ChaosBenchArgs) -> Result<()> {
             c.fault_rate, c.seconds, c.overhead, c.requests, c.faults_total, c.faults_injected
         );
         println!(
-            "  gone on GitHub: {} named, {} recorded as gone; labels lost {}, mismatches {}",
+            "  gone on GitHub: {} named, {} recorded as gone, {} left out by the harvest (look-up answered gone); labels lost {}, mismatches {}",
             c.gone_named,
             c.gone_recorded_as_gone,
+            c.gone_left_out_by_harvest,
             c.integrity.labels_lost,
             c.integrity.mismatches.len()
         );
         let k = &b.crash;
         println!(
-            "crash: {} SIGKILLs over {} starts in {:.1}s; labels lost {}, mismatches {}, duplicate snapshots {}, half-written {}",
+            "crash: {} SIGKILLs over {} starts in {} fresh databases, {:.1}s; labels lost {}, mismatches {}, duplicate snapshots {}, half-written {}",
             k.kills,
             k.starts,
+            k.rounds,
             k.seconds,
             k.integrity.labels_lost,
             k.integrity.mismatches.len(),
