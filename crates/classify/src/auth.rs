@@ -741,15 +741,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             &format!("secret command-line flag {flag}"),
             text,
         );
-        for (flag, ..) in &cli_flags {
+        for (flag, _, _, line_text) in &cli_flags {
             if let Some(Some(m)) = secret_method(&camel_to_snake(flag.trim_start_matches('-'))) {
-                // A flag the docs describe as a personal token is a PAT.
+                // A flag the docs, or the line that names it, describe as a
+                // personal token is a PAT.
                 let personal = m == AuthMethod::ApiKey
-                    && docs.iter().any(|d| {
-                        d.text
-                            .find(flag.trim_start_matches('-'))
-                            .is_some_and(|off| PAT_DOC.is_match(d.window(off, 1, 2)))
-                    });
+                    && (PAT_DOC.is_match(line_text)
+                        || docs.iter().any(|d| {
+                            d.text
+                                .find(flag.trim_start_matches('-'))
+                                .is_some_and(|off| PAT_DOC.is_match(d.window(off, 1, 2)))
+                        }));
                 methods.insert(if personal { AuthMethod::Pat } else { m });
             }
         }
@@ -1151,6 +1153,30 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                         d.line_text(off),
                     );
                     break;
+                }
+            }
+        }
+        if s.method == Some(AuthMethod::Pat) {
+            continue;
+        }
+        // The server's own help or error text beside the variable ("provide
+        // a personal access token with --access-token or set X").
+        'source: for f in scope
+            .iter()
+            .filter(|f| f.role == Role::Core && f.is_source())
+        {
+            for (off, _) in f.text.match_indices(name.as_str()).take(20) {
+                if PAT_DOC.is_match(f.window(off, 1, 1)) {
+                    s.method = Some(AuthMethod::Pat);
+                    ev.add(
+                        "auth_methods",
+                        "pat",
+                        f.path,
+                        f.line_of(off),
+                        "the server's own message calls the token personal",
+                        f.line_text(off),
+                    );
+                    break 'source;
                 }
             }
         }

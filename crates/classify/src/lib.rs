@@ -22,7 +22,7 @@ use mcp_survey_model::{Kind, Labels, RepoFile, RepoFiles, Verdict};
 pub use paths::wants;
 
 /// Bump whenever a rule changes: labels are stored per version.
-pub const CLASSIFIER_VERSION: &str = "2026.11.5";
+pub const CLASSIFIER_VERSION: &str = "2026.11.6";
 
 /// Files bigger than this are not read (generated code, data dumps).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;

@@ -1,4 +1,5 @@
-//! Rules added in 2026.11.5: one synthetic fixture per rule plus negatives.
+//! Rules added in 2026.11.5 and 2026.11.6: one synthetic fixture per rule
+//! plus negatives.
 //! All fixtures are written for these tests.
 
 mod common;
@@ -17,7 +18,10 @@ public class ForecastTools {
 }
 "#;
 
-fn spring_server(config_path: &'static str, config: &'static str) -> Vec<(&'static str, &'static str)> {
+fn spring_server(
+    config_path: &'static str,
+    config: &'static str,
+) -> Vec<(&'static str, &'static str)> {
     vec![
         ("pom.xml", POM),
         ("src/main/java/forecast/ForecastTools.java", TOOLS),
@@ -42,7 +46,11 @@ fn a_literal_default_for_a_secret_setting_is_hardcoded_and_masked() {
         .find(|e| e.value == "hardcoded")
         .expect("evidence for hardcoded");
     assert_eq!(ev.file, "src/main/resources/application.yml");
-    assert!(!ev.matched.contains("signing-value"), "masked: {}", ev.matched);
+    assert!(
+        !ev.matched.contains("signing-value"),
+        "masked: {}",
+        ev.matched
+    );
 }
 
 #[test]
@@ -78,4 +86,56 @@ fn settings_without_a_literal_default_or_outside_the_runtime_config_are_not() {
             v.labels
         );
     }
+}
+
+fn ts_server(message: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "package.json",
+            r#"{"name": "gizmo-mcp", "dependencies": {"@modelcontextprotocol/sdk": "^1.0.0"}}"#
+                .to_string(),
+        ),
+        (
+            "src/index.ts",
+            format!(
+                r#"import {{ McpServer }} from "@modelcontextprotocol/sdk/server/mcp.js";
+import {{ StdioServerTransport }} from "@modelcontextprotocol/sdk/server/stdio.js";
+const token = process.env.GIZMO_ACCESS_TOKEN;
+if (!token) {{
+  console.error("{message} with --access-token or set the GIZMO_ACCESS_TOKEN environment variable");
+  process.exit(1);
+}}
+const server = new McpServer({{ name: "gizmo", version: "1.0.0" }});
+await server.connect(new StdioServerTransport());
+"#
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn the_servers_own_message_calling_the_token_personal_makes_it_a_pat() {
+    use mcp_survey_model::AuthMethod;
+    let files = ts_server("Please provide a personal access token (PAT)");
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let v = run(&borrowed);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Pat),
+        "{:?}",
+        v.labels
+    );
+    assert!(
+        !v.labels.auth_methods.contains(&AuthMethod::ApiKey),
+        "{:?}",
+        v.labels
+    );
+    // Negative: the same message without saying whose token it is.
+    let files = ts_server("Please provide an access token");
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let v = run(&borrowed);
+    assert!(
+        !v.labels.auth_methods.contains(&AuthMethod::Pat),
+        "{:?}",
+        v.labels
+    );
 }
