@@ -622,7 +622,14 @@ impl<'a> Scenario<'a> {
             }
             let stage = current_stage(&self.store, run).await?;
             if stage.as_deref() == Some(target) {
-                tokio::time::sleep(delay).await;
+                // A random moment inside the stage: stop waiting early when
+                // the stage is about to end, so the kill still lands in it.
+                let entered = Instant::now();
+                while entered.elapsed() < delay
+                    && current_stage(&self.store, run).await?.as_deref() == Some(target)
+                {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
                 let killed_in = current_stage(&self.store, run).await?;
                 // tokio's kill is SIGKILL: no handler runs, nothing is released.
                 child.child.kill().await.map_err(|source| BenchError::Io {

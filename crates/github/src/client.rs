@@ -643,7 +643,22 @@ impl GithubClient {
         let mut failures = 0u32;
         loop {
             self.check_archive_pause()?;
-            let (mut permit, waited) = inner.gate.acquire(ARCHIVE, &[ARCHIVE_TOKEN]).await;
+            // A long wait for the archive budget would hold the worker: the
+            // caller fetches by the trees API meanwhile.
+            let (mut permit, waited) = match inner
+                .gate
+                .acquire_within(ARCHIVE, &[ARCHIVE_TOKEN], inner.config.archive_max_wait)
+                .await
+            {
+                Ok(reserved) => reserved,
+                Err(wait) => {
+                    inner
+                        .gate
+                        .pause(ARCHIVE_TOKEN, ARCHIVE, Instant::now() + wait);
+                    tracing::info!(wait = ?wait, "archive budget spent; pausing archive downloads");
+                    return Err(GithubError::ArchiveThrottled { retry_after: wait });
+                }
+            };
             inner.stats.waited(ARCHIVE, waited);
             permit.mark_sent();
             inner.stats.request(ARCHIVE, ARCHIVE_TOKEN);

@@ -48,6 +48,10 @@ pub struct ClientConfig {
     pub secondary_min_wait: Duration,
     /// Pause of archive downloads after a 429 without `Retry-After`.
     pub archive_throttle_pause: Duration,
+    /// Longest an archive download waits for its budget (a download host
+    /// that announces its limits); beyond it the download is refused with
+    /// `ArchiveThrottled` so the caller uses the trees API meanwhile.
+    pub archive_max_wait: Duration,
     /// Whole-request timeout for API calls (not for archive streams).
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
@@ -72,6 +76,7 @@ impl ClientConfig {
             backoff_max: Duration::from_secs(60),
             secondary_min_wait: Duration::from_secs(60),
             archive_throttle_pause: Duration::from_secs(60),
+            archive_max_wait: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             archive_read_timeout: Duration::from_secs(60),

@@ -316,6 +316,62 @@ impl Gate {
         }
     }
 
+    /// [`Gate::acquire`], unless the slot is further away than `max_wait`:
+    /// then nothing is reserved and the error says how long the wait would
+    /// be (a spent budget, a pause).
+    pub async fn acquire_within(
+        self: &Arc<Self>,
+        resource: &str,
+        tokens: &[usize],
+        max_wait: Duration,
+    ) -> Result<(Permit, Duration), Duration> {
+        let start = Instant::now();
+        let limit = start + max_wait;
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = Instant::now();
+            if let Some(p) = tokens
+                .iter()
+                .filter_map(|t| self.paused_until(*t, resource))
+                .min()
+            {
+                if p > limit {
+                    return Err(p - now);
+                }
+            }
+            let (reserved, wait_until) = self.try_reserve(resource, tokens, now);
+            if let Some((permit, at)) = reserved {
+                if at > limit {
+                    // Dropping the permit unsent gives the slot back.
+                    return Err(at - now);
+                }
+                tokio::time::sleep_until(at.into()).await;
+                while let Some(p) = self.paused_until(permit.token, resource) {
+                    if p > limit {
+                        return Err(p.saturating_duration_since(Instant::now()));
+                    }
+                    tokio::time::sleep_until(p.into()).await;
+                }
+                return Ok((permit, start.elapsed()));
+            }
+            if let Some(u) = wait_until {
+                if u > limit {
+                    return Err(u - now);
+                }
+            }
+            if now >= limit {
+                return Err(max_wait);
+            }
+            let deadline = wait_until.unwrap_or(now + MAX_NOTIFY_WAIT).min(limit);
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline.into()) => {}
+                _ = &mut notified => {}
+            }
+        }
+    }
+
     /// Reserves the soonest slot among `tokens`, or says until when to wait
     /// (`None`: until an answer arrives).
     fn try_reserve(
