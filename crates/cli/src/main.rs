@@ -46,6 +46,9 @@ pub struct ClientTuning {
     /// its own unpublished throttle).
     #[arg(long, global = true, default_value_t = 1.0, value_name = "SECONDS")]
     pub archive_interval: f64,
+    /// Longest wait for the archive budget before a repository is fetched by the trees API instead.
+    #[arg(long, global = true, default_value_t = 30.0, value_name = "SECONDS")]
+    pub archive_max_wait: f64,
     /// Archive downloads in flight at once.
     #[arg(long, global = true, default_value_t = 2, value_name = "N")]
     pub archive_concurrency: usize,

@@ -50,10 +50,12 @@ pub async fn open_client(github_url: &str, tuning: &ClientTuning) -> Result<Gith
             .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds ≥ 0, not {v}"))
     };
     let archive_interval = seconds("archive-interval", tuning.archive_interval)?;
+    let archive_max_wait = seconds("archive-max-wait", tuning.archive_max_wait)?;
     let backoff = seconds("backoff", tuning.backoff)?;
     let secondary_wait = seconds("secondary-wait", tuning.secondary_wait)?;
     open_client_with(github_url, Token::from_env(), |c| {
         c.archive_min_interval = archive_interval;
+        c.archive_max_wait = archive_max_wait;
         c.archive_concurrency = tuning.archive_concurrency;
         c.backoff_base = backoff;
         c.secondary_min_wait = secondary_wait;
