@@ -3,10 +3,11 @@
 //! and the affected repositories go through the trees API meanwhile: every
 //! repository is still fetched, none waits out the throttle.
 
+mod common;
+
+use common::{client_for, run_with};
 use mcp_survey_fetch::{fetch_run, FetchOptions};
 use mcp_survey_ghsim::{serve, synthetic, Limit, SimConfig};
-use mcp_survey_github::{ClientConfig, GithubClient, Token};
-use mcp_survey_pipeline::open_run;
 use mcp_survey_store::testing::TestDb;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,29 +32,19 @@ async fn a_spent_archive_budget_moves_the_rest_to_the_trees_api() {
     )
     .await
     .expect("simulator");
-    let mut client_config =
-        ClientConfig::new(&sim.base_url(), vec![Token::new("test-token")]).expect("valid URL");
-    client_config.archive_min_interval = Duration::ZERO;
-    client_config.archive_concurrency = 4;
-    client_config.backoff_base = Duration::from_millis(20);
-    // Two seconds stand for the default half minute: the budget's next slot
-    // (12 s away at five a minute) is too far, so the trees API takes over.
-    client_config.archive_max_wait = Duration::from_secs(2);
-    let client = GithubClient::new(client_config).expect("client");
-    let (run, _) = open_run(&db.store, Some("throttled"), &sim.base_url())
-        .await
-        .expect("run");
-    for m in &metas {
-        db.store
-            .put_repository(run.id, m, None)
-            .await
-            .expect("repository");
-    }
+    let client = client_for(&sim.base_url(), |c| {
+        c.archive_concurrency = 4;
+        // Two seconds stand for the default half minute: the budget's next
+        // slot (12 s away at five a minute) is too far, so the trees API
+        // takes over.
+        c.archive_max_wait = Duration::from_secs(2);
+    });
+    let run_id = run_with(&db.store, "throttled", &sim.base_url(), &metas).await;
     let mut options = FetchOptions::new("throttle-test");
     options.workers = 4;
     let stats = tokio::time::timeout(
         Duration::from_secs(20),
-        fetch_run(&db.store, &client, run.id, &options),
+        fetch_run(&db.store, &client, run_id, &options),
     )
     .await
     .expect("the fetch does not wait for the archive throttle to end")

@@ -2,22 +2,15 @@
 //! renewal, so a second worker never fetches the same repository again; the
 //! classify stage stores each verdict once across competing workers.
 
+mod common;
+
+use common::{client_for, run_with};
 use mcp_survey_fetch::{fetch_run, FetchOptions};
 use mcp_survey_ghsim::{serve, synthetic, FaultConfig, FaultKind, NamedFault, SimConfig};
-use mcp_survey_github::{ClientConfig, GithubClient, Token};
-use mcp_survey_pipeline::{classify_run, open_run, ClassifyOptions};
+use mcp_survey_pipeline::{classify_run, ClassifyOptions};
 use mcp_survey_store::testing::TestDb;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn client_for(base_url: &str) -> GithubClient {
-    let mut config =
-        ClientConfig::new(base_url, vec![Token::new("test-token")]).expect("valid URL");
-    config.archive_min_interval = Duration::ZERO;
-    config.archive_concurrency = 8;
-    config.backoff_base = Duration::from_millis(20);
-    GithubClient::new(config).expect("client")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fetch_longer_than_its_lease_is_not_taken_over() {
@@ -48,16 +41,8 @@ async fn a_fetch_longer_than_its_lease_is_not_taken_over() {
     )
     .await
     .expect("simulator");
-    let client = client_for(&sim.base_url());
-    let (run, _) = open_run(&db.store, Some("leases"), &sim.base_url())
-        .await
-        .expect("run");
-    for m in &metas {
-        db.store
-            .put_repository(run.id, m, None)
-            .await
-            .expect("repository");
-    }
+    let client = client_for(&sim.base_url(), |_| {});
+    let run_id = run_with(&db.store, "leases", &sim.base_url(), &metas).await;
 
     let options = |process: &str| {
         let mut o = FetchOptions::new(process);
@@ -67,8 +52,8 @@ async fn a_fetch_longer_than_its_lease_is_not_taken_over() {
     };
     let (oa, ob) = (options("process-a"), options("process-b"));
     let (a, b) = tokio::join!(
-        fetch_run(&db.store, &client, run.id, &oa),
-        fetch_run(&db.store, &client, run.id, &ob),
+        fetch_run(&db.store, &client, run_id, &oa),
+        fetch_run(&db.store, &client, run_id, &ob),
     );
     let (a, b) = (a.expect("process a"), b.expect("process b"));
     let stats = sim.stats();
@@ -91,8 +76,8 @@ async fn a_fetch_longer_than_its_lease_is_not_taken_over() {
     let mut cb = ClassifyOptions::new("classify-b");
     cb.batch = 4;
     let (la, lb) = tokio::join!(
-        classify_run(&db.store, run.id, &ca),
-        classify_run(&db.store, run.id, &cb),
+        classify_run(&db.store, run_id, &ca),
+        classify_run(&db.store, run_id, &cb),
     );
     let (la, lb) = (la.expect("classify a"), lb.expect("classify b"));
     let (labels, snapshots): (i64, i64) = sqlx::query_as(

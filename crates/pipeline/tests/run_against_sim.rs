@@ -1,25 +1,16 @@
 //! The whole pipeline over real HTTP against the simulator, into a fresh
 //! database, checked against the synthetic corpus's own ground truth.
 
+mod common;
+
+use common::client_for;
 use mcp_survey_ghsim::{serve, synthetic, Corpus, SearchOracle, SimConfig};
-use mcp_survey_github::{ClientConfig, GithubClient, Token};
 use mcp_survey_harvest::{SeedFile, DEFAULT_SEEDS};
 use mcp_survey_model::{AuthMethod, Kind};
 use mcp_survey_pipeline::{run_pipeline, RunOptions};
 use mcp_survey_store::testing::TestDb;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
-
-fn client_for(base_url: &str) -> GithubClient {
-    let mut config =
-        ClientConfig::new(base_url, vec![Token::new("test-token")]).expect("valid URL");
-    config.archive_min_interval = Duration::ZERO;
-    config.archive_concurrency = 8;
-    config.secondary_min_wait = Duration::from_millis(200);
-    config.backoff_base = Duration::from_millis(20);
-    GithubClient::new(config).expect("client")
-}
 
 fn options(name: &str, reports: &std::path::Path) -> RunOptions {
     RunOptions {
@@ -88,7 +79,7 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
     let sim = serve(corpus.clone(), config, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("simulator");
-    let client = client_for(&sim.base_url());
+    let client = client_for(&sim.base_url(), |_| {});
     let reports = tempfile::tempdir().expect("tempdir");
 
     let first = run_pipeline(&db.store, &client, &options("first", reports.path()))
