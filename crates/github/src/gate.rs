@@ -291,28 +291,9 @@ impl Gate {
     /// the token that can send soonest, and returns the permit and how long
     /// it waited.
     pub async fn acquire(self: &Arc<Self>, resource: &str, tokens: &[usize]) -> (Permit, Duration) {
-        let start = Instant::now();
-        loop {
-            let notified = self.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let now = Instant::now();
-            let (reserved, wait_until) = self.try_reserve(resource, tokens, now);
-            if let Some((permit, at)) = reserved {
-                tokio::time::sleep_until(at.into()).await;
-                // A secondary limit may have paused the bucket meanwhile.
-                while let Some(p) = self.paused_until(permit.token, resource) {
-                    tokio::time::sleep_until(p.into()).await;
-                }
-                return (permit, start.elapsed());
-            }
-            // Wake at the earliest known slot, or on any answer (which may
-            // open a slot sooner); a probe wait re-checks every second.
-            let deadline = wait_until.unwrap_or(now + MAX_NOTIFY_WAIT);
-            tokio::select! {
-                _ = tokio::time::sleep_until(deadline.into()) => {}
-                _ = &mut notified => {}
-            }
+        match self.acquire_before(resource, tokens, None).await {
+            Ok(reserved) => reserved,
+            Err(_) => unreachable!("a wait without a limit always ends with a slot"),
         }
     }
 
@@ -325,8 +306,19 @@ impl Gate {
         tokens: &[usize],
         max_wait: Duration,
     ) -> Result<(Permit, Duration), Duration> {
+        let limit = Instant::now().checked_add(max_wait);
+        self.acquire_before(resource, tokens, limit).await
+    }
+
+    /// The one waiting loop of both: `limit` None waits as long as it takes.
+    async fn acquire_before(
+        self: &Arc<Self>,
+        resource: &str,
+        tokens: &[usize],
+        limit: Option<Instant>,
+    ) -> Result<(Permit, Duration), Duration> {
         let start = Instant::now();
-        let limit = start + max_wait;
+        let beyond = |at: Instant| limit.is_some_and(|l| at > l);
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
@@ -337,34 +329,38 @@ impl Gate {
                 .filter_map(|t| self.paused_until(*t, resource))
                 .min()
             {
-                if p > limit {
+                if beyond(p) {
                     return Err(p - now);
                 }
             }
             let (reserved, wait_until) = self.try_reserve(resource, tokens, now);
             if let Some((permit, at)) = reserved {
-                if at > limit {
+                if beyond(at) {
                     // Dropping the permit unsent gives the slot back.
                     return Err(at - now);
                 }
                 tokio::time::sleep_until(at.into()).await;
+                // A secondary limit may have paused the bucket meanwhile.
                 while let Some(p) = self.paused_until(permit.token, resource) {
-                    if p > limit {
+                    if beyond(p) {
                         return Err(p.saturating_duration_since(Instant::now()));
                     }
                     tokio::time::sleep_until(p.into()).await;
                 }
                 return Ok((permit, start.elapsed()));
             }
-            if let Some(u) = wait_until {
-                if u > limit {
-                    return Err(u - now);
-                }
+            if let Some(u) = wait_until.filter(|u| beyond(*u)) {
+                return Err(u - now);
             }
-            if now >= limit {
-                return Err(max_wait);
+            if let Some(l) = limit.filter(|l| now >= *l) {
+                return Err(l.saturating_duration_since(start));
             }
-            let deadline = wait_until.unwrap_or(now + MAX_NOTIFY_WAIT).min(limit);
+            // Wake at the earliest known slot, or on any answer (which may
+            // open a slot sooner); a probe wait re-checks every second.
+            let mut deadline = wait_until.unwrap_or(now + MAX_NOTIFY_WAIT);
+            if let Some(l) = limit {
+                deadline = deadline.min(l);
+            }
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline.into()) => {}
                 _ = &mut notified => {}
