@@ -655,7 +655,7 @@ impl<'a> Scenario<'a> {
     async fn finished_and_reported(&self, run: &str) -> Result<bool, BenchError> {
         Ok(
             current_stage(&self.store, run).await?.as_deref() == Some("report")
-                && report_complete(&self.out, run),
+                && mcp_survey_report::report_is_complete(&self.out, run),
         )
     }
 
@@ -669,7 +669,7 @@ impl<'a> Scenario<'a> {
         gone: &BTreeSet<String>,
     ) -> Result<Integrity, BenchError> {
         let mut integrity = Integrity {
-            report_complete: report_complete(&self.out, run),
+            report_complete: mcp_survey_report::report_is_complete(&self.out, run),
             ..Integrity::default()
         };
         for (name, expected) in clean {
@@ -749,16 +749,6 @@ fn search_requests(stats: &mcp_survey_ghsim::SimStats) -> u64 {
         .iter()
         .filter_map(|r| stats.counted_by_resource.get(*r))
         .sum()
-}
-
-fn report_complete(out: &Path, run: &str) -> bool {
-    let path = out
-        .join(mcp_survey_report::report_folder_name(run))
-        .join("summary.json");
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|v| v.get("partial") == Some(&serde_json::Value::Bool(false)))
 }
 
 /// The stage a run is in, read from the database the way an operator would:

@@ -173,14 +173,7 @@ async fn finish_interrupted_report(
         Ok(_) | Err(StoreError::NoSuchRun(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let summary = options
-        .report_dir
-        .join(mcp_survey_report::report_folder_name(&run.name))
-        .join("summary.json");
-    let complete = std::fs::read_to_string(&summary)
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .is_some_and(|v| v.get("partial") == Some(&serde_json::Value::Bool(false)));
+    let complete = mcp_survey_report::report_is_complete(&options.report_dir, &run.name);
     if complete && !options.join {
         // Finished and reported: open_run refuses to touch it again.
         return Ok(None);

@@ -31,6 +31,6 @@ pub use headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
 pub use markdown::facet_line;
 pub use stats::{wilson_interval, Percent};
 pub use write::{
-    build_summary, render_markdown, render_table, report_folder_name, write_report, ReportError,
-    ReportFiles, Summary,
+    build_summary, render_markdown, render_table, report_folder_name, report_is_complete,
+    write_report, ReportError, ReportFiles, Summary,
 };

@@ -94,7 +94,7 @@ pub async fn write_report(
     }
     let chart_names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
     let markdown = put("report.md", &render_markdown_with(&summary, &chart_names))?;
-    let summary_path = put("summary.json", &serde_json::to_string_pretty(&summary)?)?;
+    let summary_path = put(SUMMARY_FILE, &serde_json::to_string_pretty(&summary)?)?;
     Ok(ReportFiles {
         dir,
         markdown,
@@ -122,6 +122,19 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
             path: path.display().to_string(),
             source,
         })
+}
+
+/// Written last, so its presence says the whole report is there.
+const SUMMARY_FILE: &str = "summary.json";
+
+/// Whether `out` holds a complete report of the finished run `run`: its
+/// summary (written last) exists and says the run was finished when written.
+pub fn report_is_complete(out: &Path, run: &str) -> bool {
+    let path = out.join(report_folder_name(run)).join(SUMMARY_FILE);
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|v| v.get("partial") == Some(&serde_json::Value::Bool(false)))
 }
 
 /// The folder a run's report is written to, under the reports folder.
