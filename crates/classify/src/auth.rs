@@ -63,9 +63,20 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
 /// Cobra/pflag flags (`Flags().String("api-key", ...)`) and positional
 /// argparse arguments (`add_argument("database_url")`): named without dashes.
 static BARE_FLAG: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"Flags\(\)\.(?:String|StringP|StringVar|StringVarP)\(\s*(?:&[\w.]+\s*,\s*)?"([a-z][a-z0-9-]*)"|add_argument\(\s*["']([a-z][a-z0-9_]*)["']"#,
-    )
+    re(concat!(
+        r#"Flags\(\)\.(?:String|StringP|StringVar|StringVarP)\(\s*(?:&[\w.]+\s*,\s*)?"([a-z][a-z0-9-]*)""#,
+        r#"|add_argument\(\s*["']([a-z][a-z0-9_]*)["']"#,
+        // Go's standard flag package: `flag.String("api-key", "", ...)`.
+        r#"|\bflag\.(?:String|StringVar)\(\s*(?:&[\w.]+\s*,\s*)?"([a-zA-Z][a-zA-Z0-9_-]*)""#,
+        // urfave/cli: `&cli.StringFlag{Name: "api-key"}`.
+        r#"|StringFlag\{\s*Name:\s*"([a-z][a-z0-9_-]*)""#,
+        // clap's builder: `Arg::new("token").long("token")`.
+        r#"|\.long\(\s*"([a-z][a-z0-9_-]*)"\s*\)"#,
+        // yargs: `.option('api-key', { type: 'string' })`.
+        r#"|\.option\(\s*['"]([a-zA-Z][a-zA-Z0-9-]*)['"]\s*,\s*\{"#,
+        // node:util parseArgs and option tables: `token: { type: 'string' }`.
+        r#"|['"]?([a-zA-Z][a-zA-Z0-9-]*)['"]?\s*:\s*\{\s*type:\s*['"]string['"]"#,
+    ))
 });
 
 /// Messages telling the user to pass a secret flag
@@ -144,7 +155,7 @@ static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
 
 static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|authlib|requests_oauthlib|oauthlib|httpx_auth|msal|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
+        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|InstalledAppFlow|GoogleAuthorizationCodeFlow|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
     )
 });
 
@@ -417,6 +428,14 @@ fn is_config_text(f: &File) -> bool {
         || n.ends_with(".jsonc")
 }
 
+/// Inside a Python docstring or other triple-quoted string: usage text,
+/// not code that runs.
+fn in_docstring(f: &File, off: usize) -> bool {
+    f.lang == Some("Python")
+        && (f.text[..off].matches("\"\"\"").count() + f.text[..off].matches("\'\'\'").count()) % 2
+            == 1
+}
+
 /// Text of a line with comments we can cheaply see stripped.
 fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
@@ -492,7 +511,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         }
         for (name, off) in hits {
             let line = f.line_text(off);
-            if is_comment(line) {
+            if is_comment(line) || in_docstring(f, off) {
                 continue;
             }
             let Some(method) = secret_method(&name) else {
@@ -549,18 +568,27 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
 
     // 2. Config placeholders (Spring application.yml, compose files).
     let mut bound_to_env = false;
-    for f in scope.iter().filter(|f| is_config_text(f)) {
+    // Spring and MicroProfile resolve `${VAR}` in every properties or YAML
+    // file they load, and compose files pass `${VAR}` into the container;
+    // only the framework's own configuration refuses to start without one.
+    for f in scope
+        .iter()
+        .filter(|f| is_config_text(f) && !f.path.ends_with(".json") && !f.path.ends_with(".jsonc"))
+    {
         let n = f.name_lower();
-        if !(n.starts_with("application") || n.starts_with("bootstrap")) {
-            continue;
-        }
+        let framework_config = n.starts_with("application")
+            || n.starts_with("bootstrap")
+            || n.ends_with(".properties");
         for c in PLACEHOLDER.captures_iter(f.text) {
             let Some(m) = c.get(1) else { continue };
             let name = m.as_str();
+            if is_comment(f.line_text(m.start())) {
+                continue;
+            }
             let Some(method) = secret_method(name) else {
                 continue;
             };
-            let required = c.get(2).is_none();
+            let required = framework_config && c.get(2).is_none();
             secrets
                 .entry(name.to_string())
                 .or_insert(Secret {
@@ -684,7 +712,14 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         }
         for c in BARE_FLAG.captures_iter(f.text) {
             let Some(m) = first_group(&c) else { continue };
-            if flag_is_secret(m.as_str()) && !is_comment(f.line_text(m.start())) {
+            // Option tables also describe tool inputs: only where the
+            // program parses its own command line.
+            if m.as_str().contains(|c: char| c.is_ascii_uppercase())
+                && !(f.text.contains("parseArgs") || f.text.contains("yargs"))
+            {
+                continue;
+            }
+            if flag_is_secret(&camel_to_snake(m.as_str())) && !is_comment(f.line_text(m.start())) {
                 cli_flags.insert((
                     m.as_str().to_string(),
                     f.path,
@@ -1392,7 +1427,7 @@ fn pydantic_fields(f: &File) -> Vec<(String, usize)> {
     static PREFIX: LazyLock<Regex> =
         LazyLock::new(|| re(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#));
     static FIELD: LazyLock<Regex> =
-        LazyLock::new(|| re(r#"^    ([a-z_][a-z0-9_]*)\s*:\s*([^=\n]+)"#));
+        LazyLock::new(|| re(r#"^    ([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^=\n]+)"#));
     let mut out = Vec::new();
     for m in CLASS.find_iter(f.text) {
         let body_start = m.end();

@@ -72,11 +72,37 @@ static SDK_RULES: LazyLock<Vec<SdkRule>> = LazyLock::new(|| {
             true,
         ),
         r(Sdk::FastmcpTs, "npm fastmcp", r#""fastmcp"\s*:\s*""#, true),
+        // Frameworks the schema has no name for: their own crates, modules
+        // and npm packages, as their READMEs tell users to depend on them.
+        r(
+            Sdk::Other,
+            "crate rust-mcp-sdk or mcp-attr",
+            r#"(?m)^\s*(?:rust-mcp-sdk|mcp-attr|mcp-core|mcpr)\s*=|\[dependencies\.(?:rust-mcp-sdk|mcp-attr)\]"#,
+            true,
+        ),
+        r(
+            Sdk::Other,
+            "go module metoro-io/mcp-golang",
+            r#"github\.com/metoro-io/mcp-golang"#,
+            true,
+        ),
+        r(
+            Sdk::Other,
+            "npm mcp-framework or easy-mcp",
+            r#""(?:mcp-framework|@mcp-framework/[a-z-]+|easy-mcp|mcp-use)"\s*:\s*""#,
+            true,
+        ),
         r(
             Sdk::PyOfficial,
             "python dependency mcp",
             r#"(?m)(?:^|["'\s,\[])mcp(?:\[[a-z,\s]+\])?\s*(?:[<>=~!]=?|["',]|$)"#,
             true,
+        ),
+        r(
+            Sdk::PyOfficial,
+            "python fastapi-mcp (built on the mcp package)",
+            r#"(?m)^\s*(?:from\s+fastapi_mcp\s+import|import\s+fastapi_mcp)"#,
+            false,
         ),
         r(
             Sdk::PyOfficial,
@@ -190,7 +216,7 @@ static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         (
             "ts McpServer",
             re(
-                r#"new\s+(?:McpServer|FastMCP)\s*\(|extends\s+McpAgent\b|createMcpHandler\s*\(|McpAgent\.serve|McpServer\.create\s*\("#,
+                r#"new\s+(?:McpServer|FastMCP|MCPServer)\s*(?:<[^>\n]{0,80}>)?\s*\(|extends\s+(?:McpAgent|MCPTool)\b|createMcpHandler\s*\(|McpAgent\.serve|McpServer\.create\s*\("#,
             ),
         ),
         (
@@ -202,17 +228,19 @@ static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         (
             "py FastMCP",
             re(
-                r#"(?m)^[ \t]*from[ \t]+fastmcp[ \t]+import[ \t]+[^\n]*\bFastMCP\b|\bFastMCP(?:Proxy)?\s*\(|FastMCP\.(?:from_|as_proxy)|@(?:mcp|server|app)\.tool\b|@(?:mcp|server|app)\.list_tools\b"#,
+                r#"(?m)^[ \t]*from[ \t]+fastmcp[ \t]+import[ \t]+[^\n]*\bFastMCP\b|\bFastMCP(?:Proxy)?\s*\(|FastMCP\.(?:from_|as_proxy)|@(?:mcp|server|app)\.tool\b|@(?:mcp|server|app)\.list_tools\b|\bFastApiMCP\s*\("#,
             ),
         ),
         (
             "go server",
-            re(r#"server\.NewMCPServer\s*\(|mcp\.NewServer\s*\(|server\.ServeStdio\s*\("#),
+            re(
+                r#"server\.NewMCPServer\s*\(|mcp\.NewServer\s*\(|server\.ServeStdio\s*\(|mcp_golang\.NewServer\s*\("#,
+            ),
         ),
         (
             "rust rmcp server",
             re(
-                r#"impl\s+(?:rmcp::)?(?:handler::server::)?ServerHandler\s+for|#\[tool_router|#\[tool_handler|\.serve\(\s*[\w:]*stdio\(\)|StreamableHttpService::new"#,
+                r#"impl\s+(?:rmcp::)?(?:handler::server::)?ServerHandler\s+for|#\[tool_router|#\[tool_handler|\.serve\(\s*[\w:]*stdio\(\)|StreamableHttpService::new|server_runtime::create_server\s*\(|hyper_server::create_server\s*\(|#\[mcp_server\]|mcp_attr::server::serve_stdio|\bserve_stdio\(\s*\w+\s*\)\.await"#,
             ),
         ),
         (

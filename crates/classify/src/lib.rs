@@ -24,8 +24,29 @@ pub use paths::wants;
 /// Bump whenever a rule changes: labels are stored per version.
 pub const CLASSIFIER_VERSION: &str = "2026.11.6";
 
-/// Files bigger than this are not read (generated code, data dumps).
+/// Only the first this many bytes of a file are read: a generated bundle
+/// or data dump says nothing more past it, while a hand-written entry point
+/// that large still declares its server, imports and settings near the top.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+/// The part of a file the classifier reads: all of it up to
+/// `MAX_FILE_BYTES`, else its head cut at the last line break so no token
+/// is split. `None` for binary content (a NUL byte in the kept part).
+pub fn readable_head(bytes: &[u8]) -> Option<String> {
+    let head = if bytes.len() as u64 > MAX_FILE_BYTES {
+        let cut = &bytes[..MAX_FILE_BYTES as usize];
+        match cut.iter().rposition(|b| *b == b'\n') {
+            Some(i) => &cut[..=i],
+            None => cut,
+        }
+    } else {
+        bytes
+    };
+    if head.contains(&0) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(head).into_owned())
+}
 
 /// Labels one repository.
 pub fn classify(files: &RepoFiles) -> Verdict {
@@ -112,7 +133,8 @@ pub enum LoadError {
 }
 
 /// Reads a local checkout the way the fetcher keeps a tarball: only the
-/// files `wants` names, none above `MAX_FILE_BYTES`, none with NUL bytes.
+/// files `wants` names, the head of any above `MAX_FILE_BYTES`, none with
+/// NUL bytes.
 pub fn load_dir(root: &Path) -> Result<RepoFiles, LoadError> {
     let mut files = Vec::new();
     let meta = std::fs::metadata(root).map_err(|source| LoadError::Dir {
@@ -132,6 +154,17 @@ pub fn load_dir(root: &Path) -> Result<RepoFiles, LoadError> {
         description: None,
         files,
     })
+}
+
+/// Reads at most one byte past `MAX_FILE_BYTES`: enough to tell a file
+/// that is cut from one that fits.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn walk(dir: &Path, rel: &str, out: &mut Vec<RepoFile>) -> Result<(), LoadError> {
@@ -159,21 +192,14 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<RepoFile>) -> Result<(), LoadError>
             }
             walk(&e.path(), &path, out)?;
         } else if ft.is_file() && wants(&path) {
-            let Ok(md) = e.metadata() else { continue };
-            if md.len() > MAX_FILE_BYTES {
-                continue;
-            }
-            let bytes = std::fs::read(e.path()).map_err(|source| LoadError::File {
+            let bytes = read_head(&e.path()).map_err(|source| LoadError::File {
                 path: e.path(),
                 source,
             })?;
-            if bytes.contains(&0) {
+            let Some(text) = readable_head(&bytes) else {
                 continue;
-            }
-            out.push(RepoFile {
-                path,
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-            });
+            };
+            out.push(RepoFile { path, text });
         }
     }
     Ok(())
