@@ -483,14 +483,17 @@ fn load_dir_applies_wants_size_and_binary_filters() {
     std::fs::write(root.join("src/index.ts"), "export const a = 1;\n").expect("write");
     std::fs::write(root.join("node_modules/x/index.js"), "x").expect("write");
     std::fs::write(root.join("src/blob.ts"), b"a\0b").expect("write");
-    std::fs::write(
-        root.join("src/big.ts"),
-        "a".repeat(MAX_FILE_BYTES as usize + 1),
-    )
-    .expect("write");
+    // A file past the cap keeps its head, cut after the last whole line.
+    let line = format!("{}\n", "a".repeat(99));
+    let big = line.repeat(MAX_FILE_BYTES as usize / 100 + 10);
+    std::fs::write(root.join("src/big.ts"), &big).expect("write");
     std::fs::write(root.join("README.md"), "# hi\n").expect("write");
     let files = load_dir(root).expect("loads");
     let paths: Vec<&str> = files.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, vec!["README.md", "src/index.ts"]);
+    assert_eq!(paths, vec!["README.md", "src/big.ts", "src/index.ts"]);
+    let head = &files.files[1].text;
+    assert!(head.len() as u64 <= MAX_FILE_BYTES, "{}", head.len());
+    assert!(head.len() as u64 > MAX_FILE_BYTES - 100);
+    assert!(head.ends_with('\n') && big.starts_with(head.as_str()));
     assert!(load_dir(&root.join("missing")).is_err());
 }

@@ -1,6 +1,9 @@
 //! Which secrets a server reads, how they work, where they come from, and
 //! whether it can run without them.
 
+mod config_fields;
+mod delegated;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -644,6 +647,57 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         }
     }
 
+    // 3b. Secret settings of configuration files the server parses.
+    let mut config_secrets = 0usize;
+    let mut config_required = false;
+    for f in &code {
+        for c in config_fields::collect(std::slice::from_ref(f)) {
+            let window = f.window(c.offset, 2, 4);
+            let required = REQUIRED_HINT.is_match(window) && mentions_missing(window);
+            config_required |= required;
+            config_secrets += 1;
+            if let Some(m) = c.method {
+                if methods.insert(m) {
+                    ev.add(
+                        "auth_methods",
+                        m.as_str(),
+                        f.path,
+                        f.line_of(c.offset),
+                        c.rule,
+                        f.line_text(c.offset),
+                    );
+                }
+            }
+            if sources.insert(CredentialSource::ConfigFile) {
+                ev.add(
+                    "credential_sources",
+                    "config_file",
+                    f.path,
+                    f.line_of(c.offset),
+                    c.rule,
+                    f.line_text(c.offset),
+                );
+            }
+            if c.env {
+                sources.insert(CredentialSource::Env);
+                let entry = secrets.entry(c.name.clone()).or_insert(Secret {
+                    method: c.method,
+                    required: false,
+                    optional: false,
+                });
+                entry.required |= required;
+                ev.add(
+                    "env_vars",
+                    &c.name,
+                    f.path,
+                    f.line_of(c.offset),
+                    c.rule,
+                    f.line_text(c.offset),
+                );
+            }
+        }
+    }
+
     // 4. Command-line flags.
     let mut cli_flags = BTreeSet::new();
     for f in &code {
@@ -804,6 +858,19 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut cookie_file = false;
     let mut browser_login = false;
     let cert_via_env = code.iter().any(|f| CERT_ENV.is_match(f.text));
+    if let Some((f, d)) = code.iter().find_map(|f| delegated::find(f).map(|d| (f, d))) {
+        methods.insert(d.method);
+        sources.insert(CredentialSource::ConfigFile);
+        held = true;
+        ev.add(
+            "auth_methods",
+            d.method.as_str(),
+            f.path,
+            f.line_of(d.offset),
+            &format!("runs {} with the login the user saved for it", d.program),
+            f.line_text(d.offset),
+        );
+    }
     for f in &code {
         if let Some(m) = CLIENT_CERT
             .find_iter(f.text)
@@ -1276,7 +1343,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     }
     let (credentials, why) = if !has_secret {
         (Credentials::None, "no secret read anywhere in the server")
-    } else if any_required || secrets.values().any(|s| s.required) {
+    } else if any_required || config_required || secrets.values().any(|s| s.required) {
         (
             Credentials::Required,
             "the server errors or exits without a secret",
@@ -1287,6 +1354,15 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         (
             Credentials::Required,
             "clients must present a verified token",
+        )
+    } else if methods.contains(&AuthMethod::Oauth)
+        && oauth_flow
+        && !optional_doc
+        && !any_optional_use
+    {
+        (
+            Credentials::Required,
+            "the user must log in through the server's OAuth flow",
         )
     } else if purpose.is_some() && !optional_doc {
         (
@@ -1303,7 +1379,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             Credentials::Required,
             "documentation marks the secret as required",
         )
-    } else if secrets.is_empty() && held {
+    } else if secrets.is_empty() && (held || config_secrets > 0) {
         (
             Credentials::Required,
             "the server reaches its service with a held credential (client certificate, Kerberos ticket, saved browser session)",
