@@ -14,6 +14,8 @@ use crate::ctx::{re, File};
 use crate::names::{flag_is_secret, secret_method};
 
 pub struct ConfigSecret {
+    /// Index of the file in the slice given to `collect`.
+    pub file: usize,
     /// The setting's name; for .NET options the `Section__Key` variable.
     pub name: String,
     /// Also settable through an environment variable of that name.
@@ -72,7 +74,7 @@ static DOTNET_BIND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static DOTNET_PROPERTY: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"public\s+string\??\s+([A-Z][A-Za-z0-9]*)\s*\{\s*get;"#));
+    LazyLock::new(|| re(r#"public\s+(?:required\s+)?string\??\s+([A-Z][A-Za-z0-9]*)\s*\{\s*get;"#));
 
 /// A setting name that holds a secret, and of what kind.
 fn method_of(name: &str) -> Option<Option<AuthMethod>> {
@@ -92,12 +94,14 @@ fn method_of(name: &str) -> Option<Option<AuthMethod>> {
 /// Secret settings of the configuration files these sources parse.
 pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
     let mut out = Vec::new();
-    let mut push = |name: &str, env: bool, offset: usize, rule: &'static str, f: &File| {
+    let mut push = |name: &str, env: bool, offset: usize, rule: &'static str, file: usize| {
+        let f: &File = code[file];
         if super::is_comment(f.line_text(offset)) {
             return;
         }
         if let Some(method) = method_of(name) {
             out.push(ConfigSecret {
+                file,
                 name: name.to_string(),
                 env,
                 method,
@@ -106,7 +110,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
             });
         }
     };
-    for f in code {
+    for (i, f) in code.iter().enumerate() {
         let loads = LOADS_CONFIG.is_match(f.text) && READS_FILE.is_match(f.text);
         if loads && f.lang == Some("Go") {
             for c in GO_TAG.captures_iter(f.text) {
@@ -116,7 +120,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
                         false,
                         m.start(),
                         "secret field of a decoded config struct",
-                        f,
+                        i,
                     );
                 }
             }
@@ -135,7 +139,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
                         false,
                         m.start(),
                         "secret field of a parsed config file",
-                        f,
+                        i,
                     );
                 }
             }
@@ -148,7 +152,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
                         false,
                         m.start(),
                         "secret key read from a parsed config file",
-                        f,
+                        i,
                     );
                 }
             }
@@ -161,7 +165,20 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
                         false,
                         m.start(),
                         "secret setting injected from the application's properties",
-                        f,
+                        i,
+                    );
+                }
+            }
+        }
+        if loads && f.lang == Some("C#") {
+            for c in DOTNET_PROPERTY.captures_iter(f.text) {
+                if let Some(m) = c.get(1) {
+                    push(
+                        m.as_str(),
+                        false,
+                        m.start(),
+                        "secret property of a deserialised config file",
+                        i,
                     );
                 }
             }
@@ -190,7 +207,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
                                 true,
                                 class.start(),
                                 "secret property of .NET options bound to a configuration section",
-                                f,
+                                i,
                             );
                         }
                     }

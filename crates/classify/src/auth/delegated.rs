@@ -13,7 +13,7 @@ use crate::ctx::{re, File};
 /// A process started with one of those programs as the executable.
 static CLI_CALL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:exec\.Command(?:Context)?\(\s*(?:ctx\s*,\s*)?|Command::new\(\s*|\bspawn(?:Sync)?\(\s*|\bexec(?:File)?(?:Sync|Async|a)?\(\s*|\$\(\s*|subprocess\.(?:run|call|check_output|check_call|Popen)\(\s*\[?\s*|create_subprocess_exec\(\s*|fileURLWithPath:\s*|arguments\s*=\s*\[\s*)["'`](?:/usr/(?:local/)?bin/)?(gh|glab|kubectl|gcloud|az|aws)["'`\s]"#,
+        r#"(?:exec\.Command(?:Context)?\(\s*(?:ctx\s*,\s*)?|Command::new\(\s*|\bspawn(?:Sync)?\(\s*|\bexec(?:File)?(?:Sync|Async|a)?\(\s*|\$\(\s*|subprocess\.(?:run|call|check_output|check_call|Popen)\(\s*\[?\s*|create_subprocess_exec\(\s*|fileURLWithPath:\s*|arguments\s*=\s*\[\s*|=\s*\[\s*)["'`](?:/usr/(?:local/)?bin/)?(gh|glab|kubectl|gcloud|az|aws)["'`\s]"#,
     )
 });
 

@@ -650,8 +650,10 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // 3b. Secret settings of configuration files the server parses.
     let mut config_secrets = 0usize;
     let mut config_required = false;
-    for f in &code {
-        for c in config_fields::collect(std::slice::from_ref(f)) {
+    let code_files: Vec<&File> = code.iter().map(|f| **f).collect();
+    for c in config_fields::collect(&code_files) {
+        {
+            let f = code_files[c.file];
             let window = f.window(c.offset, 2, 4);
             let required = REQUIRED_HINT.is_match(window) && mentions_missing(window);
             config_required |= required;
