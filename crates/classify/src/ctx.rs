@@ -152,3 +152,14 @@ pub fn re(pattern: &str) -> regex::Regex {
         .replace(r"\w", r"[0-9A-Za-z_]");
     regex::Regex::new(&p).expect("built-in pattern compiles")
 }
+
+/// A line that is a comment in the languages and configuration formats the
+/// rules read (`//`, `#`, `/* */` and `*` continuation, `<!-- -->`).
+pub fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("//")
+        || t.starts_with('#') && !t.starts_with("#[")
+        || t.starts_with("* ")
+        || t.starts_with("/*")
+        || t.starts_with("<!--")
+}

@@ -1151,8 +1151,7 @@ fn detect_sdk(
                 let line = f.line_text(m.start()).trim_start();
                 !(line.contains("// indirect")
                     || line.starts_with("import type")
-                    || line.starts_with('#')
-                    || line.starts_with("//"))
+                    || crate::ctx::is_comment(line))
             });
             if let Some(m) = hit {
                 let line = f.line_text(m.start());

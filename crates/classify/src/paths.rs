@@ -355,10 +355,22 @@ pub fn role(path: &str) -> Role {
     {
         return Role::Test;
     }
-    if dirs
-        .iter()
-        .any(|d| EXAMPLE_DIRS.contains(d) || d.starts_with("example") || d.starts_with("sample"))
-    {
+    // JVM sources live in reverse-domain package folders, and
+    // `com.example` is the package name Spring Initializr and Maven
+    // archetypes give every new project: a package, not a sample.
+    let jvm_package = |i: usize| {
+        i > 0
+            && (matches!(
+                dirs[i - 1],
+                "com" | "org" | "net" | "io" | "dev" | "me" | "ai" | "co" | "app"
+            ) || dirs[..i]
+                .windows(2)
+                .any(|w| w[0] == "main" && matches!(w[1], "java" | "kotlin" | "scala" | "groovy")))
+    };
+    if dirs.iter().enumerate().any(|(i, d)| {
+        (EXAMPLE_DIRS.contains(d) || d.starts_with("example") || d.starts_with("sample"))
+            && !jvm_package(i)
+    }) {
         return Role::Example;
     }
     if dirs
@@ -439,6 +451,15 @@ mod tests {
         assert_eq!(role("tests/test_server.py"), Role::Test);
         assert_eq!(role("src/server.test.ts"), Role::Test);
         assert_eq!(role("examples/echo/main.go"), Role::Example);
+        assert_eq!(
+            role("src/main/kotlin/com/example/Server.kt"),
+            Role::Core,
+            "a JVM package, not a sample"
+        );
+        assert_eq!(
+            role("samples/weather/src/main/java/com/example/Server.java"),
+            Role::Example
+        );
         assert_eq!(role("scripts/eval.ts"), Role::Script);
         assert_eq!(role("README.md"), Role::Doc);
         assert_eq!(role("pkg/x_test.go"), Role::Test);

@@ -61,7 +61,10 @@ pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Tra
             {
                 continue;
             }
-            if let Some(m) = r.find(f.text) {
+            if let Some(m) = r
+                .find_iter(f.text)
+                .find(|m| !crate::ctx::is_comment(f.line_text(m.start())))
+            {
                 ev.add(
                     "transport",
                     t.as_str(),

@@ -186,6 +186,18 @@ static LOGIN_WORD: LazyLock<Regex> =
 static OAUTH_FLOW_PART: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)authorization_code|/authorize\b|redirect_uri|/callback\b"#));
 
+static RESOURCE_SERVER_CONFIG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"spring\.security\.oauth2\.resourceserver\.|spring-boot-starter-(?:security-)?oauth2-resource-server|\bquarkus\.oidc\.auth-server-url|<artifactId>quarkus-oidc</artifactId>|\bmp\.jwt\.verify\."#,
+    )
+});
+
+/// Build files that declare a framework's modules.
+fn paths_is_build(f: &File) -> bool {
+    let n = f.name_lower();
+    n == "pom.xml" || n.starts_with("build.gradle")
+}
+
 static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)\bkeyring\b|\bkeytar\b|@napi-rs/keyring|find-generic-password|add-generic-password|security-framework|SecKeychain|secret-service|libsecret|SecretClient|SecretsManager|secretsmanager|get_secret_value|SecretManagerServiceClient|CredentialManager|wincred|DPAPI"#,
@@ -439,13 +451,8 @@ fn in_docstring(f: &File, off: usize) -> bool {
             == 1
 }
 
-/// Text of a line with comments we can cheaply see stripped.
 fn is_comment(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with("//")
-        || t.starts_with('#') && !t.starts_with("#[")
-        || t.starts_with("* ")
-        || t.starts_with("/*")
+    crate::ctx::is_comment(line)
 }
 
 pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev) -> AuthResult {
@@ -1125,6 +1132,34 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 }
             }
         }
+    }
+    // Frameworks configured as an OAuth resource server verify a bearer
+    // token on every request: Spring Security's resource-server starter
+    // and `spring.security.oauth2.resourceserver.*`, Quarkus OIDC,
+    // MicroProfile JWT.
+    if let Some((f, m)) = scope
+        .iter()
+        .filter(|f| f.role == Role::Core && (is_config_text(f) || paths_is_build(f)))
+        .find_map(|f| {
+            RESOURCE_SERVER_CONFIG
+                .find_iter(f.text)
+                .find(|m| !is_comment(f.line_text(m.start())))
+                .map(|m| (f, m))
+        })
+    {
+        resource_server = true;
+        request = true;
+        if oauth_hits == 0 {
+            ev.add(
+                "auth_methods",
+                "oauth",
+                f.path,
+                f.line_of(m.start()),
+                "framework configured as an OAuth resource server",
+                f.line_text(m.start()),
+            );
+        }
+        oauth_hits += 1;
     }
     // An AWS SDK client signs with the standard credential chain, whose
     // first link is the access-key environment variables.
