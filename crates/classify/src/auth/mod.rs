@@ -3,6 +3,7 @@
 
 mod config_fields;
 mod delegated;
+mod env_wrappers;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -48,6 +49,12 @@ static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
         r#"|validation_alias\s*=\s*(?:AliasChoices\()?\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
         r#"|\balias\s*=\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
     ))
+});
+
+static DYNAMIC_ENV: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"process\.env\[\s*[A-Za-z_`]|BaseSettings|AutomaticEnv|envconfig|SetEnvPrefix|os\.environ\.copy\(\)|os\.environ\.items\(\)|os\.getenv\(\s*f["']|os\.environ\.get\(\s*f["']|getenv\(\s*[a-z_]+\s*\+|\.\.\.process\.env\b|env_prefix|envPrefix|EnvironmentVariablesConfigurationSource|AddEnvironmentVariables\(|env::var\(\s*&?format!|os\.(?:Getenv|LookupEnv)\(\s*(?:fmt\.Sprintf|\w+\s*\+)|(?:getenv|environ\.get)\(\s*\w+\s*\+|environ\[\s*f["']|env::vars\(\)|os\.Environ\(\)"#,
+    )
 });
 
 /// `const { A, B } = process.env`
@@ -300,7 +307,7 @@ static NAME_CONST: LazyLock<Regex> = LazyLock::new(|| {
 /// An environment read whose argument is an identifier.
 static ENV_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:os\.getenv|os\.environ\.get|os\.environ\[|process\.env\[|os\.Getenv|env::var|System\.getenv|Environment\.GetEnvironmentVariable)\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)\]]"#,
+        r#"(?:os\.getenv|os\.environ\.get|os\.environ\[|process\.env\[|os\.Getenv|env::var|System\.getenv|Environment\.GetEnvironmentVariable)\(?\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)*([A-Za-z_][A-Za-z0-9_]*)\s*[,)\]]"#,
     )
 });
 /// A request-header read whose argument is an identifier.
@@ -464,20 +471,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut any_optional_use = false;
 
     let code: Vec<&&File> = scope.iter().filter(|f| f.is_source()).collect();
+    let code_files: Vec<&File> = code.iter().map(|f| **f).collect();
+    let helper_calls = env_wrappers::calls_pattern(&env_wrappers::helpers(&code_files));
     // Inbound credential headers read through name constants, per code file.
     let mut const_headers: Vec<Option<usize>> = Vec::with_capacity(code.len());
 
     // 1. Environment variables read in code.
     for f in &code {
-        if f.text.contains("process.env[")
-            || f.text.contains("BaseSettings")
-            || f.text.contains("AutomaticEnv")
-            || f.text.contains("envconfig")
-            || f.text.contains("SetEnvPrefix")
-            || f.text.contains("os.environ.copy")
-            || f.text.contains("load_dotenv")
-            || f.text.contains("dotenv")
-        {
+        // Reads whose names the code computes or a library derives (a
+        // settings class, viper's prefix, a computed key). Loading a .env
+        // file is not one: the reads that follow are plain.
+        if DYNAMIC_ENV.is_match(f.text) {
             dynamic_env = true;
         }
         let mut hits: Vec<(String, usize)> = Vec::new();
@@ -507,6 +511,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             }
         }
         hits.extend(pydantic_fields(f));
+        if let Some(calls) = &helper_calls {
+            hits.extend(env_wrappers::calls(f, calls));
+        }
         let (const_env, const_header) = through_constants(f);
         hits.extend(const_env);
         const_headers.push(const_header);
@@ -657,7 +664,6 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // 3b. Secret settings of configuration files the server parses.
     let mut config_secrets = 0usize;
     let mut config_required = false;
-    let code_files: Vec<&File> = code.iter().map(|f| **f).collect();
     for c in config_fields::collect(&code_files) {
         {
             let f = code_files[c.file];
@@ -1162,19 +1168,48 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         oauth_hits += 1;
     }
     // An AWS SDK client signs with the standard credential chain, whose
-    // first link is the access-key environment variables.
+    // first link is the access-key environment variables. The variables
+    // are the SDK's, not named by the server: they are not listed.
     if let Some((f, m)) = code.iter().find_map(|f| {
         AWS_SDK
             .find_iter(f.text)
             .find(|m| !is_comment(f.line_text(m.start())))
             .map(|m| (f, m))
     }) {
+        if sources.insert(CredentialSource::Env) {
+            ev.add(
+                "credential_sources",
+                "env",
+                f.path,
+                f.line_of(m.start()),
+                "AWS SDK reads the access keys from the environment",
+                f.line_text(m.start()),
+            );
+        }
+        if methods.insert(AuthMethod::CloudIam) {
+            ev.add(
+                "auth_methods",
+                "cloud_iam",
+                f.path,
+                f.line_of(m.start()),
+                "AWS SDK signs with the default credential chain",
+                f.line_text(m.start()),
+            );
+        }
+        // Listed where the server's code or docs tell the operator to set them.
         for name in [
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN",
         ] {
-            if !secrets.contains_key(name) {
+            if secrets.contains_key(name) {
+                continue;
+            }
+            if let Some(d) = docs
+                .iter()
+                .chain(scope.iter())
+                .find(|d| d.text.contains(name))
+            {
                 secrets.insert(
                     name.to_string(),
                     Secret {
@@ -1183,17 +1218,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                         optional: true,
                     },
                 );
+                let off = d.text.find(name).unwrap_or(0);
                 ev.add(
                     "env_vars",
                     name,
-                    f.path,
-                    f.line_of(m.start()),
-                    "AWS SDK reads the access keys from the environment",
-                    f.line_text(m.start()),
+                    d.path,
+                    d.line_of(off),
+                    "AWS credential variable the server's docs or code name",
+                    d.line_text(off),
                 );
             }
         }
-        sources.insert(CredentialSource::Env);
     }
     if methods.contains(&AuthMethod::SessionCookie) {
         if cookie_file {
