@@ -605,10 +605,21 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     let registry_dump = data_files >= 200 && data_files > 5 * source_files;
 
     let mut examples_count = false;
+    let library = publishes_library(repo);
     let kind = if !core_servers.is_empty() {
-        // A framework's own classes look like servers; its README says what
-        // it is meant for.
-        if sdk_phrase.is_some() && !server_phrase {
+        // A framework's own classes look like servers; its README or its
+        // packaging says what it is meant for.
+        if library && (mcp_mentioned || sdk_phrase.is_some()) {
+            ev.add(
+                "kind",
+                "sdk",
+                readme_path,
+                0,
+                "publishes a library and runs no program of its own",
+                f_name_of_server(&core_servers),
+            );
+            Kind::Sdk
+        } else if sdk_phrase.is_some() && !server_phrase {
             let p = sdk_phrase.clone().unwrap_or_default();
             ev.add(
                 "kind",
@@ -680,6 +691,17 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             list_phrase.as_deref().unwrap_or(""),
         );
         Kind::List
+    } else if !clients.is_empty() && library {
+        let (f, rule, off) = clients[0];
+        ev.add(
+            "kind",
+            "sdk",
+            f.path,
+            f.line_of(off),
+            &format!("{rule}, in a published library that runs no program"),
+            f.line_text(off),
+        );
+        Kind::Sdk
     } else if !clients.is_empty() {
         let (f, rule, off) = clients[0];
         ev.add(
@@ -789,6 +811,10 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         manifest_dirs: dirs,
         excluded,
     }
+}
+
+fn f_name_of_server<'a>(servers: &[(&'a File, &str, usize)]) -> &'a str {
+    servers.first().map(|(f, _, _)| f.path).unwrap_or("")
 }
 
 /// The name a package is published or referenced under, from its manifest.
@@ -1043,6 +1069,63 @@ fn defines_known_sdk(repo: &Repo) -> Option<String> {
             OWN.find(f.text)
                 .map(|m| format!("{}: {}", f.path, m.as_str()))
         })
+}
+
+/// A program entry point: something in the repository runs.
+static ENTRY_POINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^if\s+__name__\s*==\s*['"]__main__['"]|^func\s+main\s*\(\s*\)|\bfn\s+main\s*\(|static\s+(?:async\s+)?(?:void|int|Task)\s+Main\s*\(|public\s+static\s+void\s+main\s*\(|^fun\s+main\s*\(|@SpringBootApplication|@QuarkusMain|^@main\b|\bHost\.CreateApplicationBuilder|WebApplication\.CreateBuilder|^#!\s*/usr/bin/env"#,
+    )
+});
+
+/// The repository publishes a library for others to depend on, and runs
+/// nothing itself: npm packages with `exports`/`main` and no `bin`, gems
+/// without executables, crates without a binary, JVM builds without an
+/// application plugin or main class, and no program entry point anywhere
+/// in the shipped code. Purpose decides `kind`: such a repository is an SDK
+/// even when it defines server or client classes.
+fn publishes_library(repo: &Repo) -> bool {
+    static NPM_LIBRARY: LazyLock<Regex> =
+        LazyLock::new(|| re(r#""(?:exports|module|types|typings)"\s*:"#));
+    // An app has a command, a start script, or is never published.
+    static NPM_APP: LazyLock<Regex> =
+        LazyLock::new(|| re(r#""bin"\s*:|"private"\s*:\s*true|"start"\s*:|"electron"\s*:"#));
+    static JVM_APP: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"spring-boot-maven-plugin|org\.springframework\.boot['"]?\)?\s*(?:version|$)|id\s*\(?\s*['"]org\.springframework\.boot|\bapplication\b\s*\{|mainClass|Main-Class|quarkus-maven-plugin|io\.quarkus['"]?\s*\)"#,
+        )
+    });
+    let root: Vec<&File> = repo
+        .files
+        .iter()
+        .filter(|f| !f.path.contains('/') && paths::is_manifest(f.path))
+        .collect();
+    if root.is_empty() {
+        return false;
+    }
+    let runs = repo.files.iter().any(|f| {
+        (f.role == Role::Core && f.is_source() && ENTRY_POINT.is_match(f.text))
+            || (f.role == Role::Core && f.name_lower().starts_with("dockerfile"))
+            || ((f.path.starts_with("bin/") || f.path.starts_with("exe/")) && f.role == Role::Core)
+    });
+    if runs {
+        return false;
+    }
+    root.iter().any(|f| match f.name_lower().as_str() {
+        "package.json" => NPM_LIBRARY.is_match(f.text) && !NPM_APP.is_match(f.text),
+        n if n.ends_with(".gemspec") => !f.text.contains("executables"),
+        "cargo.toml" => !f.text.contains("[[bin]]"),
+        "build.gradle"
+        | "build.gradle.kts"
+        | "settings.gradle"
+        | "settings.gradle.kts"
+        | "pom.xml" => !repo
+            .files
+            .iter()
+            .filter(|g| paths::is_manifest(g.path) && g.role == Role::Core)
+            .any(|g| JVM_APP.is_match(g.text)),
+        _ => false,
+    })
 }
 
 fn manifest_description(repo: &Repo) -> String {
