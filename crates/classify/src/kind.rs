@@ -296,6 +296,13 @@ static MCP_PROXY_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The markers of the official MCP registry's publishing flow.
+static REGISTRY_DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"static\.modelcontextprotocol\.io/schemas/[^"\s]*/server\.schema\.json|"mcpName"\s*:\s*"[^"]+"|(?m)^\s*<!--\s*mcp-name:\s*\S+|io\.modelcontextprotocol\.server\.name"#,
+    )
+});
+
 /// Code forwarding HTTP requests to an upstream server.
 static REVERSE_PROXY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -531,6 +538,21 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
                     m.start(),
                 ));
             }
+        }
+    }
+    // Publishing to the official MCP registry names the server: a
+    // `server.json` of the registry's schema, or the ownership markers the
+    // registry checks (`mcpName` in package.json, `mcp-name:` in a PyPI
+    // README, the `io.modelcontextprotocol.server.name` image label). A
+    // server whose code lives in a dependency is still one.
+    if core_servers.is_empty() && clients.is_empty() {
+        if let Some((f, m)) = repo
+            .files
+            .iter()
+            .filter(|f| !f.path.contains('/'))
+            .find_map(|f| REGISTRY_DECLARATION.find(f.text).map(|m| (f, m)))
+        {
+            core_servers.push((f, "published to the MCP registry as a server", m.start()));
         }
     }
     if clients.is_empty()
