@@ -275,9 +275,19 @@ fn aws_sdk_client_reads_the_access_key_variables() {
         ("src/kvm/aws.py", tool),
     ]);
     assert!(v.labels.auth_methods.contains(&AuthMethod::CloudIam));
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    // The SDK's own variables are listed only where the server names them.
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+    let readme = "# kvm\n\nSet AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("README.md", readme),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/aws.py", tool),
+    ]);
     assert!(v.labels.env_vars.contains("AWS_ACCESS_KEY_ID"));
     assert!(v.labels.env_vars.contains("AWS_SECRET_ACCESS_KEY"));
-    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    assert!(!v.labels.env_vars.contains("AWS_SESSION_TOKEN"));
     // Negative: boto3 only named in a list of package names.
     let v = run(&[
         ("pyproject.toml", PYPROJECT),
