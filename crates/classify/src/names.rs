@@ -169,7 +169,12 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
     {
         return None;
     }
-    if joined == "GOOGLE_APPLICATION_CREDENTIALS" {
+    // Settings of the cloud SDKs that point at or choose credentials:
+    // a path (Google ADC) and Azure Identity's chain selector.
+    if matches!(
+        joined.as_str(),
+        "GOOGLE_APPLICATION_CREDENTIALS" | "AZURE_TOKEN_CREDENTIALS"
+    ) {
         return None;
     }
 

@@ -100,6 +100,20 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
             return;
         }
         if let Some(method) = method_of(name) {
+            // The fields of an OAuth token response (RFC 6749 section 5.1)
+            // kept in a token cache: the token came from an OAuth flow.
+            let token_response = f.text.contains("refresh_token")
+                || f.text.contains("expires_in")
+                || f.text.contains("token_type");
+            let method = if token_response
+                && matches!(
+                    super::camel_to_snake(name).as_str(),
+                    "ACCESS_TOKEN" | "REFRESH_TOKEN" | "ID_TOKEN"
+                ) {
+                Some(AuthMethod::Oauth)
+            } else {
+                method
+            };
             out.push(ConfigSecret {
                 file,
                 name: name.to_string(),
