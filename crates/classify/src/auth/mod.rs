@@ -151,7 +151,7 @@ fn camel_to_snake(s: &str) -> String {
 /// The server reads a credential sent with each request.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]|(?i:\breq(?:uest)?\.(?:get|header)\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)['"])|headers\(\)\s*\.get\(\s*(?:"(?:Authorization|authorization|[Xx]-[A-Za-z-]*(?:[Kk]ey|[Tt]oken))"|(?:header::|http::header::)?AUTHORIZATION)|Header\.Get\(\s*\w+\.Authorization\w*\)|oauth-protected-resource|ProtectedResourceMetadata|protected_resource_metadata|BearerMethodsSupported|bearer_methods_supported"#,
+        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]|(?i:\breq(?:uest)?\.(?:get|header)\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)['"])|headers\(\)\s*\.get\(\s*(?:"(?:Authorization|authorization|[Xx]-[A-Za-z-]*(?:[Kk]ey|[Tt]oken))"|(?:header::|http::header::)?AUTHORIZATION)|Header\.Get\(\s*\w+\.Authorization\w*\)|oauth-protected-resource|ProtectedResourceMetadata|protected_resource_metadata|BearerMethodsSupported|bearer_methods_supported|\b\w*(?:token|key|auth\w*)\s*:\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*=\s*Header\(|Annotated\[\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*,\s*Header\("#,
     )
 });
 
@@ -165,7 +165,7 @@ static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
 
 static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|InstalledAppFlow|GoogleAuthorizationCodeFlow|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
+        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|InstalledAppFlow|GoogleAuthorizationCodeFlow|AuthorizationCodeInstalledApp|authenticator\s*=\s*["']externalbrowser|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
     )
 });
 
@@ -173,7 +173,15 @@ static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
 /// an interactive credential, a browser the server opens, a login command.
 static OAUTH_FLOW: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b"#,
+        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b|\bSpotifyOAuth\(|authenticator\s*=\s*["']externalbrowser|InstalledAppFlow|run_local_server\(|AuthorizationCodeInstalledApp|LocalServerReceiver|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode"#,
+    )
+});
+
+/// Where an OAuth login keeps its tokens between runs: the libraries'
+/// token caches and the files their quick-starts name.
+static TOKEN_STORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"CacheFileHandler|FileDataStoreFactory|token\.(?:json|pickle)|tokens\.json|\.credentials/|SerializableTokenCache|TokenCachePersistence|to_json\(\)\s*\)|credentials\.json|client_secrets?\.json"#,
     )
 });
 
@@ -317,7 +325,7 @@ static HEADER_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static AUTH_HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)^(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)$"#)
+    re(r#"(?i)^(?:authorization|(?:x-)?[a-z0-9-]*(?:api-?key|-token|-auth)[a-z0-9-]*)$"#)
 });
 
 /// Env and header reads through name constants: the env names read, and
@@ -1256,6 +1264,23 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         methods.insert(AuthMethod::Oauth);
         if oauth_flow {
             sources.insert(CredentialSource::OauthFlow);
+            if let Some((f, m)) = code.iter().find_map(|f| {
+                TOKEN_STORE
+                    .find_iter(f.text)
+                    .find(|m| !is_comment(f.line_text(m.start())))
+                    .map(|m| (f, m))
+            }) {
+                if sources.insert(CredentialSource::ConfigFile) {
+                    ev.add(
+                        "credential_sources",
+                        "config_file",
+                        f.path,
+                        f.line_of(m.start()),
+                        "OAuth client secrets or tokens kept in a file",
+                        f.line_text(m.start()),
+                    );
+                }
+            }
         }
     }
     if request {
