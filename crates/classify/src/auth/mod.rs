@@ -58,8 +58,16 @@ static DYNAMIC_ENV: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `const { A, B } = process.env`
-static ENV_DESTRUCTURE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"\{([^{}]{1,400})\}\s*=\s*(?:process\.env|Deno\.env\.toObject\(\))"#));
+static ENV_DESTRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"\{([^{}]+)\}\s*=\s*(?:process\.env|Deno\.env\.toObject\(\)|([A-Za-z_$][\w$]*))\s*[;\n)]"#)
+});
+
+/// `const vars = clean(process.env)`: an object derived from the environment.
+static ENV_DERIVED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>\[\], ]+)?=\s*[^;\n]*\b(?:process\.env|Deno\.env\.toObject\(\))"#,
+    )
+});
 
 /// `${NAME}` / `${NAME:default}` placeholders in Spring, compose and YAML configs.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| re(r#"\$\{([A-Z][A-Z0-9_]+)(:-?[^}]*)?\}"#));
@@ -498,8 +506,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 hits.push((m.as_str().to_string(), m.start()));
             }
         }
+        let derived: Vec<&str> = ENV_DERIVED
+            .captures_iter(f.text)
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect();
         for c in ENV_DESTRUCTURE.captures_iter(f.text) {
             let Some(body) = c.get(1) else { continue };
+            if let Some(source) = c.get(2) {
+                if !derived.contains(&source.as_str()) {
+                    continue;
+                }
+            }
             for part in body.as_str().split(',') {
                 let name = part
                     .split(':')
