@@ -1,0 +1,160 @@
+//! Secrets the server reads from a configuration file it parses, from a
+//! CLI's saved login, or through an interactive OAuth library: one fixture
+//! per idiom plus negatives. All fixtures are written for these tests.
+
+mod common;
+
+use common::run;
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
+
+const GO_MOD: &str = "module example.org/zbx\n\nrequire github.com/mark3labs/mcp-go v0.30.0\n";
+const GO_MAIN: &str = "package main\nimport \"github.com/mark3labs/mcp-go/server\"\nfunc main() { s := server.NewMCPServer(\"zbx\", \"1\"); server.ServeStdio(s) }\n";
+
+#[test]
+fn go_config_struct_decoded_from_a_yaml_file_holds_the_secrets() {
+    let config = "package main\nimport (\n  \"os\"\n  \"gopkg.in/yaml.v3\"\n)\ntype Instance struct {\n  URL  string `yaml:\"url\"`\n  User string `yaml:\"username\"`\n  Pass string `yaml:\"password\"`\n  Token string `yaml:\"token\"`\n}\nfunc Load() (*Instance, error) {\n  data, err := os.ReadFile(\"config.yml\")\n  if err != nil { return nil, err }\n  var c Instance\n  return &c, yaml.Unmarshal(data, &c)\n}\n";
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_MAIN),
+        ("config.go", config),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Basic),
+        "{:?}",
+        v.labels
+    );
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    assert!(v.labels.env_vars.is_empty());
+    // Negative: the same tags on an API response decoded from a body.
+    let response = config
+        .replace("os.ReadFile(\"config.yml\")", "io.ReadAll(resp.Body)")
+        .replace("\"os\"", "\"io\"");
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_MAIN),
+        ("config.go", &response),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+}
+
+#[test]
+fn dotnet_options_bound_to_a_section_are_config_and_double_underscore_env() {
+    let csproj = "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><PackageReference Include=\"ModelContextProtocol\" Version=\"0.4.0\" /></ItemGroup></Project>";
+    let program = "var builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();\nbuilder.Services.AddOptions<BookmarksOptions>()\n    .Bind(builder.Configuration.GetSection(\"Bookmarks\"))\n    .ValidateDataAnnotations();\n";
+    let options = "public class BookmarksOptions\n{\n    [Required]\n    public string ApiToken { get; set; } = string.Empty;\n    public string BaseUrl { get; set; } = \"https://api.example.org\";\n}\n";
+    let v = run(&[
+        ("App/App.csproj", csproj),
+        ("App/Program.cs", program),
+        ("App/BookmarksOptions.cs", options),
+    ]);
+    assert!(
+        v.labels.env_vars.contains("Bookmarks__ApiToken"),
+        "{:?}",
+        v.labels
+    );
+    assert!(!v.labels.env_vars.contains("Bookmarks__BaseUrl"));
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+}
+
+#[test]
+fn a_token_cache_with_refresh_tokens_is_oauth_not_an_api_key() {
+    let cargo =
+        "[package]\nname = \"mail-mcp\"\n[dependencies]\nrmcp = \"0.8\"\nserde_json = \"1\"\n";
+    let main = "use rmcp::ServiceExt;\nstruct Mail;\nimpl rmcp::handler::server::ServerHandler for Mail {}\n";
+    let cache = "use serde::Deserialize;\n#[derive(Deserialize)]\npub struct Cached {\n    pub access_token: String,\n    pub refresh_token: Option<String>,\n    pub expires_in: u64,\n}\npub fn load(p: &str) -> Cached { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() }\n";
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/cache.rs", cache),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert!(!v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+}
+
+#[test]
+fn a_server_that_shells_out_to_a_code_host_cli_uses_its_saved_login() {
+    let package = "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"lab-mcp\", dependencies: [.package(url: \"https://github.com/modelcontextprotocol/swift-sdk\", from: \"0.9.0\")])\n";
+    let server = "import MCP\nlet server = Server(name: \"lab\", version: \"1.0\")\n";
+    let cli = "import Foundation\nfunc run(_ args: [String]) throws -> String {\n    let cmd = [\"glab\"] + args\n    let p = Process()\n    p.arguments = cmd\n    return \"\"\n}\n";
+    let v = run(&[
+        ("Package.swift", package),
+        ("Sources/Lab/Server.swift", server),
+        ("Sources/Lab/CLI.swift", cli),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Pat),
+        "{:?}",
+        v.labels
+    );
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: running git, which needs no login for local work.
+    let v = run(&[
+        ("Package.swift", package),
+        ("Sources/Lab/Server.swift", server),
+        ("Sources/Lab/CLI.swift", &cli.replace("glab", "git")),
+    ]);
+    assert_eq!(v.labels.credentials, Credentials::None, "{:?}", v.labels);
+}
+
+#[test]
+fn installed_app_oauth_flows_are_required_logins_with_a_token_file() {
+    let pyproject =
+        "[project]\nname = \"cal-mcp\"\ndependencies = [\"mcp>=1.2\", \"google-auth-oauthlib\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"cal\")\n";
+    let auth = "from google_auth_oauthlib.flow import InstalledAppFlow\n\ndef login():\n    flow = InstalledAppFlow.from_client_secrets_file(\"credentials.json\", SCOPES)\n    creds = flow.run_local_server(port=0)\n    open(\"token.json\", \"w\").write(creds.to_json())\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("src/cal/server.py", server),
+        ("src/cal/auth.py", auth),
+    ]);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Oauth));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::OauthFlow));
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::ConfigFile));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn snowflake_external_browser_sso_is_an_interactive_oauth_login() {
+    let pyproject =
+        "[project]\nname = \"sf-mcp\"\ndependencies = [\"mcp\", \"snowflake-connector-python\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"sf\")\n";
+    let conn = "import snowflake.connector\n\ndef connect(user, account):\n    return snowflake.connector.connect(user=user, account=account, authenticator=\"externalbrowser\")\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("src/sf/server.py", server),
+        ("src/sf/conn.py", conn),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::OauthFlow));
+}

@@ -1,0 +1,158 @@
+//! Which repositories are MCP servers and on which implementation: one
+//! fixture per catalogue entry, modelled on how each library's docs tell
+//! users to build a server, plus negatives. All fixtures are written for
+//! these tests.
+
+mod common;
+
+use common::run;
+use mcp_survey_model::{Kind, Sdk};
+
+#[test]
+fn rust_servers_on_mcp_attr_and_rust_mcp_sdk_are_servers_on_another_sdk() {
+    let attr = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"notes-mcp\"\n[dependencies]\nmcp-attr = \"0.0.5\"\n",
+        ),
+        (
+            "src/main.rs",
+            "use mcp_attr::server::{mcp_server, serve_stdio, McpServer};\nstruct Notes;\n#[mcp_server]\nimpl McpServer for Notes {}\n#[tokio::main]\nasync fn main() { serve_stdio(Notes).await.ok(); }\n",
+        ),
+    ];
+    let v = run(&attr);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.sdk.contains(&Sdk::Other), "{:?}", v.labels.sdk);
+
+    let sdk = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"weather\"\n[dependencies]\nrust-mcp-sdk = { version = \"0.7\" }\n",
+        ),
+        (
+            "src/main.rs",
+            "use rust_mcp_sdk::mcp_server::{server_runtime, ServerHandler};\nfn main() { let server = server_runtime::create_server(details, transport, handler); }\n",
+        ),
+    ];
+    let v = run(&sdk);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.sdk.contains(&Sdk::Other));
+}
+
+#[test]
+fn npm_fastmcp_with_a_session_type_argument_is_fastmcp_ts() {
+    let files = [
+        (
+            "package.json",
+            r#"{ "name": "crawl-mcp", "bin": { "crawl-mcp": "dist/index.js" }, "dependencies": { "fastmcp": "^3.0.0" } }"#,
+        ),
+        (
+            "src/index.ts",
+            "import { FastMCP } from \"fastmcp\";\ntype Session = { key?: string };\nconst server = new FastMCP<Session>({ name: \"crawl\", version: \"1.0.0\" });\nserver.start({ transportType: \"stdio\" });\n",
+        ),
+    ];
+    let v = run(&files);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.sdk.contains(&Sdk::FastmcpTs), "{:?}", v.labels.sdk);
+}
+
+#[test]
+fn fastapi_mcp_mounts_an_mcp_server_on_the_official_package() {
+    let files = [
+        ("requirements.txt", "fastapi\nfastapi-mcp\nuvicorn\n"),
+        (
+            "main.py",
+            "from fastapi import FastAPI\nfrom fastapi_mcp import FastApiMCP\napp = FastAPI()\nmcp = FastApiMCP(app)\nmcp.mount_http()\n",
+        ),
+    ];
+    let v = run(&files);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(
+        v.labels.sdk.contains(&Sdk::PyOfficial),
+        "{:?}",
+        v.labels.sdk
+    );
+    // Negative: a FastAPI app with no MCP at all.
+    let v = run(&[
+        ("requirements.txt", "fastapi\nuvicorn\n"),
+        ("main.py", "from fastapi import FastAPI\napp = FastAPI()\n"),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Server);
+}
+
+#[test]
+fn a_registry_server_json_makes_a_wrapper_package_a_server() {
+    let files = [
+        (
+            "package.json",
+            r#"{ "name": "@acme/browser-mcp", "bin": { "browser-mcp": "cli.js" }, "dependencies": { "acme-browser": "1.2.0" } }"#,
+        ),
+        (
+            "cli.js",
+            "#!/usr/bin/env node\nconst { run } = require('acme-browser/lib/mcp');\nrun(process.argv);\n",
+        ),
+        (
+            "server.json",
+            r#"{ "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", "name": "io.github.acme/browser-mcp", "packages": [ { "registryType": "npm", "identifier": "@acme/browser-mcp", "transport": { "type": "stdio" } } ] }"#,
+        ),
+        ("README.md", "# Browser MCP\n\nA Model Context Protocol server for browsers.\n"),
+    ];
+    let v = run(&files);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: the same wrapper without the registry declaration.
+    let v = run(&files[..2]);
+    assert_ne!(v.labels.kind, Kind::Server);
+}
+
+#[test]
+fn a_published_client_library_that_runs_nothing_is_an_sdk() {
+    let pkg = r#"{ "name": "use-tools", "type": "module", "exports": { ".": "./dist/index.js" }, "types": "./dist/index.d.ts", "peerDependencies": { "react": ">=18" }, "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let hook = "import { Client } from \"@modelcontextprotocol/sdk/client/index.js\";\nimport { StreamableHTTPClientTransport } from \"@modelcontextprotocol/sdk/client/streamableHttp.js\";\nexport function useTools(url) { const t = new StreamableHTTPClientTransport(new URL(url)); }\n";
+    let v = run(&[("package.json", pkg), ("src/index.ts", hook)]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: the same code in an app with a start script is a client.
+    let app = r#"{ "name": "chat", "scripts": { "start": "node dist/index.js" }, "main": "dist/index.js", "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let v = run(&[("package.json", app), ("src/index.ts", hook)]);
+    assert_eq!(v.labels.kind, Kind::Client);
+}
+
+#[test]
+fn spring_initializr_com_example_packages_are_the_application_not_samples() {
+    let build = "plugins { id(\"org.springframework.boot\") version \"3.5.0\" }\ndependencies {\n  implementation(\"org.springframework.ai:spring-ai-starter-mcp-server-webmvc\")\n  implementation(\"org.springframework.boot:spring-boot-starter-security-oauth2-resource-server\")\n}\n";
+    let server = "package com.example\nimport org.springframework.ai.mcp.annotation.McpTool\n@SpringBootApplication\nclass Server {\n  @McpTool(description = \"add\") fun add(a: Int, b: Int) = a + b\n}\n";
+    let props = "spring.security.oauth2.resourceserver.jwt.issuer-uri=${ISSUER_URI:https://login.example.org}\n";
+    let v = run(&[
+        ("build.gradle.kts", build),
+        ("src/main/kotlin/com/example/Server.kt", server),
+        ("src/main/resources/application.properties", props),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(
+        !v.evidence
+            .iter()
+            .any(|e| e.rule.contains("runnable example")),
+        "{:?}",
+        v.evidence
+    );
+    assert!(v
+        .labels
+        .auth_methods
+        .contains(&mcp_survey_model::AuthMethod::Oauth));
+    assert_eq!(
+        v.labels.credentials,
+        mcp_survey_model::Credentials::Required
+    );
+}
+
+#[test]
+fn commented_out_transports_and_packages_do_not_count() {
+    let csproj = "<Project Sdk=\"Microsoft.NET.Sdk\">\n<ItemGroup>\n<PackageReference Include=\"ModelContextProtocol\" Version=\"0.4.0\" />\n<!-- <PackageReference Include=\"ModelContextProtocol.AspNetCore\" Version=\"0.3.0\" /> -->\n</ItemGroup>\n</Project>\n";
+    let program = "var builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer()\n    .WithStdioServerTransport()\n    // .WithHttpTransport()\n    .WithToolsFromAssembly();\n";
+    let v = run(&[
+        ("Notes/Notes.csproj", csproj),
+        ("Notes/Program.cs", program),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    let t: Vec<&str> = v.labels.transport.iter().map(|t| t.as_str()).collect();
+    assert_eq!(t, vec!["stdio"]);
+}

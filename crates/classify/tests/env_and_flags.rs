@@ -1,0 +1,137 @@
+//! Environment variables and command-line flags read in the idioms of each
+//! language: helpers, derived objects, computed names, docstrings, flags
+//! declared without dashes. All fixtures are written for these tests.
+
+mod common;
+
+use common::run;
+use mcp_survey_model::{AuthMethod, CredentialSource};
+
+const PYPROJECT: &str = "[project]\nname = \"fit-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
+const PY_SERVER: &str = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"fit\")\n";
+
+#[test]
+fn a_variable_read_through_the_servers_own_helper_is_an_env_var() {
+    let helper = "import os\n\ndef get_credential(env_var_name: str) -> str | None:\n    \"\"\"Reads a credential, decrypting it when needed.\"\"\"\n    value = os.environ.get(env_var_name)\n    return value\n\nPASSWORD = get_credential(\"FIT_PASSWORD\")\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/creds.py", helper),
+    ]);
+    assert!(v.labels.env_vars.contains("FIT_PASSWORD"), "{:?}", v.labels);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+    // Negative: a function of the same shape that reads a dict, not the env.
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        (
+            "src/fit/creds.py",
+            &helper.replace("os.environ.get(env_var_name)", "CACHE.get(env_var_name)"),
+        ),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}
+
+#[test]
+fn usage_text_in_a_docstring_is_not_an_env_read() {
+    let doc = "import os\n\ndef usage():\n    \"\"\"Example:\n        token = os.getenv(\"OTHER_API_KEY\")\n    \"\"\"\n    return None\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/doc.py", doc),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}
+
+#[test]
+fn names_destructured_from_an_object_derived_from_the_environment() {
+    let pkg = r#"{ "name": "dash-mcp", "bin": { "dash-mcp": "build/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"dash\", version: \"1\" });\n";
+    let config = "const vars = withoutTemplates(process.env);\nconst {\n  SITE_URL: siteUrl,\n  DASH_PAT_VALUE: patValue,\n} = vars;\nexport const config = { siteUrl, patValue };\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/config.ts", config),
+    ]);
+    assert!(
+        v.labels.env_vars.contains("DASH_PAT_VALUE"),
+        "{:?}",
+        v.labels
+    );
+    assert!(!v.labels.env_vars.contains("SITE_URL"));
+    // Negative: destructuring a plain options object.
+    let plain =
+        "const opts = { DASH_PAT_VALUE: 'x' };\nconst { DASH_PAT_VALUE: patValue } = opts;\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/config.ts", plain),
+    ]);
+    assert!(
+        !v.labels.env_vars.contains("DASH_PAT_VALUE"),
+        "{:?}",
+        v.labels
+    );
+}
+
+#[test]
+fn documented_variables_count_only_where_names_are_computed_at_run_time() {
+    let readme = "# fit\n\n```json\n{ \"mcpServers\": { \"fit\": { \"command\": \"fit-mcp\", \"env\": { \"FIT_API_KEY\": \"...\" } } } }\n```\n";
+    // Loading a .env file is not a dynamic read: the README name is not adopted.
+    let plain =
+        "import os\nfrom dotenv import load_dotenv\nload_dotenv()\nURL = os.getenv(\"FIT_URL\")\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("README.md", readme),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/config.py", plain),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+    // A name computed from a prefix: the documented variable is read.
+    let computed = "import os\n\ndef setting(name):\n    return os.getenv(f\"FIT_{name}\")\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("README.md", readme),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/config.py", computed),
+    ]);
+    assert!(v.labels.env_vars.contains("FIT_API_KEY"), "{:?}", v.labels);
+}
+
+#[test]
+fn flags_declared_without_dashes_are_cli_args() {
+    let gomod = "module example.org/fl\n\nrequire github.com/mark3labs/mcp-go v0.30.0\n";
+    let main = "package main\nimport (\n  \"flag\"\n  \"github.com/mark3labs/mcp-go/server\"\n)\nfunc main() {\n  apiKey := flag.String(\"api-key\", \"\", \"service API key\")\n  flag.Parse()\n  s := server.NewMCPServer(\"fl\", \"1\")\n  server.ServeStdio(s)\n}\n";
+    let v = run(&[("go.mod", gomod), ("main.go", main)]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.labels
+    );
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+
+    let cargo = "[package]\nname = \"fl\"\n[dependencies]\nrmcp = \"0.8\"\nclap = \"4\"\n";
+    let rs = "use clap::{Arg, Command};\nstruct S;\nimpl rmcp::handler::server::ServerHandler for S {}\nfn main() {\n  let m = Command::new(\"fl\").arg(Arg::new(\"token\").long(\"token\")).get_matches();\n}\n";
+    let v = run(&[("Cargo.toml", cargo), ("src/main.rs", rs)]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.labels
+    );
+
+    // Negative: a tool's input schema with a `token` property of type string.
+    let pkg = r#"{ "name": "fl", "bin": { "fl": "index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let ts = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"fl\", version: \"1\" });\nconst schema = { properties: { pageToken: { type: 'string' } } };\n";
+    let v = run(&[("package.json", pkg), ("src/index.ts", ts)]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.labels
+    );
+}
