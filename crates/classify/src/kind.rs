@@ -369,13 +369,13 @@ static README_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
 
 static README_SDK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?im)\b(?:sdk|library|framework|extension|toolkit)\s+(?:for|to)\s+(?:build|building|creat|develop|implement|writ|easily)|\b(?:server|client|authentication|oauth[\w. ]*|authorization server)\s+library\b|^#\s*[\w .-]*\bsdk\b\s*(?:for\b|$)|\bis\s+(?:a|an|the)\s+(?:[\w-]+,?\s+){0,4}(?:sdk|framework|library)\b|\bprovides\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}sdk\b|install it as a dependency|implementation of the model context protocol(?:\s*\(mcp\))?\s*(?:with|in|for\s+\w+\s+\w+)|\bthis (?:\w+\s+)?extension provides|\bthis library\b|(?:^|[.!]\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,5}sdk\b|\bsdk implementation\b"#,
+        r#"(?im)\b(?:sdk|library|framework|extension|toolkit)\s+(?:for|to)\s+(?:build|building|creat|develop|implement|writ|easily)|\b(?:server|client|authentication|oauth[\w. ]*|authorization server)\s+library\b|^#\s*[\w .-]*\bsdk\b\s*(?:for\b|$)|\bis\s+(?:a|an|the)\s+(?:[\w-]+,?\s+){0,4}(?:sdk|framework|library)\b|\bprovides\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}sdk\b|install it as a dependency|\b(?:used|use it|consumed) as (?:a |an )?(?:library|dependency)\b|implementation of the model context protocol(?:\s*\(mcp\))?\s*(?:with|in|for\s+\w+\s+\w+)|\bthis (?:\w+\s+)?extension provides|\bthis library\b|(?:^|[.!]\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,5}sdk\b|\bsdk implementation\b"#,
     )
 });
 
 static README_SERVER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\b(?:an?|the|this)\s+(?:[\w-]+\s+){0,5}(?:mcp|model context protocol)\s*(?:\(mcp\)\s*)?server\b"#,
+        r#"(?im)(?:\b(?:an?|the|this)\s+|^)(?:[\w-]+\s+){0,5}(?:mcp|model context protocol)\s*(?:\(mcp\)\s*)?server\b"#,
     )
 });
 
@@ -631,7 +631,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     let kind = if !core_servers.is_empty() {
         // A framework's own classes look like servers; its README or its
         // packaging says what it is meant for.
-        if library && (mcp_mentioned || sdk_phrase.is_some()) {
+        if library && (mcp_mentioned || sdk_phrase.is_some()) && !server_phrase {
             ev.add(
                 "kind",
                 "sdk",
@@ -688,6 +688,16 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             0,
             "README presents a library/SDK/framework",
             sdk_phrase.as_deref().unwrap_or(""),
+        );
+        Kind::Sdk
+    } else if library && builds_on_mcp(repo) {
+        ev.add(
+            "kind",
+            "sdk",
+            readme_path,
+            0,
+            "a published library built on an MCP SDK or implementing the protocol",
+            "",
         );
         Kind::Sdk
     } else if registry_dump && mcp_mentioned {
@@ -833,6 +843,22 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         manifest_dirs: dirs,
         excluded,
     }
+}
+
+/// The shipped code depends on an MCP SDK, or speaks the protocol itself
+/// (its method names and handshake fields).
+fn builds_on_mcp(repo: &Repo) -> bool {
+    static PROTOCOL: LazyLock<Regex> = LazyLock::new(|| {
+        re(r#""notifications/initialized"|"protocolVersion"|"tools/call""#)
+    });
+    repo.files.iter().filter(|f| f.role == Role::Core).any(|f| {
+        let manifest = paths::is_manifest(f.path) || f.name_lower().ends_with(".props");
+        (f.is_source() || manifest)
+            && (SDK_RULES
+                .iter()
+                .any(|r| r.manifest == manifest && r.re.is_match(f.text))
+                || (f.is_source() && PROTOCOL.is_match(f.text)))
+    })
 }
 
 fn f_name_of_server<'a>(servers: &[(&'a File, &str, usize)]) -> &'a str {
@@ -1122,7 +1148,8 @@ fn publishes_library(repo: &Repo) -> bool {
         .iter()
         .filter(|f| !f.path.contains('/') && paths::is_manifest(f.path))
         .collect();
-    if root.is_empty() {
+    let has_projects = repo.files.iter().any(|f| f.name_lower().ends_with(".csproj"));
+    if root.is_empty() && !has_projects {
         return false;
     }
     let runs = repo.files.iter().any(|f| {
@@ -1132,6 +1159,19 @@ fn publishes_library(repo: &Repo) -> bool {
     });
     if runs {
         return false;
+    }
+    // .NET: every project a class library (no executable, no web host).
+    let projects: Vec<&File> = repo
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Core && f.name_lower().ends_with(".csproj"))
+        .collect();
+    if !projects.is_empty()
+        && projects.iter().all(|f| {
+            !f.text.contains("<OutputType>Exe") && !f.text.contains("Microsoft.NET.Sdk.Web")
+        })
+    {
+        return true;
     }
     root.iter().any(|f| match f.name_lower().as_str() {
         "package.json" => NPM_LIBRARY.is_match(f.text) && !NPM_APP.is_match(f.text),
