@@ -178,6 +178,14 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         return None;
     }
 
+    // MTProto clients (Telethon, Pyrogram, GramJS) authenticate an app
+    // with its api_hash and a user with an exported string session.
+    if joined.ends_with("API_HASH") {
+        return Some(Some(AuthMethod::ApiKey));
+    }
+    if joined.ends_with("SESSION_STRING") || joined.ends_with("SESSION_STRINGS") {
+        return Some(Some(AuthMethod::SessionCookie));
+    }
     // Cloud credential chains carry their own well-known names.
     if matches!(
         joined.as_str(),
