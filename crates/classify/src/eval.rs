@@ -1,4 +1,4 @@
-//! Scores the classifier against a labelled corpus (`shared/corpus/*.jsonl`).
+//! Scores the classifier against a labelled corpus (JSON lines, `docs/labels.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -21,7 +21,7 @@ pub enum EvalError {
         source: std::io::Error,
     },
     #[error(
-        "{path}:{line}: not a labelled repository ({source}); every line must follow SCHEMA.md"
+        "{path}:{line}: not a labelled repository ({source}); every line must follow the format in docs/labels.md"
     )]
     Parse {
         path: PathBuf,

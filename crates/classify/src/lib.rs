@@ -1,5 +1,5 @@
 //! The classifier: from a repository's files to the labels of
-//! `shared/corpus/SCHEMA.md` (is it an MCP server, which SDK and transport,
+//! `docs/labels.md` (is it an MCP server, which SDK and transport,
 //! which secrets it needs and where from), each with its evidence.
 //!
 //! `classify` is pure and deterministic, so stored snapshots can be

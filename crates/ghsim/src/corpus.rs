@@ -200,7 +200,7 @@ impl Corpus {
             let l: LabelledRepo = serde_json::from_value(value).map_err(|e| SimError::BadLine {
                 path: labels_path.clone(),
                 line,
-                message: format!("not a labelled repository (see shared/corpus/SCHEMA.md): {e}"),
+                message: format!("not a labelled repository (see docs/labels.md): {e}"),
             })?;
             labels.insert(l.repo.clone(), l);
         }
@@ -288,7 +288,7 @@ impl Corpus {
             let l: LabelledRepo = serde_json::from_value(value).map_err(|e| SimError::BadLine {
                 path: path.to_path_buf(),
                 line,
-                message: format!("not a labelled repository (see shared/corpus/SCHEMA.md): {e}"),
+                message: format!("not a labelled repository (see docs/labels.md): {e}"),
             })?;
             if let Some(i) = by_name.get(&l.repo.to_ascii_lowercase()) {
                 self.repos[*i].truth = Some(l);

@@ -130,7 +130,7 @@ label_enum!(
     }
 );
 
-/// The labels of one repository, exactly the fields of SCHEMA.md (without the
+/// The labels of one repository, exactly the fields of docs/labels.md (without the
 /// free-text evidence, which differs between a human label and a verdict).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Labels {

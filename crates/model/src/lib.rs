@@ -1,6 +1,6 @@
 //! Domain types shared by every stage of mcp-survey.
 //!
-//! The label vocabulary mirrors `shared/corpus/SCHEMA.md` field by field; the
+//! The label vocabulary of `docs/labels.md`, field by field; the
 //! string form of every enum (its serde name) is what is stored in Postgres and
 //! written to JSON, so `as_str` and serde must agree.
 

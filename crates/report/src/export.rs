@@ -24,7 +24,7 @@ impl ExportFormat {
     }
 }
 
-/// One server. Field names follow shared/corpus/SCHEMA.md, then metadata.
+/// One server. Field names follow docs/labels.md, then metadata.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ExportRow {
     pub repo: String,

@@ -35,7 +35,8 @@ pub struct FetchArgs {
 
 #[derive(Args, Debug)]
 pub struct ClassifyArgs {
-    /// A local checkout to label; prints one JSON verdict and touches no database.
+    /// A local checkout to label; prints one JSON verdict (fields as in
+    /// docs/labels.md) and touches no database.
     pub path: Option<PathBuf>,
     /// With PATH: the repository it is a checkout of (OWNER/NAME); default: the folder name.
     #[arg(long, requires = "path")]
@@ -53,7 +54,7 @@ pub struct EvalArgs {
     /// Folder with one sub-folder per repository named OWNER__NAME.
     #[arg(long)]
     pub corpus: PathBuf,
-    /// JSON-lines labels (shared/corpus/SCHEMA.md).
+    /// JSON-lines labels, one repository a line (docs/labels.md).
     #[arg(long)]
     pub labels: PathBuf,
     /// Also write the scores as JSON to this file.
