@@ -848,9 +848,8 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
 /// The shipped code depends on an MCP SDK, or speaks the protocol itself
 /// (its method names and handshake fields).
 fn builds_on_mcp(repo: &Repo) -> bool {
-    static PROTOCOL: LazyLock<Regex> = LazyLock::new(|| {
-        re(r#""notifications/initialized"|"protocolVersion"|"tools/call""#)
-    });
+    static PROTOCOL: LazyLock<Regex> =
+        LazyLock::new(|| re(r#""notifications/initialized"|"protocolVersion"|"tools/call""#));
     repo.files.iter().filter(|f| f.role == Role::Core).any(|f| {
         let manifest = paths::is_manifest(f.path) || f.name_lower().ends_with(".props");
         (f.is_source() || manifest)
@@ -1148,7 +1147,10 @@ fn publishes_library(repo: &Repo) -> bool {
         .iter()
         .filter(|f| !f.path.contains('/') && paths::is_manifest(f.path))
         .collect();
-    let has_projects = repo.files.iter().any(|f| f.name_lower().ends_with(".csproj"));
+    let has_projects = repo
+        .files
+        .iter()
+        .any(|f| f.name_lower().ends_with(".csproj"));
     if root.is_empty() && !has_projects {
         return false;
     }

@@ -155,9 +155,29 @@ const KEY_NOT_SECRET: &[&str] = &[
     "MODEL",
 ];
 
+/// What a secret-bearing name says about its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedSecret {
+    /// A credential for a service, of this kind.
+    Credential(AuthMethod),
+    /// The server's own signing, encryption or session secret: set by the
+    /// operator, but no way to authenticate to anything.
+    ServerOwn,
+}
+
+impl NamedSecret {
+    /// The authentication method, for a credential.
+    pub fn method(self) -> Option<AuthMethod> {
+        match self {
+            NamedSecret::Credential(m) => Some(m),
+            NamedSecret::ServerOwn => None,
+        }
+    }
+}
+
 /// Does this upper-case name carry a secret, and of what kind?
 /// `None` when it is not a secret.
-pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
+pub fn secret_method(name: &str) -> Option<NamedSecret> {
     let up = name.to_ascii_uppercase().replace(['-', '.'], "_");
     let parts: Vec<&str> = up.split('_').filter(|p| !p.is_empty()).collect();
     let last = *parts.last()?;
@@ -181,17 +201,17 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
     // MTProto clients (Telethon, Pyrogram, GramJS) authenticate an app
     // with its api_hash and a user with an exported string session.
     if joined.ends_with("API_HASH") {
-        return Some(Some(AuthMethod::ApiKey));
+        return Some(NamedSecret::Credential(AuthMethod::ApiKey));
     }
     if joined.ends_with("SESSION_STRING") || joined.ends_with("SESSION_STRINGS") {
-        return Some(Some(AuthMethod::SessionCookie));
+        return Some(NamedSecret::Credential(AuthMethod::SessionCookie));
     }
     // Cloud credential chains carry their own well-known names.
     if matches!(
         joined.as_str(),
         "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN"
     ) {
-        return Some(Some(AuthMethod::CloudIam));
+        return Some(NamedSecret::Credential(AuthMethod::CloudIam));
     }
     // Database URLs carry user and password.
     let db = [
@@ -214,7 +234,7 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         || joined.ends_with("CONN_STR")
         || joined.ends_with("CONNECTIONSTRING")
     {
-        return Some(Some(AuthMethod::ConnectionString));
+        return Some(NamedSecret::Credential(AuthMethod::ConnectionString));
     }
     // `X_SECRET_ID` is half of a key pair in some clouds' APIs.
     let effective_last = if last == "ID" && parts.len() >= 2 && parts[parts.len() - 2] == "SECRET" {
@@ -257,15 +277,15 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         || has("STATE")
     {
         if has("PRIVATE") {
-            return Some(Some(AuthMethod::KeyFile));
+            return Some(NamedSecret::Credential(AuthMethod::KeyFile));
         }
-        return Some(None);
+        return Some(NamedSecret::ServerOwn);
     }
     if has("PRIVATE")
         || has("CERT")
         || (matches!(effective_last, "KEY") && (has("SSH") || has("SSL") || has("TLS")))
     {
-        return Some(Some(AuthMethod::KeyFile));
+        return Some(NamedSecret::Credential(AuthMethod::KeyFile));
     }
     if has("OAUTH")
         || has("OAUTH2")
@@ -273,21 +293,21 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         || has("REFRESH")
         || has("CONSUMER")
     {
-        return Some(Some(AuthMethod::Oauth));
+        return Some(NamedSecret::Credential(AuthMethod::Oauth));
     }
     if matches!(
         effective_last,
         "PASSWORD" | "PASS" | "PWD" | "PASSWD" | "PASSPHRASE"
     ) {
-        return Some(Some(AuthMethod::Basic));
+        return Some(NamedSecret::Credential(AuthMethod::Basic));
     }
     if matches!(effective_last, "COOKIE" | "COOKIES")
         || (has("SESSION") && effective_last == "TOKEN")
     {
-        return Some(Some(AuthMethod::SessionCookie));
+        return Some(NamedSecret::Credential(AuthMethod::SessionCookie));
     }
     if effective_last == "PAT" || has("PERSONAL") {
-        return Some(Some(AuthMethod::Pat));
+        return Some(NamedSecret::Credential(AuthMethod::Pat));
     }
     // Services whose tokens act as the user (SCHEMA: GitHub, GitLab, Azure
     // DevOps, Atlassian, Home Assistant).
@@ -310,9 +330,9 @@ pub fn secret_method(name: &str) -> Option<Option<AuthMethod>> {
         "FORGEJO",
     ];
     if matches!(effective_last, "TOKEN") && parts.iter().any(|p| user_services.contains(p)) {
-        return Some(Some(AuthMethod::Pat));
+        return Some(NamedSecret::Credential(AuthMethod::Pat));
     }
-    Some(Some(AuthMethod::ApiKey))
+    Some(NamedSecret::Credential(AuthMethod::ApiKey))
 }
 
 /// Words that name no service: what a secret is, not whose.
@@ -505,37 +525,40 @@ mod tests {
     fn secret_names() {
         assert_eq!(
             secret_method("BRAVE_API_KEY"),
-            Some(Some(AuthMethod::ApiKey))
+            Some(NamedSecret::Credential(AuthMethod::ApiKey))
         );
         assert_eq!(
             secret_method("GITHUB_PERSONAL_ACCESS_TOKEN"),
-            Some(Some(AuthMethod::Pat))
+            Some(NamedSecret::Credential(AuthMethod::Pat))
         );
-        assert_eq!(secret_method("JIRA_API_TOKEN"), Some(Some(AuthMethod::Pat)));
+        assert_eq!(
+            secret_method("JIRA_API_TOKEN"),
+            Some(NamedSecret::Credential(AuthMethod::Pat))
+        );
         assert_eq!(
             secret_method("MYSQL_PASSWORD"),
-            Some(Some(AuthMethod::Basic))
+            Some(NamedSecret::Credential(AuthMethod::Basic))
         );
         assert_eq!(
             secret_method("DATABASE_URL"),
-            Some(Some(AuthMethod::ConnectionString))
+            Some(NamedSecret::Credential(AuthMethod::ConnectionString))
         );
         assert_eq!(
             secret_method("OAUTH_CLIENT_SECRET"),
-            Some(Some(AuthMethod::Oauth))
+            Some(NamedSecret::Credential(AuthMethod::Oauth))
         );
         assert_eq!(
             secret_method("AWS_SECRET_ACCESS_KEY"),
-            Some(Some(AuthMethod::CloudIam))
+            Some(NamedSecret::Credential(AuthMethod::CloudIam))
         );
-        assert_eq!(secret_method("JWT_SECRET"), Some(None));
+        assert_eq!(secret_method("JWT_SECRET"), Some(NamedSecret::ServerOwn));
         assert_eq!(
             secret_method("HUNYUAN_SECRET_ID"),
-            Some(Some(AuthMethod::ApiKey))
+            Some(NamedSecret::Credential(AuthMethod::ApiKey))
         );
         assert_eq!(
             secret_method("PROXMOX_TOKEN_VALUE"),
-            Some(Some(AuthMethod::ApiKey))
+            Some(NamedSecret::Credential(AuthMethod::ApiKey))
         );
         for not in [
             "MAX_TOKENS",

@@ -165,7 +165,7 @@ pub fn scan(f: &File) -> Vec<Hardcoded> {
             continue;
         }
         let method = match crate::names::secret_method(&n.replace(['-', '.'], "_")) {
-            Some(Some(m)) => m,
+            Some(crate::names::NamedSecret::Credential(m)) => m,
             _ => mcp_survey_model::AuthMethod::ApiKey,
         };
         out.push(Hardcoded {

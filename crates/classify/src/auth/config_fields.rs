@@ -80,7 +80,7 @@ static DOTNET_PROPERTY: LazyLock<Regex> =
 fn method_of(name: &str) -> Option<Option<AuthMethod>> {
     let snake = super::camel_to_snake(name.rsplit(['.', ':']).next().unwrap_or(name));
     if let Some(m) = secret_method(&snake) {
-        return Some(m);
+        return Some(m.method());
     }
     if flag_is_secret(&snake) {
         return Some(Some(match snake.as_str() {

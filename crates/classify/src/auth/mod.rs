@@ -12,7 +12,7 @@ use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
 use regex::Regex;
 
 use crate::ctx::{Ev, File};
-use crate::names::{flag_is_secret, secret_method, serves_purpose};
+use crate::names::{flag_is_secret, secret_method, serves_purpose, NamedSecret};
 use crate::paths::Role;
 use crate::{secrets, snippets};
 
@@ -439,6 +439,7 @@ static REQUIRED_DOC: LazyLock<Regex> =
 
 #[derive(Debug, Clone)]
 struct Secret {
+    /// `None` for the server's own secret (see `NamedSecret::ServerOwn`).
     method: Option<AuthMethod>,
     required: bool,
     /// Every read tests the value and uses it only when present.
@@ -556,7 +557,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             if is_comment(line) || in_docstring(f, off) {
                 continue;
             }
-            let Some(method) = secret_method(&name) else {
+            let Some(method) = secret_method(&name).map(NamedSecret::method) else {
                 continue;
             };
             let window = f.window(off, 1, 5);
@@ -627,7 +628,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             if is_comment(f.line_text(m.start())) {
                 continue;
             }
-            let Some(method) = secret_method(name) else {
+            let Some(method) = secret_method(name).map(NamedSecret::method) else {
                 continue;
             };
             let required = framework_config && c.get(2).is_none();
@@ -658,7 +659,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // dynamically) count.
     let documented = snippets::collect(docs);
     for d in &documented {
-        let Some(method) = secret_method(&d.name) else {
+        let Some(method) = secret_method(&d.name).map(NamedSecret::method) else {
             continue;
         };
         let known = secrets.contains_key(&d.name);
@@ -771,7 +772,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 let Some(m) = c.get(1) else { continue };
                 let key = m.as_str();
                 let last = key.rsplit(':').next().unwrap_or(key);
-                let Some(method) = secret_method(&camel_to_snake(last)) else {
+                let Some(method) = secret_method(&camel_to_snake(last)).map(NamedSecret::method)
+                else {
                     continue;
                 };
                 let name = key.replace(':', "__");
@@ -871,7 +873,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             text,
         );
         for (flag, _, _, line_text) in &cli_flags {
-            if let Some(Some(m)) = secret_method(&camel_to_snake(flag.trim_start_matches('-'))) {
+            if let Some(NamedSecret::Credential(m)) =
+                secret_method(&camel_to_snake(flag.trim_start_matches('-')))
+            {
                 // A flag the docs, or the line that names it, describe as a
                 // personal token is a PAT.
                 let personal = m == AuthMethod::ApiKey
