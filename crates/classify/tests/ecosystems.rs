@@ -156,3 +156,55 @@ fn commented_out_transports_and_packages_do_not_count() {
     let t: Vec<&str> = v.labels.transport.iter().map(|t| t.as_str()).collect();
     assert_eq!(t, vec!["stdio"]);
 }
+
+#[test]
+fn an_extension_library_for_mcp_clients_is_an_sdk() {
+    let build = "plugins { `java-library` }\ndependencies {\n  api(\"io.modelcontextprotocol.sdk:mcp:0.12.0\")\n  implementation(\"software.amazon.awssdk:auth:2.30.0\")\n}\n";
+    let signer = "package org.acme.mcp.sigv4;\nimport io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;\npublic final class SigV4Customizer implements McpSyncHttpClientRequestCustomizer {}\n";
+    let v = run(&[
+        ("build.gradle.kts", build),
+        (
+            "src/main/java/org/acme/mcp/sigv4/SigV4Customizer.java",
+            signer,
+        ),
+        (
+            "README.md",
+            "# MCP SigV4\n\nSigns MCP HTTP requests with AWS Signature Version 4.\n",
+        ),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: the same build as a Spring Boot application is no library.
+    let app = build.replace(
+        "`java-library`",
+        "id(\"org.springframework.boot\") version \"3.5.0\"",
+    );
+    let v = run(&[
+        ("build.gradle.kts", &app),
+        (
+            "src/main/java/org/acme/mcp/sigv4/SigV4Customizer.java",
+            signer,
+        ),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Sdk);
+}
+
+#[test]
+fn class_libraries_that_implement_the_protocol_are_an_sdk() {
+    let csproj = "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><TargetFramework>net9.0</TargetFramework></PropertyGroup></Project>";
+    let types = "namespace Mcp.Abstractions;\npublic static class Methods\n{\n    public const string Initialized = \"notifications/initialized\";\n    public const string CallTool = \"tools/call\";\n}\n";
+    let v = run(&[
+        ("src/Abstractions/Abstractions.csproj", csproj),
+        ("src/Abstractions/Methods.cs", types),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: an executable project with the same constants is not.
+    let exe = csproj.replace(
+        "<TargetFramework>",
+        "<OutputType>Exe</OutputType><TargetFramework>",
+    );
+    let v = run(&[
+        ("src/Abstractions/Abstractions.csproj", &exe),
+        ("src/Abstractions/Methods.cs", types),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Sdk);
+}
