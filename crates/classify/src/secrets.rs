@@ -116,6 +116,19 @@ fn secretish_value(v: &str) -> bool {
 
 /// Literal secrets in one file.
 pub fn scan(f: &File) -> Vec<Hardcoded> {
+    let mut out = scan_all(f);
+    // Example payloads in comments and doc blocks, and Rust unit tests kept
+    // at the end of the file (`#[cfg(test)]`), are not what the server runs.
+    let tests_from = if f.lang == Some("Rust") {
+        f.text.find("#[cfg(test)]").unwrap_or(f.text.len())
+    } else {
+        f.text.len()
+    };
+    out.retain(|h| h.offset < tests_from && !crate::ctx::is_comment(f.line_text(h.offset)));
+    out
+}
+
+fn scan_all(f: &File) -> Vec<Hardcoded> {
     let mut out = Vec::new();
     for m in KNOWN_PREFIX.find_iter(f.text) {
         let v = m.as_str();

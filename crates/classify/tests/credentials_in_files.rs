@@ -158,3 +158,33 @@ fn snowflake_external_browser_sso_is_an_interactive_oauth_login() {
         .credential_sources
         .contains(&CredentialSource::OauthFlow));
 }
+
+#[test]
+fn literals_in_doc_comments_and_rust_unit_tests_are_not_hardcoded() {
+    let cargo = "[package]\nname = \"tok\"\n[dependencies]\nrmcp = \"0.8\"\n";
+    let main = "struct S;\nimpl rmcp::handler::server::ServerHandler for S {}\n";
+    let code = "/// Example answer:\n///\n/// * \"token\": \"cGBnw3YO7rUhq61EuuHqcGrYkaQWALAgi8szTqRoHA\"\npub fn parse() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn parses() {\n        let token = \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9aQ7x\";\n    }\n}\n";
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/parse.rs", code),
+    ]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::Hardcoded),
+        "{:?}",
+        v.evidence
+    );
+    // Negative: the same literal in code that runs is hardcoded.
+    let live = "pub fn token() -> &'static str {\n    let token = \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9aQ7x\";\n    token\n}\n";
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/parse.rs", live),
+    ]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Hardcoded));
+}
