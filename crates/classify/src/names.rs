@@ -281,6 +281,13 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
         }
         return Some(NamedSecret::ServerOwn);
     }
+    // The key of the server's own HTTPS listener (usually where to find
+    // its PEM): it serves TLS and authenticates to nothing.
+    if (has("HTTPS") || ((has("MCP") || has("SERVER")) && (has("SSL") || has("TLS"))))
+        && matches!(effective_last, "KEY" | "CERT" | "PASSPHRASE")
+    {
+        return None;
+    }
     if has("PRIVATE")
         || has("CERT")
         || (matches!(effective_last, "KEY") && (has("SSH") || has("SSL") || has("TLS")))
@@ -552,6 +559,11 @@ mod tests {
             Some(NamedSecret::Credential(AuthMethod::CloudIam))
         );
         assert_eq!(secret_method("JWT_SECRET"), Some(NamedSecret::ServerOwn));
+        assert_eq!(secret_method("MCP_HTTPS_KEY"), None);
+        assert_eq!(
+            secret_method("SQLDB_SSL_KEY"),
+            Some(NamedSecret::Credential(AuthMethod::KeyFile))
+        );
         assert_eq!(
             secret_method("HUNYUAN_SECRET_ID"),
             Some(NamedSecret::Credential(AuthMethod::ApiKey))

@@ -135,3 +135,46 @@ fn flags_declared_without_dashes_are_cli_args() {
         v.labels
     );
 }
+
+#[test]
+fn a_compose_variable_marked_required_makes_the_secret_required() {
+    let pkg = r#"{ "name": "budget-mcp", "bin": { "budget-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"budget\", version: \"1\" });\n";
+    let compose = "services:\n  mcp:\n    image: budget-mcp\n    environment:\n      - SMTP_PASSWORD=${SMTP_PASSWORD:?SMTP_PASSWORD is required}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("docker-compose.yaml", compose),
+    ]);
+    assert!(
+        v.labels.env_vars.contains("SMTP_PASSWORD"),
+        "{:?}",
+        v.labels
+    );
+    assert_eq!(
+        v.labels.credentials,
+        mcp_survey_model::Credentials::Required
+    );
+    // Negative: a default value lets the container start without it.
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        (
+            "docker-compose.yaml",
+            &compose.replace(":?SMTP_PASSWORD is required", ":-"),
+        ),
+    ]);
+    assert_ne!(
+        v.labels.credentials,
+        mcp_survey_model::Credentials::Required
+    );
+}
+
+#[test]
+fn the_key_of_the_servers_own_https_listener_is_no_credential() {
+    let pkg = r#"{ "name": "tls-mcp", "bin": { "tls-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"tls\", version: \"1\" });\nconst key = process.env.MCP_HTTPS_KEY;\n";
+    let v = run(&[("package.json", pkg), ("src/index.ts", server)]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels);
+    assert!(v.labels.auth_methods.is_empty());
+}

@@ -631,7 +631,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             let Some(method) = secret_method(name).map(NamedSecret::method) else {
                 continue;
             };
-            let required = framework_config && c.get(2).is_none();
+            // Compose and the shell refuse to start on `${VAR:?message}`.
+            let required = (framework_config && c.get(2).is_none())
+                || c.get(2).is_some_and(|d| d.as_str().starts_with(":?"));
             secrets
                 .entry(name.to_string())
                 .or_insert(Secret {
