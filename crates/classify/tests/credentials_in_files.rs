@@ -188,3 +188,50 @@ fn literals_in_doc_comments_and_rust_unit_tests_are_not_hardcoded() {
         .credential_sources
         .contains(&CredentialSource::Hardcoded));
 }
+
+#[test]
+fn an_access_token_kept_beside_its_refresh_token_is_oauth() {
+    let pyproject = "[project]\nname = \"mail-mcp\"\ndependencies = [\"mcp\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"mail\")\n";
+    let config = "import os\nACCESS = os.environ[\"MAIL_ACCESS_TOKEN\"]\nREFRESH = os.environ[\"MAIL_REFRESH_TOKEN\"]\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("src/mail/server.py", server),
+        ("src/mail/config.py", config),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert!(!v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    // Negative: an access token alone is a static key.
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("src/mail/server.py", server),
+        (
+            "src/mail/config.py",
+            "import os\nACCESS = os.environ[\"MAIL_ACCESS_TOKEN\"]\n",
+        ),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::ApiKey),
+        "{:?}",
+        v.labels
+    );
+}
+
+#[test]
+fn patterns_that_describe_credentials_and_cookies_the_server_sets_are_no_use_of_them() {
+    let gomod = "module example.org/px\n\nrequire github.com/mark3labs/mcp-go v0.30.0\n";
+    let main = "package main\nimport \"github.com/mark3labs/mcp-go/server\"\nfunc main() { s := server.NewMCPServer(\"px\", \"1\"); server.ServeStdio(s) }\n";
+    let scanner = "package detect\nimport \"regexp\"\nvar adc = regexp.MustCompile(`(?i)application_default_credentials\\.json|kubeconfig`)\n";
+    let web = "package web\nfunc (h *Handler) done(w http.ResponseWriter) { h.sessions.SetSessionCookie(w, s) }\n";
+    let v = run(&[
+        ("go.mod", gomod),
+        ("main.go", main),
+        ("internal/detect/rules.go", scanner),
+        ("internal/web/handler.go", web),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.evidence);
+}

@@ -229,7 +229,7 @@ static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
 
 static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|google-auth-library|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
+        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
     )
 });
 
@@ -286,7 +286,7 @@ static BROWSER_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
 
 static SESSION_COOKIE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)storage_state|storageState|add_cookies|addCookies|\.cookies\(\)|li_at|session[_-]?cookie|cookie_?jar|browser_cookie3|cookies\.json|saveCookies|save_cookies|load_cookies|loadCookies"#,
+        r#"(?i)storage_state|storageState|add_cookies|addCookies|\.cookies\(\)|li_at|cookie_?jar|browser_cookie3|cookies\.json|saveCookies|save_cookies|load_cookies|loadCookies"#,
     )
 });
 
@@ -475,8 +475,15 @@ fn in_docstring(f: &File, off: usize) -> bool {
             == 1
 }
 
+/// A comment, or a line that compiles a pattern: a regular expression
+/// describing a credential (a secret scanner's rule) is no use of one.
 fn is_comment(line: &str) -> bool {
-    crate::ctx::is_comment(line)
+    static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"regexp\.(?:MustCompile|Compile)\(|\bre\.compile\(|new RegExp\(|Regex::new\(|Pattern\.compile\(|\bRegex\(\s*@?""#,
+        )
+    });
+    crate::ctx::is_comment(line) || PATTERN.is_match(line)
 }
 
 pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev) -> AuthResult {
@@ -1356,6 +1363,19 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
         }
     }
 
+    // An access token kept beside its refresh token came out of an OAuth
+    // flow (RFC 6749 issues them as a pair), whatever its own name says.
+    let refreshable: Vec<String> = secrets
+        .keys()
+        .filter_map(|n| n.strip_suffix("REFRESH_TOKEN").map(str::to_string))
+        .collect();
+    for (name, s) in secrets.iter_mut() {
+        if let Some(prefix) = name.strip_suffix("ACCESS_TOKEN") {
+            if refreshable.iter().any(|p| p == prefix) {
+                s.method = Some(AuthMethod::Oauth);
+            }
+        }
+    }
     // A token the docs call personal (created in the user's own settings)
     // is a PAT whatever its variable is called.
     for (name, s) in secrets.iter_mut() {
