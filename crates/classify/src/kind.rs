@@ -1155,7 +1155,14 @@ fn publishes_library(repo: &Repo) -> bool {
         return false;
     }
     let runs = repo.files.iter().any(|f| {
-        (f.role == Role::Core && f.is_source() && ENTRY_POINT.is_match(f.text))
+        (f.role == Role::Core
+            && f.is_source()
+            && (ENTRY_POINT.is_match(f.text)
+                // The conventional entry files of each toolchain.
+                || matches!(
+                    f.name_lower().as_str(),
+                    "program.cs" | "__main__.py" | "main.rs" | "main.go" | "main.swift" | "main.kt"
+                )))
             || (f.role == Role::Core && f.name_lower().starts_with("dockerfile"))
             || ((f.path.starts_with("bin/") || f.path.starts_with("exe/")) && f.role == Role::Core)
     });
