@@ -483,6 +483,7 @@ impl GithubClient {
         };
         enum Got {
             Bytes(Vec<u8>),
+            NotFile(String),
             TooBigForEnvelope,
         }
         let what = req.what.clone();
@@ -502,12 +503,14 @@ impl GithubClient {
                     .or_else(|e| match e {
                         // A JSON file served raw (no envelope fields).
                         ContentsShape::NotEnvelope => Ok(Got::Bytes(a.body.to_vec())),
+                        ContentsShape::NotFile(kind) => Ok(Got::NotFile(kind)),
                         ContentsShape::Bad(d) => Err(d),
                     })
             })
             .await?;
         match got {
             Got::Bytes(b) => Ok(b),
+            Got::NotFile(kind) => Err(GithubError::NotAFile { what, kind }),
             Got::TooBigForEnvelope => {
                 req.accept = RAW_ACCEPT;
                 self.get_decoded(&req, |a| Ok(a.body.to_vec())).await
@@ -710,6 +713,18 @@ impl GithubClient {
                     match status.as_u16() {
                         404 | 410 => return Err(GithubError::NotFound { what }),
                         451 => return Err(GithubError::Unavailable451 { what }),
+                        403 => {
+                            let body = resp.bytes().await.unwrap_or_default();
+                            let message = error_message(&body);
+                            return Err(match block_reason(&body) {
+                                Some(reason) => GithubError::Blocked {
+                                    what,
+                                    message,
+                                    reason,
+                                },
+                                None => GithubError::Forbidden { what, message },
+                            });
+                        }
                         s if s >= 500 || s == 408 => format!("HTTP {s} from the download host"),
                         s => {
                             return Err(GithubError::UnexpectedStatus {
@@ -932,7 +947,15 @@ impl GithubClient {
             }),
             403 | 429 => {
                 let lower = message.to_lowercase();
-                if lower.contains("secondary rate limit") || lower.contains("abuse") {
+                if let Some(reason) = block_reason(body) {
+                    // A blocked repository answers the same to every token:
+                    // neither a limit nor a permission problem.
+                    Verdict::Fail(GithubError::Blocked {
+                        what,
+                        message,
+                        reason,
+                    })
+                } else if lower.contains("secondary rate limit") || lower.contains("abuse") {
                     Verdict::Secondary(message)
                 } else if headers::remaining_is_zero(headers) {
                     Verdict::Primary
@@ -1029,6 +1052,8 @@ impl GithubClient {
 
 enum ContentsShape {
     NotEnvelope,
+    /// GitHub's description of a symlink or submodule, not a file.
+    NotFile(String),
     Bad(DecodeFailure),
 }
 
@@ -1047,6 +1072,24 @@ fn decode_contents(v: &Value, what: &str) -> Result<Option<Vec<u8>>, ContentsSha
     let Some(obj) = v.as_object() else {
         return Err(ContentsShape::NotEnvelope);
     };
+    // A symlink whose target is not a file in the repository, and a
+    // submodule, are described rather than sent: `type` plus `target` or
+    // `submodule_git_url`, and no `content`. Read as a file, that
+    // description would be stored as the file's bytes.
+    let kind = obj.get("type").and_then(Value::as_str);
+    let has_sha = obj.get("sha").is_some_and(Value::is_string);
+    match kind {
+        Some("symlink") if has_sha && obj.contains_key("target") => {
+            return Err(ContentsShape::NotFile("symlink".into()))
+        }
+        Some("submodule")
+            if has_sha
+                && (obj.contains_key("submodule_git_url") || !obj.contains_key("content")) =>
+        {
+            return Err(ContentsShape::NotFile("submodule".into()))
+        }
+        _ => {}
+    }
     if !(obj.contains_key("sha") && (obj.contains_key("content") || obj.contains_key("encoding"))) {
         return Err(ContentsShape::NotEnvelope);
     }
@@ -1107,6 +1150,21 @@ fn ref_segments(git_ref: &str) -> Result<Vec<&str>, GithubError> {
         )));
     }
     Ok(parts)
+}
+
+/// The `block.reason` of GitHub's "Repository access blocked" answer
+/// (`{"message": ..., "block": {"reason": "tos", "created_at": ..., "html_url": ...}}`).
+/// A `block` object without a reason still marks a block.
+fn block_reason(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let block = v.get("block")?.as_object()?;
+    Some(
+        block
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+    )
 }
 
 fn error_message(body: &[u8]) -> String {
