@@ -692,17 +692,46 @@ impl GithubClient {
                         ));
                     }
                     let headers = resp.headers().clone();
+                    // A 403 is read before deciding: a block (gone for
+                    // good), a secondary limit (GitHub does not always send
+                    // Retry-After with one), or a refusal.
+                    let forbidden = if status == StatusCode::FORBIDDEN {
+                        let body = resp.bytes().await.unwrap_or_default();
+                        let message = error_message(&body);
+                        if let Some(reason) = block_reason(&body) {
+                            return Err(GithubError::Blocked {
+                                what,
+                                message,
+                                reason,
+                            });
+                        }
+                        Some(message)
+                    } else {
+                        None
+                    };
+                    let secondary = forbidden.as_deref().is_some_and(|m| {
+                        let m = m.to_lowercase();
+                        m.contains("secondary rate limit") || m.contains("abuse")
+                    });
                     if status == StatusCode::TOO_MANY_REQUESTS
-                        || (status == StatusCode::FORBIDDEN && headers.contains_key("retry-after"))
+                        || (status == StatusCode::FORBIDDEN
+                            && (headers.contains_key("retry-after") || secondary))
                     {
                         // A spent archive budget ends at its reset, which
                         // is more precise than a Retry-After in whole seconds.
                         let at_reset = headers::remaining_is_zero(&headers)
                             .then(|| headers::until_reset(&headers))
                             .flatten();
+                        // A secondary limit without Retry-After: GitHub's
+                        // advice is to wait at least a minute.
+                        let fallback = if secondary {
+                            inner.config.secondary_min_wait
+                        } else {
+                            inner.config.archive_throttle_pause
+                        };
                         let pause = at_reset
                             .or_else(|| headers::retry_after(&headers))
-                            .unwrap_or(inner.config.archive_throttle_pause);
+                            .unwrap_or(fallback);
                         inner
                             .gate
                             .pause(ARCHIVE_TOKEN, ARCHIVE, Instant::now() + pause);
@@ -710,21 +739,12 @@ impl GithubClient {
                         tracing::warn!(pause = ?pause, "archive downloads throttled by GitHub; pausing them");
                         return Err(GithubError::ArchiveThrottled { retry_after: pause });
                     }
+                    if let Some(message) = forbidden {
+                        return Err(GithubError::Forbidden { what, message });
+                    }
                     match status.as_u16() {
                         404 | 410 => return Err(GithubError::NotFound { what }),
                         451 => return Err(GithubError::Unavailable451 { what }),
-                        403 => {
-                            let body = resp.bytes().await.unwrap_or_default();
-                            let message = error_message(&body);
-                            return Err(match block_reason(&body) {
-                                Some(reason) => GithubError::Blocked {
-                                    what,
-                                    message,
-                                    reason,
-                                },
-                                None => GithubError::Forbidden { what, message },
-                            });
-                        }
                         s if s >= 500 || s == 408 => format!("HTTP {s} from the download host"),
                         s => {
                             return Err(GithubError::UnexpectedStatus {

@@ -715,3 +715,35 @@ async fn archive_redirects_to_another_host_that_sends_no_rate_limit_headers() {
     assert!(download.query.is_empty());
     assert!(seen[0].authorized);
 }
+
+#[tokio::test]
+async fn a_secondary_limit_from_the_download_host_throttles_archives() {
+    // Neither Retry-After nor rate-limit headers: still a limit, not a
+    // refusal of this repository.
+    let (_, client) = fixture(|s, base| match s.path.as_str() {
+        "/repos/o/r/tarball/main" => Response::builder()
+            .status(302)
+            .header(
+                "location",
+                format!(
+                    "{}/codeload/o/r/legacy.tar.gz/refs/heads/main",
+                    base.replace("127.0.0.1", "localhost")
+                ),
+            )
+            .body(Body::empty())
+            .expect("response"),
+        "/codeload/o/r/legacy.tar.gz/refs/heads/main" => Response::builder()
+            .status(403)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(Body::from(
+                json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})
+                    .to_string(),
+            ))
+            .expect("response"),
+        _ => not_found(),
+    })
+    .await;
+    let e = client.tarball("o/r", "main").await.expect_err("throttled");
+    assert!(matches!(e, GithubError::ArchiveThrottled { .. }), "{e:?}");
+    assert!(e.is_transient());
+}
