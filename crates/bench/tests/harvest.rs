@@ -86,5 +86,9 @@ async fn incomplete_and_short_pages_lose_nothing() {
     );
     assert!(c.incomplete_pages > 0 && c.short_pages > 0, "{c:?}");
     assert!(c.pages_retried > 0, "{c:?}");
-    assert!(b.harvest.failed_slices.is_empty(), "{:?}", b.harvest.failed_slices);
+    assert!(
+        b.harvest.failed_slices.is_empty(),
+        "{:?}",
+        b.harvest.failed_slices
+    );
 }
