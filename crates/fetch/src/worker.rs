@@ -446,9 +446,13 @@ async fn fetch_trees(
         .tree(&job.full_name, &commit.tree_sha)
         .await
         .map_err(classify_github_error)?;
+    let (entries, truncated) =
+        crate::trees::complete_tree(client, &job.full_name, &commit.tree_sha, tree)
+            .await
+            .map_err(classify_github_error)?;
     let mut skipped = Vec::new();
     let mut wanted = Vec::new();
-    for entry in &tree.entries {
+    for entry in &entries {
         // Links and submodules are skipped as the tarball path skips them,
         // so both paths store the same files: a symlink is a `blob` of mode
         // 120000 in the tree, and asking the contents API for it would
@@ -518,7 +522,7 @@ async fn fetch_trees(
         skipped: serde_json::json!({
             "count": count,
             "over_file_limit": over,
-            "truncated_tree": tree.truncated,
+            "truncated_tree": truncated,
             "sample": skipped.into_iter().take(options.caps.max_skipped_recorded).collect::<Vec<_>>(),
         }),
     })

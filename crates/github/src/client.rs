@@ -413,10 +413,24 @@ impl GithubClient {
 
     /// `GET /repos/{owner}/{repo}/git/trees/{sha}?recursive=1`.
     pub async fn tree(&self, full_name: &str, sha: &str) -> Result<Tree, GithubError> {
+        self.tree_with(full_name, sha, true).await
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/trees/{sha}`, recursive or one level
+    /// only: the way through a tree GitHub truncates (over 100,000 entries
+    /// or 7 MB), one folder at a time.
+    pub async fn tree_with(
+        &self,
+        full_name: &str,
+        sha: &str,
+        recursive: bool,
+    ) -> Result<Tree, GithubError> {
         let mut tail = vec!["git", "trees"];
         tail.extend(ref_segments(sha)?);
         let mut url = self.repo_url(full_name, &tail)?;
-        url.query_pairs_mut().append_pair("recursive", "1");
+        if recursive {
+            url.query_pairs_mut().append_pair("recursive", "1");
+        }
         let req = Req {
             url,
             what: format!("tree {sha} of {full_name} (GET /repos/{full_name}/git/trees/{sha})"),

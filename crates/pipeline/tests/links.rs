@@ -57,7 +57,7 @@ fn linked_repo() -> SimRepo {
 
 /// Fetches the repository into a database of its own (so the second path
 /// cannot reuse the first one's snapshot) and returns its method and files.
-async fn snapshot(trees: bool) -> (String, Vec<(String, String)>) {
+async fn snapshot(trees: bool, max_tree_entries: usize) -> (String, Vec<(String, String)>) {
     let corpus = Corpus {
         repos: vec![linked_repo()],
     };
@@ -65,9 +65,13 @@ async fn snapshot(trees: bool) -> (String, Vec<(String, String)>) {
     let db = TestDb::create()
         .await
         .expect("test database (is Postgres running?)");
+    let config = SimConfig {
+        max_tree_entries,
+        ..SimConfig::unthrottled()
+    };
     let sim = serve(
         Arc::new(corpus),
-        SimConfig::unthrottled(),
+        config,
         "127.0.0.1:0".parse().expect("addr"),
     )
     .await
@@ -97,8 +101,8 @@ async fn snapshot(trees: bool) -> (String, Vec<(String, String)>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trees_and_tarball_store_the_same_files() {
-    let (tar_method, tar_files) = snapshot(false).await;
-    let (trees_method, trees_files) = snapshot(true).await;
+    let (tar_method, tar_files) = snapshot(false, 100_000).await;
+    let (trees_method, trees_files) = snapshot(true, 100_000).await;
     assert_eq!(tar_method, "tarball");
     assert_eq!(trees_method, "trees");
     let paths: Vec<&str> = tar_files.iter().map(|(p, _)| p.as_str()).collect();
@@ -112,4 +116,21 @@ async fn trees_and_tarball_store_the_same_files() {
         assert!(!paths.contains(&link), "{link} is not a file: {paths:?}");
     }
     assert_eq!(tar_files, trees_files, "both paths store the same files");
+}
+
+/// GitHub truncates a recursive tree past 100,000 entries: the fetcher then
+/// lists it folder by folder and still stores every file. Here the limit is
+/// 6 entries: the recursive listing (11 entries) stops before
+/// `src/index.ts`, and even the root's own listing (8 entries) is cut after
+/// `src`; the folders below it are listed on their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_tree_is_listed_folder_by_folder() {
+    let (_, tar_files) = snapshot(false, 100_000).await;
+    let (method, trees_files) = snapshot(true, 6).await;
+    assert_eq!(method, "trees");
+    assert!(
+        trees_files.iter().any(|(p, _)| p == "src/index.ts"),
+        "{trees_files:?}"
+    );
+    assert_eq!(tar_files, trees_files, "no file lost to the truncation");
 }
