@@ -312,7 +312,20 @@ async fn recheck_slice(
 ) -> Result<(), HarvestError> {
     let mut remaining = slice.recheck_pages.clone();
     for page in slice.recheck_pages.iter().copied() {
-        let fetched = fetch_page(store, client, slice, page as u32, options, counters).await?;
+        let fetched = match fetch_page(store, client, slice, page as u32, options, counters).await {
+            Ok(f) => f,
+            // The pages were read once: a page GitHub now refuses for good
+            // (a 422 because the results shrank past it) stays unresolved
+            // rather than failing the whole slice.
+            Err(HarvestError::Github(e))
+                if !e.is_transient() && !matches!(e, GithubError::BadCredentials { .. }) =>
+            {
+                tracing::warn!(query = %slice.query, page, error = %e,
+                    "asking a search page again failed; it stays unresolved");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         counters.pages.fetch_add(1, Ordering::Relaxed);
         let quality = fetched.quality();
         if !quality.needs_recheck() {
