@@ -221,7 +221,11 @@ async fn scenarios(
 
     // Chaos: transient faults everywhere, some repositories gone for good.
     let named = pick_gone(options, &clean_table);
-    let mut faults = FaultConfig::uniform(options.fault_rate);
+    // Search answers with items missing (incomplete or short pages) at the
+    // same rate: the harvest must ask again and lose nothing.
+    let mut faults = FaultConfig::uniform(options.fault_rate)
+        .with_rate(FaultKind::Incomplete, options.fault_rate)
+        .with_rate(FaultKind::ShortPage, options.fault_rate);
     faults.slow_delay = Duration::from_millis(300);
     faults.seed = options.seed;
     for (name, kind) in &named {
@@ -286,6 +290,7 @@ fn pick_gone(options: &ChaosOptions, clean: &Table) -> BTreeMap<String, FaultKin
         FaultKind::NotFound,
         FaultKind::Unavailable,
         FaultKind::Empty,
+        FaultKind::Blocked,
     ] {
         for _ in 0..options.gone_each {
             if candidates.is_empty() {

@@ -4,7 +4,9 @@
 
 use crate::{run_repository_names, sim_client, with_db, BenchError};
 use futures::FutureExt;
-use mcp_survey_ghsim::{serve, synthetic, Corpus, Limits, SearchOracle, SimConfig, SimStats};
+use mcp_survey_ghsim::{
+    serve, synthetic, Corpus, FaultConfig, Limits, SearchOracle, SimConfig, SimStats,
+};
 use mcp_survey_github::GithubClient;
 use mcp_survey_harvest::{harvest, HarvestOptions, HarvestStats, SeedFile, DEFAULT_SEEDS};
 use mcp_survey_pipeline::open_run;
@@ -28,6 +30,9 @@ pub struct HarvestBenchOptions {
     /// Slice lease of the harvests: after a kill, the slice that was being
     /// paged is taken up again once its lease expires.
     pub lease: Duration,
+    /// Faults the simulator injects (e.g. `incomplete` and `short_page`
+    /// search answers); none by default.
+    pub faults: FaultConfig,
 }
 
 impl Default for HarvestBenchOptions {
@@ -39,6 +44,7 @@ impl Default for HarvestBenchOptions {
             kill_check: true,
             kill_at: 0.5,
             lease: Duration::from_secs(5),
+            faults: FaultConfig::default(),
         }
     }
 }
@@ -185,9 +191,11 @@ fn bench_seeds() -> Result<SeedFile, BenchError> {
     )?)
 }
 
-fn harvest_options(worker: &str, lease: Duration) -> HarvestOptions {
+fn harvest_options(worker: &str, lease: Duration, time_scale: f64) -> HarvestOptions {
     let mut o = HarvestOptions::new(worker);
     o.lease = lease;
+    // The wait before asking incomplete pages again, on the simulator's clock.
+    o.recheck_delay = o.recheck_delay.div_f64(time_scale.max(1.0));
     o
 }
 
@@ -203,6 +211,7 @@ pub async fn bench_harvest(options: &HarvestBenchOptions) -> Result<HarvestBench
     let truth = truth(&corpus, &seeds)?;
     let config = SimConfig {
         time_scale: options.time_scale,
+        faults: options.faults.clone(),
         ..SimConfig::default()
     };
     let limits = config.limits;
@@ -225,7 +234,7 @@ pub async fn bench_harvest(options: &HarvestBenchOptions) -> Result<HarvestBench
                 client_ref,
                 run.id,
                 seeds_ref,
-                &harvest_options("bench", options.lease),
+                &harvest_options("bench", options.lease, options.time_scale),
             )
             .await?;
             let names = run_repository_names(&db.store, run.id).await?;
@@ -416,7 +425,7 @@ async fn kill_resume_in(
         let store = store.clone();
         let client = client.clone();
         let seeds = seeds.clone();
-        let opts = harvest_options("bench-first", options.lease);
+        let opts = harvest_options("bench-first", options.lease, options.time_scale);
         let run_id = run.id;
         tokio::spawn(async move { harvest(&store, &client, run_id, &seeds, &opts).await }.boxed())
     };
@@ -441,7 +450,7 @@ async fn kill_resume_in(
         client,
         run.id,
         seeds,
-        &harvest_options("bench-second", options.lease),
+        &harvest_options("bench-second", options.lease, options.time_scale),
     )
     .await?;
     let names = run_repository_names(store, run.id).await?;

@@ -3,6 +3,7 @@
 //! without asking again for any page it had stored.
 
 use mcp_survey_bench::{bench_harvest, HarvestBenchOptions};
+use mcp_survey_ghsim::{FaultConfig, FaultKind};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,6 +15,7 @@ async fn a_killed_harvest_resumes_to_the_same_repositories_without_refetching_pa
         kill_check: true,
         kill_at: 0.5,
         lease: Duration::from_millis(500),
+        ..HarvestBenchOptions::default()
     };
     let b = bench_harvest(&options)
         .await
@@ -54,5 +56,39 @@ async fn a_killed_harvest_resumes_to_the_same_repositories_without_refetching_pa
     assert_eq!(
         k.pages_stored_killed_and_resumed,
         k.pages_stored_uninterrupted
+    );
+}
+
+/// Search answers with items missing, as GitHub sends them under load: one
+/// page in ten `incomplete_results`, one in ten short with a next page. The
+/// harvest asks those pages again and finds what the undisturbed one does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incomplete_and_short_pages_lose_nothing() {
+    let options = HarvestBenchOptions {
+        repos: 2500,
+        seed: 7,
+        time_scale: 300.0,
+        kill_check: false,
+        faults: FaultConfig::default()
+            .with_rate(FaultKind::Incomplete, 0.1)
+            .with_rate(FaultKind::ShortPage, 0.1),
+        ..HarvestBenchOptions::default()
+    };
+    let b = bench_harvest(&options)
+        .await
+        .expect("the harvest benchmark runs");
+    let c = &b.harvest.search_completeness;
+    assert!(
+        b.recall >= 0.999,
+        "recall {} missed {:?}; {c:?}",
+        b.recall,
+        b.missed_sample
+    );
+    assert!(c.incomplete_pages > 0 && c.short_pages > 0, "{c:?}");
+    assert!(c.pages_retried > 0, "{c:?}");
+    assert!(
+        b.harvest.failed_slices.is_empty(),
+        "{:?}",
+        b.harvest.failed_slices
     );
 }

@@ -33,11 +33,11 @@ async fn faults_crashes_and_scale_out_lose_and_duplicate_nothing() {
         "transient faults were injected: {:?}",
         c.faults_injected
     );
-    assert_eq!(c.gone_named, 6);
+    assert_eq!(c.gone_named, 8);
     assert_eq!(
         c.gone_recorded_as_gone + c.gone_left_out_by_harvest,
-        6,
-        "404/451/409 recorded as gone, or never added"
+        8,
+        "404/451/409/403 blocked recorded as gone, or never added"
     );
     assert_eq!(c.integrity.labels_lost, 0, "{:?}", c.integrity.mismatches);
     assert!(c.integrity.is_clean(), "chaos: {:?}", c.integrity);

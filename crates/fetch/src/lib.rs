@@ -9,6 +9,7 @@
 //! not fetched at all.
 
 pub mod archive;
+mod trees;
 mod worker;
 
 pub use archive::{extract, Caps, ExtractError, Extracted, SkippedEntry};

@@ -446,10 +446,29 @@ async fn fetch_trees(
         .tree(&job.full_name, &commit.tree_sha)
         .await
         .map_err(classify_github_error)?;
+    let (entries, truncated) =
+        crate::trees::complete_tree(client, &job.full_name, &commit.tree_sha, tree)
+            .await
+            .map_err(classify_github_error)?;
     let mut skipped = Vec::new();
     let mut wanted = Vec::new();
-    for entry in tree.entries.iter().filter(|e| e.is_blob()) {
-        if !mcp_survey_classify::wants(&entry.path) {
+    for entry in &entries {
+        // Links and submodules are skipped as the tarball path skips them,
+        // so both paths store the same files: a symlink is a `blob` of mode
+        // 120000 in the tree, and asking the contents API for it would
+        // answer the target's file or a JSON description of the link.
+        if entry.is_symlink() || entry.is_submodule() {
+            if mcp_survey_classify::wants(&entry.path) {
+                let reason = if entry.is_symlink() {
+                    "link"
+                } else {
+                    "submodule"
+                };
+                skipped.push(serde_json::json!({"path": entry.path, "reason": reason}));
+            }
+            continue;
+        }
+        if !entry.is_file() || !mcp_survey_classify::wants(&entry.path) {
             continue;
         }
         if entry.size.unwrap_or(0) > options.caps.max_file_bytes {
@@ -483,6 +502,11 @@ async fn fetch_trees(
                 skipped.push(serde_json::json!({"path": path, "reason": "binary"}));
             }
             Ok(bytes) => files.push(NewFile::from_bytes(path, &bytes)),
+            // The tree said file, the contents API says link or submodule
+            // (the tree changed, or GitHub disagrees with itself): no file.
+            Err(GithubError::NotAFile { kind, .. }) => {
+                skipped.push(serde_json::json!({"path": path, "reason": kind}));
+            }
             Err(e) => return Err(classify_github_error(e)),
         }
     }
@@ -498,7 +522,7 @@ async fn fetch_trees(
         skipped: serde_json::json!({
             "count": count,
             "over_file_limit": over,
-            "truncated_tree": tree.truncated,
+            "truncated_tree": truncated,
             "sample": skipped.into_iter().take(options.caps.max_skipped_recorded).collect::<Vec<_>>(),
         }),
     })

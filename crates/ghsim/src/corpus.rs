@@ -70,6 +70,20 @@ pub struct SimRepo {
     pub filler_bytes: u64,
     /// Hostile tarball entries appended after the regular files.
     pub hostile: Vec<HostileEntry>,
+    /// Symbolic links and submodules by path: in the trees API (modes
+    /// 120000 and 160000), the contents API (`type: symlink / submodule`)
+    /// and the tarball (a symlink entry, an empty folder), as on GitHub.
+    pub links: BTreeMap<String, SimLink>,
+}
+
+/// A tree entry that is not a regular file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SimLink {
+    /// A symbolic link to `target` (relative to the link's folder).
+    Symlink { target: String },
+    /// A submodule at commit `commit` of the repository at `url`.
+    Submodule { url: String, commit: String },
 }
 
 impl SimRepo {
@@ -83,6 +97,7 @@ impl SimRepo {
             truth: None,
             filler_bytes: 0,
             hostile: Vec::new(),
+            links: BTreeMap::new(),
         }
     }
 
@@ -121,6 +136,8 @@ struct SimExtras {
     filler_bytes: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     hostile: Vec<HostileEntry>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    links: BTreeMap<String, SimLink>,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -264,6 +281,7 @@ impl Corpus {
                 truth,
                 filler_bytes: extras.filler_bytes,
                 hostile: extras.hostile,
+                links: extras.links,
             });
         }
         Ok(Corpus { repos })
@@ -356,10 +374,11 @@ impl Corpus {
             }
             let mut value =
                 serde_json::to_value(&repo.meta).map_err(|e| SimError::Config(e.to_string()))?;
-            if repo.filler_bytes > 0 || !repo.hostile.is_empty() {
+            if repo.filler_bytes > 0 || !repo.hostile.is_empty() || !repo.links.is_empty() {
                 let extras = SimExtras {
                     filler_bytes: repo.filler_bytes,
                     hostile: repo.hostile.clone(),
+                    links: repo.links.clone(),
                 };
                 if let Some(o) = value.as_object_mut() {
                     o.insert(

@@ -36,6 +36,17 @@ pub enum FaultKind {
     /// 200 with valid JSON whose numbers and booleans became strings and
     /// whose strings became numbers (not part of `uniform`).
     WrongTypes,
+    /// Search only: `incomplete_results: true` with part of the page missing,
+    /// as when GitHub's search times out under load (not part of `uniform`).
+    Incomplete,
+    /// Search only: a page with items missing and `incomplete_results:
+    /// false`, the `Link` header still naming the next page, as GitHub
+    /// answers when it drops items after searching (not part of `uniform`).
+    ShortPage,
+    /// 403 "Repository access blocked" with a `block` object (GitHub's
+    /// terms-of-service block), on every /repos/OWNER/NAME/... request and
+    /// the download.
+    Blocked,
 }
 
 impl FaultKind {
@@ -50,6 +61,9 @@ impl FaultKind {
         FaultKind::Slow,
         FaultKind::MalformedJson,
         FaultKind::WrongTypes,
+        FaultKind::Incomplete,
+        FaultKind::ShortPage,
+        FaultKind::Blocked,
     ];
 
     /// The transient faults `--fault-rate` spreads its rate over.
@@ -74,6 +88,9 @@ impl FaultKind {
             FaultKind::Slow => "slow",
             FaultKind::MalformedJson => "malformed_json",
             FaultKind::WrongTypes => "wrong_types",
+            FaultKind::Incomplete => "incomplete",
+            FaultKind::ShortPage => "short_page",
+            FaultKind::Blocked => "blocked",
         }
     }
 }
@@ -92,9 +109,12 @@ impl FromStr for FaultKind {
             "slow" => FaultKind::Slow,
             "malformed" | "malformed_json" | "bad_json" => FaultKind::MalformedJson,
             "wrong_types" | "types" => FaultKind::WrongTypes,
+            "incomplete" | "incomplete_results" => FaultKind::Incomplete,
+            "short_page" | "short" => FaultKind::ShortPage,
+            "blocked" | "tos" | "access_blocked" => FaultKind::Blocked,
             other => {
                 return Err(format!(
-                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types"
+                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types, incomplete, short_page, blocked"
                 ))
             }
         })

@@ -4,15 +4,21 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::corpus::SimRepo;
+use crate::corpus::{SimLink, SimRepo};
 
 pub const MODE_BLOB: &str = "100644";
 pub const MODE_TREE: &str = "040000";
+pub const MODE_SYMLINK: &str = "120000";
+pub const MODE_SUBMODULE: &str = "160000";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
     Blob,
     Tree,
+    /// A blob of mode 120000 whose content is the link target.
+    Symlink,
+    /// A gitlink (mode 160000): `sha` is the submodule's commit.
+    Submodule,
 }
 
 #[derive(Debug, Clone)]
@@ -30,8 +36,10 @@ pub struct GitModel {
     pub root_tree: String,
     /// Direct children of every tree, by tree sha.
     pub trees: HashMap<String, Vec<TreeEntry>>,
-    /// Every blob, by path: (sha, size).
+    /// Every regular file, by path: (sha, size).
     pub blobs: BTreeMap<String, (String, u64)>,
+    /// Every symlink and submodule, by path.
+    pub links: BTreeMap<String, SimLink>,
     /// Commit time, epoch seconds.
     pub commit_time: i64,
 }
@@ -69,7 +77,8 @@ pub fn filler_files(total: u64) -> Vec<(String, u64)> {
 
 #[derive(Default)]
 struct Dir {
-    blobs: BTreeMap<String, (String, u64)>,
+    /// Non-tree entries by name: (kind, sha, size).
+    blobs: BTreeMap<String, (EntryKind, String, u64)>,
     dirs: BTreeMap<String, Dir>,
 }
 
@@ -82,22 +91,42 @@ impl GitModel {
         }
         let mut root = Dir::default();
         let mut blobs = BTreeMap::new();
-        let mut add = |path: &str, sha: String, size: u64| {
+        let mut add = |path: &str, kind: EntryKind, sha: String, size: u64| {
             let mut parts: Vec<&str> = path.split('/').collect();
             let name = parts.pop().unwrap_or_default().to_string();
             let mut d = &mut root;
             for p in parts {
                 d = d.dirs.entry(p.to_string()).or_default();
             }
-            d.blobs.insert(name, (sha.clone(), size));
-            blobs.insert(path.to_string(), (sha, size));
+            if kind == EntryKind::Blob {
+                blobs.insert(path.to_string(), (sha.clone(), size));
+            }
+            d.blobs.insert(name, (kind, sha, size));
         };
         for (path, content) in &repo.files {
-            add(path, blob_sha(content), content.len() as u64);
+            add(
+                path,
+                EntryKind::Blob,
+                blob_sha(content),
+                content.len() as u64,
+            );
         }
         for (path, size) in filler_files(repo.filler_bytes) {
             let sha = filler_sha(&path, size);
-            add(&path, sha, size);
+            add(&path, EntryKind::Blob, sha, size);
+        }
+        for (path, link) in &repo.links {
+            match link {
+                SimLink::Symlink { target } => add(
+                    path,
+                    EntryKind::Symlink,
+                    blob_sha(target.as_bytes()),
+                    target.len() as u64,
+                ),
+                SimLink::Submodule { commit, .. } => {
+                    add(path, EntryKind::Submodule, commit.clone(), 0)
+                }
+            }
         }
         let mut trees = HashMap::new();
         let root_tree = write_tree(&root, &mut trees);
@@ -118,6 +147,7 @@ impl GitModel {
             root_tree,
             trees,
             blobs,
+            links: repo.links.clone(),
             commit_time,
         })
     }
@@ -166,10 +196,10 @@ fn write_tree(dir: &Dir, trees: &mut HashMap<String, Vec<TreeEntry>>) -> String 
             size: 0,
         });
     }
-    for (name, (sha, size)) in &dir.blobs {
+    for (name, (kind, sha, size)) in &dir.blobs {
         entries.push(TreeEntry {
             name: name.clone(),
-            kind: EntryKind::Blob,
+            kind: kind.clone(),
             sha: sha.clone(),
             size: *size,
         });
@@ -181,6 +211,8 @@ fn write_tree(dir: &Dir, trees: &mut HashMap<String, Vec<TreeEntry>>) -> String 
         let mode = match e.kind {
             EntryKind::Blob => "100644",
             EntryKind::Tree => "40000",
+            EntryKind::Symlink => MODE_SYMLINK,
+            EntryKind::Submodule => MODE_SUBMODULE,
         };
         raw.extend_from_slice(format!("{mode} {}\0", e.name).as_bytes());
         raw.extend_from_slice(&hex::decode(&e.sha).unwrap_or_else(|_| vec![0; 20]));
@@ -191,6 +223,26 @@ fn write_tree(dir: &Dir, trees: &mut HashMap<String, Vec<TreeEntry>>) -> String 
     let sha = h.digest().to_string();
     trees.insert(sha.clone(), entries);
     sha
+}
+
+/// Where a symlink at `link_path` points, as a repository path: `None` when
+/// it leaves the repository or is absolute.
+pub fn resolve_link(link_path: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link_path.split('/').collect();
+    parts.pop();
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn sort_key(e: &TreeEntry) -> Vec<u8> {

@@ -15,6 +15,12 @@
 //! - A tarball is streamed from a blocking generator into a bounded channel:
 //!   memory stays constant whatever the repository's size.
 //! - Tokens never appear in stats or logs, only a `sha256:` prefix.
+//! - It answers as GitHub does, not as the client expects: no ETag on
+//!   search, no `Retry-After` on a share of secondary limits, archives from
+//!   another host name without rate-limit headers, search pages with items
+//!   missing (`incomplete`, `short_page` faults) while `Link` still names the
+//!   next page. Its only non-GitHub headers (`x-sim-*`) repeat GitHub's own
+//!   ones with sub-second precision.
 
 mod corpus;
 mod error;
@@ -30,7 +36,7 @@ mod stats;
 pub mod synthetic;
 mod tarball;
 
-pub use corpus::{default_meta, language_of_path, Corpus, HostileEntry, SimRepo};
+pub use corpus::{default_meta, language_of_path, Corpus, HostileEntry, SimLink, SimRepo};
 pub use error::SimError;
 pub use faults::{FaultConfig, FaultKind, NamedFault};
 pub use git::blob_sha;

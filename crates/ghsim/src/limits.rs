@@ -141,7 +141,7 @@ impl Limits {
 }
 
 /// GitHub's secondary limits: concurrency and points per minute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SecondaryLimits {
     pub enabled: bool,
     /// In-flight requests per token ("no more than 100 concurrent requests").
@@ -154,6 +154,10 @@ pub struct SecondaryLimits {
     pub retry_after: Duration,
     /// 403 (GitHub's usual answer) or 429.
     pub status: u16,
+    /// Share of secondary-limit answers sent without `Retry-After` (GitHub
+    /// does not always send it; a client then waits at least a minute and
+    /// backs off). The block lasts `retry_after` either way.
+    pub without_retry_after: f64,
 }
 
 impl Default for SecondaryLimits {
@@ -164,6 +168,7 @@ impl Default for SecondaryLimits {
             points_per_minute: 900,
             retry_after: Duration::from_secs(60),
             status: 403,
+            without_retry_after: 0.25,
         }
     }
 }

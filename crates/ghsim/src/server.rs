@@ -26,9 +26,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::corpus::Corpus;
+use crate::corpus::SimLink;
 use crate::error::SimError;
 use crate::faults::{FaultConfig, FaultKind, FaultState};
-use crate::git::{filler_files, EntryKind, GitModel, MODE_BLOB, MODE_TREE};
+use crate::git::{
+    filler_files, resolve_link, EntryKind, GitModel, MODE_BLOB, MODE_SUBMODULE, MODE_SYMLINK,
+    MODE_TREE,
+};
 use crate::index::{code_in_fields, repo_in_fields, SearchIndex, CODE_QUALIFIERS, REPO_QUALIFIERS};
 use crate::limits::{Decision, Limiter, Limits, RateState, Resource, SecondaryLimits};
 use crate::query::{parse, ParsedQuery, QueryError};
@@ -63,6 +67,9 @@ pub struct SimConfig {
     /// usual answer) or 429. Archive downloads always get 429.
     pub primary_limit_status: u16,
     pub require_user_agent: bool,
+    /// A recursive tree with more entries than this is cut there and marked
+    /// `truncated: true` (GitHub: 100,000 entries or 7 MB).
+    pub max_tree_entries: usize,
 }
 
 impl Default for SimConfig {
@@ -81,6 +88,7 @@ impl Default for SimConfig {
             gzip_bomb_bytes: 1 << 30,
             primary_limit_status: 403,
             require_user_agent: true,
+            max_tree_entries: 100_000,
         }
     }
 }
@@ -119,6 +127,11 @@ impl SimConfig {
             return Err(SimError::Config(format!(
                 "fault rates add up to {total}, more than 1"
             )));
+        }
+        if !(0.0..=1.0).contains(&self.secondary.without_retry_after) {
+            return Err(SimError::Config(
+                "secondary.without_retry_after must be within 0..=1".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&self.incomplete_results_rate) {
             return Err(SimError::Config(
@@ -495,6 +508,10 @@ impl Route {
             FaultKind::Empty => self.repo().is_some() && !matches!(self, Route::Repo(_)),
             FaultKind::MalformedJson | FaultKind::WrongTypes => self.is_json(),
             FaultKind::TruncatedBody => !matches!(self, Route::Tarball(..)),
+            FaultKind::Incomplete | FaultKind::ShortPage => {
+                matches!(self, Route::SearchRepos | Route::SearchCode)
+            }
+            FaultKind::Blocked => self.repo().is_some(),
             _ => true,
         }
     }
@@ -765,6 +782,13 @@ async fn handle_inner(
         return finish_json(st, error_json(StatusCode::NOT_FOUND, "Not Found"), h);
     }
 
+    // The download host serves signed URLs without a token: its budget is
+    // per address, the size of a token's (GitHub does not publish it).
+    let (key, authed) = if let Route::Codeload(..) = route {
+        (anon_key.clone(), true)
+    } else {
+        (key, authed)
+    };
     let resource = route.resource();
     if let Route::RateLimit = route {
         return rate_limit(st, &key, authed);
@@ -810,7 +834,11 @@ async fn handle_inner(
     };
     st.stats.counted(resource.as_str());
     let mut h = HeaderMap::new();
-    rate_headers(&mut h, &rate);
+    // The download host sends no rate-limit headers (it throttles all the
+    // same, with 429s).
+    if resource != Resource::Archive {
+        rate_headers(&mut h, &rate);
+    }
 
     let fault = st.faults.decide(route.repo(), |k| route.fault_applies(k));
     if let Some(f) = fault {
@@ -847,11 +875,16 @@ async fn handle_inner(
                     h,
                 )
             }
-            FaultKind::TruncatedBody | FaultKind::MalformedJson | FaultKind::WrongTypes => {}
+            FaultKind::Blocked => return finish_json(st, blocked(), h),
+            FaultKind::TruncatedBody
+            | FaultKind::MalformedJson
+            | FaultKind::WrongTypes
+            | FaultKind::Incomplete
+            | FaultKind::ShortPage => {}
         }
     }
 
-    let reply = dispatch(st, &route, params, uri.path());
+    let reply = dispatch(st, &route, params, uri.path(), fault);
     let reply = match reply {
         Reply::Json(status, mut body) => {
             if fault == Some(FaultKind::WrongTypes) {
@@ -863,7 +896,11 @@ async fn handle_inner(
                 }
             }
             let bytes = serde_json::to_vec_pretty(&body).unwrap_or_default();
-            if status == StatusCode::OK {
+            // GitHub sends no ETag with search answers (their order and
+            // counts change from one ask to the next), so a client cannot
+            // get a free 304 for a search page.
+            let searches = matches!(route, Route::SearchRepos | Route::SearchCode);
+            if status == StatusCode::OK && !searches {
                 let etag = etag_of(&bytes, &st.base_url);
                 if etag_matches(headers, &etag) {
                     let s = st.limiter.refund(&key, authed, resource);
@@ -1029,6 +1066,21 @@ fn unavailable(repo: &str) -> Reply {
     )
 }
 
+/// GitHub's answer for a repository blocked under its terms of service:
+/// 403 with the same message as a DMCA block and a `block` object, on the
+/// repository and everything under it.
+fn blocked() -> Reply {
+    Reply::Json(
+        StatusCode::FORBIDDEN,
+        json!({
+            "message": "Repository access blocked",
+            "block": {"reason": "tos", "created_at": "2025-06-01T00:00:00Z", "html_url": Value::Null},
+            "documentation_url": DOCS,
+            "status": "403",
+        }),
+    )
+}
+
 fn primary_response(st: &AppState, s: &RateState, authed: bool, conn: &ConnInfo) -> Response {
     let (status, msg) = if s.resource == Resource::Archive {
         (
@@ -1049,7 +1101,9 @@ fn primary_response(st: &AppState, s: &RateState, authed: bool, conn: &ConnInfo)
         (status, msg)
     };
     let mut h = HeaderMap::new();
-    rate_headers(&mut h, s);
+    if s.resource != Resource::Archive {
+        rate_headers(&mut h, s);
+    }
     if s.resource == Resource::Archive {
         let wait = s
             .reset_ms
@@ -1072,14 +1126,23 @@ fn primary_response(st: &AppState, s: &RateState, authed: bool, conn: &ConnInfo)
 
 fn secondary_response(st: &AppState, s: &RateState, retry: Duration) -> Response {
     let mut h = HeaderMap::new();
-    rate_headers(&mut h, s);
-    let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        h.insert(header::RETRY_AFTER, v);
+    if s.resource != Resource::Archive {
+        rate_headers(&mut h, s);
     }
-    // Not a GitHub header: the exact wait under a large --time-scale.
-    if let Ok(v) = HeaderValue::from_str(&retry.as_millis().to_string()) {
-        h.insert("x-sim-retry-after-ms", v);
+    let share = st.config.secondary.without_retry_after;
+    let silent = share > 0.0 && ((st.faults.draw() >> 11) as f64 / (1u64 << 53) as f64) < share;
+    if silent {
+        st.stats.reject("secondary_without_retry_after");
+    } else {
+        let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            h.insert(header::RETRY_AFTER, v);
+        }
+        // Not a GitHub header: the exact wait under a large --time-scale,
+        // an optional hint beside Retry-After (never sent without it).
+        if let Ok(v) = HeaderValue::from_str(&retry.as_millis().to_string()) {
+            h.insert("x-sim-retry-after-ms", v);
+        }
     }
     let status = if st.config.secondary.status == 429 {
         StatusCode::TOO_MANY_REQUESTS
@@ -1125,10 +1188,16 @@ fn rate_limit(st: &AppState, key: &str, authed: bool) -> Response {
 // ---------------------------------------------------------------------------
 // Endpoints.
 
-fn dispatch(st: &Arc<AppState>, route: &Route, params: &[(String, String)], _path: &str) -> Reply {
+fn dispatch(
+    st: &Arc<AppState>,
+    route: &Route,
+    params: &[(String, String)],
+    _path: &str,
+    fault: Option<FaultKind>,
+) -> Reply {
     match route {
-        Route::SearchRepos => search_repositories(st, params),
-        Route::SearchCode => search_code(st, params),
+        Route::SearchRepos => search_repositories(st, params, fault),
+        Route::SearchCode => search_code(st, params, fault),
         Route::Repo(r) => match lookup(st, r) {
             Some(i) => Reply::Json(StatusCode::OK, repo_json(st, i, false)),
             None => error_json(StatusCode::NOT_FOUND, "Not Found"),
@@ -1142,16 +1211,22 @@ fn dispatch(st: &Arc<AppState>, route: &Route, params: &[(String, String)], _pat
         }),
         Route::Tarball(r, git_ref) => with_git(st, r, |i, g| {
             let meta = &st.corpus.repos[i].meta;
-            let want = git_ref
-                .clone()
-                .unwrap_or_else(|| format!("refs/heads/{}", meta.default_branch));
+            // GitHub names a branch in full in the download URL
+            // (`legacy.tar.gz/refs/heads/main`); a sha stays a sha.
+            let want = match git_ref.as_deref() {
+                None => format!("refs/heads/{}", meta.default_branch),
+                Some(r) if r == meta.default_branch => format!("refs/heads/{r}"),
+                Some(r) => r.to_string(),
+            };
             if !resolve_ref(st, i, g, &want) {
                 return error_json(StatusCode::NOT_FOUND, "Not Found");
             }
             st.stats.redirect(&meta.full_name);
             Reply::Redirect(format!(
                 "{}/_codeload/{}/legacy.tar.gz/{}",
-                st.base_url, meta.full_name, want
+                download_base(&st.base_url),
+                meta.full_name,
+                want
             ))
         }),
         Route::Codeload(r, git_ref) => with_git(st, r, |i, g| {
@@ -1182,6 +1257,21 @@ fn dispatch(st: &Arc<AppState>, route: &Route, params: &[(String, String)], _pat
     }
 }
 
+/// Archives come from another host, as GitHub's come from
+/// codeload.github.com: the same loopback listener under its other name
+/// (`127.0.0.1` and `localhost`), so a client that sends its token only to
+/// the API's origin, or reads the API's rate-limit headers on downloads,
+/// shows it here as it would on GitHub.
+fn download_base(base_url: &str) -> String {
+    if base_url.contains("://127.0.0.1:") {
+        base_url.replacen("://127.0.0.1:", "://localhost:", 1)
+    } else if base_url.contains("://localhost:") {
+        base_url.replacen("://localhost:", "://127.0.0.1:", 1)
+    } else {
+        base_url.to_string()
+    }
+}
+
 fn lookup(st: &AppState, full: &str) -> Option<usize> {
     st.by_name.get(&full.to_ascii_lowercase()).copied()
 }
@@ -1207,12 +1297,20 @@ fn resolve_ref(st: &AppState, i: usize, g: &GitModel, r: &str) -> bool {
 }
 
 fn owner_json(st: &AppState, login: &str) -> Value {
-    let id = (crate::prng::fnv1a(login.as_bytes()) % 200_000_000) as i64 + 1000;
+    let hash = crate::prng::fnv1a(login.as_bytes());
+    let id = (hash % 200_000_000) as i64 + 1000;
+    // About one owner in five is an organisation, as on GitHub, where
+    // servers are often published by companies.
+    let org = (hash >> 32).is_multiple_of(5);
     json!({
         "login": login,
         "id": id,
-        "node_id": format!("U_sim{id}"),
-        "type": "User",
+        "node_id": format!("{}_sim{id}", if org { "O" } else { "U" }),
+        "type": if org { "Organization" } else { "User" },
+        "user_view_type": "public",
+        "gravatar_id": "",
+        "followers_url": format!("{}/users/{login}/followers", st.base_url),
+        "repos_url": format!("{}/users/{login}/repos", st.base_url),
         "site_admin": false,
         "url": format!("{}/users/{login}", st.base_url),
         "html_url": format!("https://github.com/{login}"),
@@ -1242,7 +1340,7 @@ fn repo_json(st: &AppState, i: usize, search: bool) -> Value {
         "pushed_at": m.pushed_at.map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "git_url": format!("git://github.com/{}.git", m.full_name),
         "clone_url": format!("https://github.com/{}.git", m.full_name),
-        "homepage": Value::Null,
+        "homepage": homepage(m),
         "size": m.size,
         "stargazers_count": m.stargazers_count,
         "watchers_count": m.stargazers_count,
@@ -1251,7 +1349,7 @@ fn repo_json(st: &AppState, i: usize, search: bool) -> Value {
         "archived": m.archived,
         "disabled": false,
         "open_issues_count": 0,
-        "license": Value::Null,
+        "license": license_json(m),
         "topics": m.topics,
         "visibility": "public",
         "forks": m.forks_count,
@@ -1259,10 +1357,67 @@ fn repo_json(st: &AppState, i: usize, search: bool) -> Value {
         "watchers": m.stargazers_count,
         "default_branch": m.default_branch,
     });
+    // The rest of GitHub's documented fields (a second object: one macro
+    // call this long exceeds serde_json's recursion limit).
+    let more = json!({
+        "mirror_url": Value::Null,
+        "has_issues": true,
+        "has_projects": true,
+        "has_downloads": true,
+        "has_wiki": true,
+        "has_pages": false,
+        "has_discussions": false,
+        "allow_forking": true,
+        "is_template": false,
+        "web_commit_signoff_required": false,
+        "ssh_url": format!("git@github.com:{}.git", m.full_name),
+        "svn_url": format!("https://github.com/{}", m.full_name),
+    });
+    if let (Some(o), Value::Object(more)) = (v.as_object_mut(), more) {
+        o.extend(more);
+    }
     if search {
-        v["score"] = json!(1.0);
+        // GitHub's relevance score is a float, rarely a whole number.
+        v["score"] = json!(score_of(m.id));
+    } else {
+        v["network_count"] = json!(m.forks_count);
+        v["subscribers_count"] = json!(0);
+        v["temp_clone_token"] = Value::Null;
     }
     v
+}
+
+/// A stable, fractional relevance score per repository.
+fn score_of(id: i64) -> f64 {
+    1.0 + (crate::prng::mix(id as u64) % 100_000) as f64 / 1000.0
+}
+
+/// Most repositories have no homepage (`null`); some an empty string, as
+/// GitHub sends when one was set and cleared; a few a URL.
+fn homepage(m: &mcp_survey_model::RepoMeta) -> Value {
+    match crate::prng::mix(m.id as u64 ^ 0x686f6d65) % 10 {
+        0 => json!(""),
+        1 => json!(format!("https://{}.example.org", m.name())),
+        _ => Value::Null,
+    }
+}
+
+/// GitHub's license object, or `null` when it detected none (about a third
+/// of repositories), or "Other" with a null `spdx_id`-like `NOASSERTION`.
+fn license_json(m: &mcp_survey_model::RepoMeta) -> Value {
+    let (key, name, spdx) = match crate::prng::mix(m.id as u64 ^ 0x6c6963) % 6 {
+        0 | 1 => return Value::Null,
+        2 => ("apache-2.0", "Apache License 2.0", "Apache-2.0"),
+        3 => ("other", "Other", "NOASSERTION"),
+        _ => ("mit", "MIT License", "MIT"),
+    };
+    json!({
+        "key": key,
+        "name": name,
+        "spdx_id": spdx,
+        "url": if key == "other" { Value::Null } else { json!(format!("https://api.github.com/licenses/{key}")) },
+        "node_id": format!("MDc6TGljZW5zZ{key}"),
+    })
 }
 
 fn per_page_and_page(st: &AppState, params: &[(String, String)]) -> (usize, usize) {
@@ -1285,7 +1440,11 @@ fn cap_refusal() -> Reply {
     )
 }
 
-fn search_repositories(st: &Arc<AppState>, params: &[(String, String)]) -> Reply {
+fn search_repositories(
+    st: &Arc<AppState>,
+    params: &[(String, String)],
+    fault: Option<FaultKind>,
+) -> Reply {
     let q = param(params, "q").unwrap_or_default().to_string();
     let parsed = match parse(&q, REPO_QUALIFIERS) {
         Ok(p) => p,
@@ -1352,7 +1511,8 @@ fn search_repositories(st: &Arc<AppState>, params: &[(String, String)]) -> Reply
     } else {
         Vec::new()
     };
-    let incomplete = incomplete(st, &mut page_ids);
+    let has_next = end < ids.len().min(st.config.result_cap);
+    let incomplete = incomplete(st, &mut page_ids, fault, has_next);
     let items: Vec<Value> = page_ids
         .iter()
         .map(|i| repo_json(st, *i as usize, true))
@@ -1363,7 +1523,30 @@ fn search_repositories(st: &Arc<AppState>, params: &[(String, String)]) -> Reply
     )
 }
 
-fn incomplete(st: &AppState, page: &mut Vec<u32>) -> bool {
+/// Drops items of a search page for the `incomplete` and `short_page`
+/// faults (the latter only on a page that has a next one) (and `incomplete_results_rate`); true when the answer is to say
+/// `incomplete_results`. `total_count` and the `Link` header stay as they
+/// were, as on GitHub, so only a client that reads `incomplete_results` and
+/// follows `Link` rather than counting items notices and asks again.
+fn incomplete(
+    st: &AppState,
+    page: &mut Vec<u32>,
+    fault: Option<FaultKind>,
+    has_next: bool,
+) -> bool {
+    match fault {
+        Some(FaultKind::Incomplete) => {
+            drop_some(st, page);
+            return true;
+        }
+        // Only a page with a next one: a short last page is a page like
+        // any other and no client could tell.
+        Some(FaultKind::ShortPage) if has_next => {
+            drop_some(st, page);
+            return false;
+        }
+        _ => {}
+    }
     if st.config.incomplete_results_rate <= 0.0 {
         return false;
     }
@@ -1376,7 +1559,24 @@ fn incomplete(st: &AppState, page: &mut Vec<u32>) -> bool {
     true
 }
 
-fn search_code(st: &Arc<AppState>, params: &[(String, String)]) -> Reply {
+/// Removes between one and a quarter of a page's items (at least one),
+/// from random places: GitHub's dropped items are not only the last ones.
+fn drop_some(st: &AppState, page: &mut Vec<u32>) {
+    if page.is_empty() {
+        return;
+    }
+    let most = (page.len() / 4).max(1);
+    let n = 1 + (st.faults.draw() as usize) % most;
+    for _ in 0..n {
+        if page.is_empty() {
+            break;
+        }
+        let at = (st.faults.draw() as usize) % page.len();
+        page.remove(at);
+    }
+}
+
+fn search_code(st: &Arc<AppState>, params: &[(String, String)], fault: Option<FaultKind>) -> Reply {
     let q = param(params, "q").unwrap_or_default().to_string();
     let parsed: ParsedQuery = match parse(&q, CODE_QUALIFIERS) {
         Ok(p) => p,
@@ -1418,7 +1618,8 @@ fn search_code(st: &Arc<AppState>, params: &[(String, String)]) -> Reply {
     } else {
         Vec::new()
     };
-    let incomplete = incomplete(st, &mut page_ids);
+    let has_next = end < ids.len().min(st.config.result_cap);
+    let incomplete = incomplete(st, &mut page_ids, fault, has_next);
     let items: Vec<Value> = page_ids
         .iter()
         .map(|f| {
@@ -1549,17 +1750,23 @@ fn tree_json(
         param(params, "recursive").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
     let m = &st.corpus.repos[i].meta;
     let api = format!("{}/repos/{}", st.base_url, m.full_name);
-    let entries: Vec<Value> = g
-        .walk(&root, recursive)
+    let mut walked = g.walk(&root, recursive);
+    let truncated = walked.len() > st.config.max_tree_entries;
+    walked.truncate(st.config.max_tree_entries);
+    let entries: Vec<Value> = walked
         .into_iter()
         .map(|(path, e)| match e.kind {
             EntryKind::Blob => json!({"path": path, "mode": MODE_BLOB, "type": "blob", "sha": e.sha, "size": e.size, "url": format!("{api}/git/blobs/{}", e.sha)}),
             EntryKind::Tree => json!({"path": path, "mode": MODE_TREE, "type": "tree", "sha": e.sha, "url": format!("{api}/git/trees/{}", e.sha)}),
+            // A symlink is a blob holding its target, told apart by mode only.
+            EntryKind::Symlink => json!({"path": path, "mode": MODE_SYMLINK, "type": "blob", "sha": e.sha, "size": e.size, "url": format!("{api}/git/blobs/{}", e.sha)}),
+            // A submodule is the commit it pins, with neither size nor url.
+            EntryKind::Submodule => json!({"path": path, "mode": MODE_SUBMODULE, "type": "commit", "sha": e.sha}),
         })
         .collect();
     Reply::Json(
         StatusCode::OK,
-        json!({"sha": root, "url": format!("{api}/git/trees/{root}"), "tree": entries, "truncated": false}),
+        json!({"sha": root, "url": format!("{api}/git/trees/{root}"), "tree": entries, "truncated": truncated}),
     )
 }
 
@@ -1601,7 +1808,40 @@ fn contents_json(st: &AppState, i: usize, g: &GitModel, path: &str) -> Reply {
     let repo = &st.corpus.repos[i];
     let full = &repo.meta.full_name;
     let branch = &repo.meta.default_branch;
-    let path = path.trim_matches('/');
+    let mut path = path.trim_matches('/').to_string();
+    match g.links.get(&path) {
+        // GitHub answers a symlink to a file in the repository with that
+        // file; any other symlink and a submodule with a description.
+        Some(SimLink::Symlink { target }) => {
+            match resolve_link(&path, target).filter(|t| g.blobs.contains_key(t)) {
+                Some(file) => path = file,
+                None => {
+                    let sha = crate::git::blob_sha(target.as_bytes());
+                    let mut v = content_entry(
+                        st,
+                        full,
+                        &path,
+                        "symlink",
+                        &sha,
+                        target.len() as u64,
+                        branch,
+                    );
+                    v["target"] = json!(target);
+                    v["download_url"] = json!(format!(
+                        "https://raw.githubusercontent.com/{full}/{branch}/{path}"
+                    ));
+                    return Reply::Json(StatusCode::OK, v);
+                }
+            }
+        }
+        Some(SimLink::Submodule { url, commit }) => {
+            let mut v = content_entry(st, full, &path, "submodule", commit, 0, branch);
+            v["submodule_git_url"] = json!(url);
+            return Reply::Json(StatusCode::OK, v);
+        }
+        None => {}
+    }
+    let path = path.as_str();
     if let Some((sha, size)) = g.blobs.get(path) {
         let mut v = content_entry(st, full, path, "file", sha, *size, branch);
         match repo.files.get(path) {
@@ -1649,6 +1889,10 @@ fn contents_json(st: &AppState, i: usize, g: &GitModel, path: &str) -> Reply {
             match e.kind {
                 EntryKind::Blob => content_entry(st, full, &p, "file", &e.sha, e.size, branch),
                 EntryKind::Tree => content_entry(st, full, &p, "dir", &e.sha, 0, branch),
+                // GitHub lists a symlink in a folder as a `file`.
+                EntryKind::Symlink => content_entry(st, full, &p, "file", &e.sha, e.size, branch),
+                // ... and a submodule too, "for backwards compatibility".
+                EntryKind::Submodule => content_entry(st, full, &p, "file", &e.sha, 0, branch),
             }
         })
         .collect();

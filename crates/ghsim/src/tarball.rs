@@ -240,6 +240,24 @@ fn write_archive(job: &TarballJob, writer: ChannelWriter) -> io::Result<ChannelW
             }
         }
     }
+    // Symlinks are symlink entries, as `git archive` writes them; a
+    // submodule is an empty folder (its files are not in the archive).
+    for (path, link) in &repo.links {
+        let name = format!("{top}/{path}");
+        match link {
+            crate::corpus::SimLink::Symlink { target } => {
+                let mut h = Header::new_gnu();
+                h.set_entry_type(EntryType::Symlink);
+                h.set_mode(0o777);
+                h.set_mtime(mtime);
+                h.set_size(0);
+                b.append_link(&mut h, &name, target)?;
+            }
+            crate::corpus::SimLink::Submodule { .. } => {
+                dir_entry(&mut b, &format!("{name}/"), mtime)?;
+            }
+        }
+    }
     for hostile in &repo.hostile {
         hostile_entries(&mut b, *hostile, &top, mtime, job.bomb_bytes)?;
     }

@@ -186,13 +186,20 @@ async fn tarball_redirects_to_codeload_and_streams_a_github_archive() {
     assert_eq!(r.status().as_u16(), 302);
     assert_eq!(header(r.headers(), "x-ratelimit-resource"), "core");
     let location = header(r.headers(), "location").to_string();
+    // Another host (as codeload.github.com is), and the branch in full.
+    let other = base.replacen("127.0.0.1", "localhost", 1);
+    assert_ne!(other, base);
     assert_eq!(
         location,
-        format!("{base}/_codeload/octo/mcp-demo/legacy.tar.gz/main")
+        format!("{other}/_codeload/octo/mcp-demo/legacy.tar.gz/refs/heads/main")
     );
     let r = get(&c, &location).await;
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(header(r.headers(), "x-ratelimit-resource"), "archive");
+    assert!(
+        r.headers().get("x-ratelimit-resource").is_none()
+            && r.headers().get("x-ratelimit-remaining").is_none(),
+        "the download host sends no rate-limit headers"
+    );
     let gz = r.bytes().await.expect("body");
     let mut tar_bytes = Vec::new();
     flate2::read::GzDecoder::new(&gz[..])

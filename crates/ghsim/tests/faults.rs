@@ -110,6 +110,7 @@ async fn server_errors_and_secondary_limits_by_rate() {
 
     let mut cfg = config(FaultConfig::default().with_rate(FaultKind::SecondaryLimit, 1.0));
     cfg.time_scale = 600.0;
+    cfg.secondary.without_retry_after = 0.0;
     let sim = start(corpus(), cfg).await;
     let r = get(&c, &format!("{}/repos/o/ok", sim.base_url())).await;
     assert_eq!(r.status().as_u16(), 403);

@@ -125,6 +125,7 @@ async fn secondary_limit_on_bursts_with_retry_after() {
         time_scale: 60.0,
         secondary: SecondaryLimits {
             points_per_minute: 5,
+            without_retry_after: 0.0,
             ..SecondaryLimits::default()
         },
         ..SimConfig::default()

@@ -413,10 +413,24 @@ impl GithubClient {
 
     /// `GET /repos/{owner}/{repo}/git/trees/{sha}?recursive=1`.
     pub async fn tree(&self, full_name: &str, sha: &str) -> Result<Tree, GithubError> {
+        self.tree_with(full_name, sha, true).await
+    }
+
+    /// `GET /repos/{owner}/{repo}/git/trees/{sha}`, recursive or one level
+    /// only: the way through a tree GitHub truncates (over 100,000 entries
+    /// or 7 MB), one folder at a time.
+    pub async fn tree_with(
+        &self,
+        full_name: &str,
+        sha: &str,
+        recursive: bool,
+    ) -> Result<Tree, GithubError> {
         let mut tail = vec!["git", "trees"];
         tail.extend(ref_segments(sha)?);
         let mut url = self.repo_url(full_name, &tail)?;
-        url.query_pairs_mut().append_pair("recursive", "1");
+        if recursive {
+            url.query_pairs_mut().append_pair("recursive", "1");
+        }
         let req = Req {
             url,
             what: format!("tree {sha} of {full_name} (GET /repos/{full_name}/git/trees/{sha})"),
@@ -483,6 +497,7 @@ impl GithubClient {
         };
         enum Got {
             Bytes(Vec<u8>),
+            NotFile(String),
             TooBigForEnvelope,
         }
         let what = req.what.clone();
@@ -502,12 +517,14 @@ impl GithubClient {
                     .or_else(|e| match e {
                         // A JSON file served raw (no envelope fields).
                         ContentsShape::NotEnvelope => Ok(Got::Bytes(a.body.to_vec())),
+                        ContentsShape::NotFile(kind) => Ok(Got::NotFile(kind)),
                         ContentsShape::Bad(d) => Err(d),
                     })
             })
             .await?;
         match got {
             Got::Bytes(b) => Ok(b),
+            Got::NotFile(kind) => Err(GithubError::NotAFile { what, kind }),
             Got::TooBigForEnvelope => {
                 req.accept = RAW_ACCEPT;
                 self.get_decoded(&req, |a| Ok(a.body.to_vec())).await
@@ -689,23 +706,55 @@ impl GithubClient {
                         ));
                     }
                     let headers = resp.headers().clone();
+                    // A 403 is read before deciding: a block (gone for
+                    // good), a secondary limit (GitHub does not always send
+                    // Retry-After with one), or a refusal.
+                    let forbidden = if status == StatusCode::FORBIDDEN {
+                        let body = resp.bytes().await.unwrap_or_default();
+                        let message = error_message(&body);
+                        if let Some(reason) = block_reason(&body) {
+                            return Err(GithubError::Blocked {
+                                what,
+                                message,
+                                reason,
+                            });
+                        }
+                        Some(message)
+                    } else {
+                        None
+                    };
+                    let secondary = forbidden.as_deref().is_some_and(|m| {
+                        let m = m.to_lowercase();
+                        m.contains("secondary rate limit") || m.contains("abuse")
+                    });
                     if status == StatusCode::TOO_MANY_REQUESTS
-                        || (status == StatusCode::FORBIDDEN && headers.contains_key("retry-after"))
+                        || (status == StatusCode::FORBIDDEN
+                            && (headers.contains_key("retry-after") || secondary))
                     {
                         // A spent archive budget ends at its reset, which
                         // is more precise than a Retry-After in whole seconds.
                         let at_reset = headers::remaining_is_zero(&headers)
                             .then(|| headers::until_reset(&headers))
                             .flatten();
+                        // A secondary limit without Retry-After: GitHub's
+                        // advice is to wait at least a minute.
+                        let fallback = if secondary {
+                            inner.config.secondary_min_wait
+                        } else {
+                            inner.config.archive_throttle_pause
+                        };
                         let pause = at_reset
                             .or_else(|| headers::retry_after(&headers))
-                            .unwrap_or(inner.config.archive_throttle_pause);
+                            .unwrap_or(fallback);
                         inner
                             .gate
                             .pause(ARCHIVE_TOKEN, ARCHIVE, Instant::now() + pause);
                         inner.stats.secondary(ARCHIVE);
                         tracing::warn!(pause = ?pause, "archive downloads throttled by GitHub; pausing them");
                         return Err(GithubError::ArchiveThrottled { retry_after: pause });
+                    }
+                    if let Some(message) = forbidden {
+                        return Err(GithubError::Forbidden { what, message });
                     }
                     match status.as_u16() {
                         404 | 410 => return Err(GithubError::NotFound { what }),
@@ -932,7 +981,15 @@ impl GithubClient {
             }),
             403 | 429 => {
                 let lower = message.to_lowercase();
-                if lower.contains("secondary rate limit") || lower.contains("abuse") {
+                if let Some(reason) = block_reason(body) {
+                    // A blocked repository answers the same to every token:
+                    // neither a limit nor a permission problem.
+                    Verdict::Fail(GithubError::Blocked {
+                        what,
+                        message,
+                        reason,
+                    })
+                } else if lower.contains("secondary rate limit") || lower.contains("abuse") {
                     Verdict::Secondary(message)
                 } else if headers::remaining_is_zero(headers) {
                     Verdict::Primary
@@ -1029,6 +1086,8 @@ impl GithubClient {
 
 enum ContentsShape {
     NotEnvelope,
+    /// GitHub's description of a symlink or submodule, not a file.
+    NotFile(String),
     Bad(DecodeFailure),
 }
 
@@ -1047,6 +1106,24 @@ fn decode_contents(v: &Value, what: &str) -> Result<Option<Vec<u8>>, ContentsSha
     let Some(obj) = v.as_object() else {
         return Err(ContentsShape::NotEnvelope);
     };
+    // A symlink whose target is not a file in the repository, and a
+    // submodule, are described rather than sent: `type` plus `target` or
+    // `submodule_git_url`, and no `content`. Read as a file, that
+    // description would be stored as the file's bytes.
+    let kind = obj.get("type").and_then(Value::as_str);
+    let has_sha = obj.get("sha").is_some_and(Value::is_string);
+    match kind {
+        Some("symlink") if has_sha && obj.contains_key("target") => {
+            return Err(ContentsShape::NotFile("symlink".into()))
+        }
+        Some("submodule")
+            if has_sha
+                && (obj.contains_key("submodule_git_url") || !obj.contains_key("content")) =>
+        {
+            return Err(ContentsShape::NotFile("submodule".into()))
+        }
+        _ => {}
+    }
     if !(obj.contains_key("sha") && (obj.contains_key("content") || obj.contains_key("encoding"))) {
         return Err(ContentsShape::NotEnvelope);
     }
@@ -1107,6 +1184,21 @@ fn ref_segments(git_ref: &str) -> Result<Vec<&str>, GithubError> {
         )));
     }
     Ok(parts)
+}
+
+/// The `block.reason` of GitHub's "Repository access blocked" answer
+/// (`{"message": ..., "block": {"reason": "tos", "created_at": ..., "html_url": ...}}`).
+/// A `block` object without a reason still marks a block.
+fn block_reason(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let block = v.get("block")?.as_object()?;
+    Some(
+        block
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+    )
 }
 
 fn error_message(body: &[u8]) -> String {

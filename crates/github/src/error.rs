@@ -34,6 +34,26 @@ pub enum GithubError {
     )]
     Forbidden { what: String, message: String },
 
+    /// 403 "Repository access blocked" with a `block` object (GitHub's
+    /// answer for a repository disabled under its terms of service, or
+    /// another block): the repository is gone for every client and token,
+    /// unlike a permission error.
+    #[error(
+        "{what}: GitHub blocks access to this repository (403 {message}, reason {reason:?}); \
+         it is gone for every token, skip it"
+    )]
+    Blocked {
+        what: String,
+        message: String,
+        reason: String,
+    },
+
+    /// The path is a symbolic link or a submodule, not a file: GitHub
+    /// describes it instead of sending content. The tarball holds no file
+    /// there either, so callers skip the path.
+    #[error("{what} is a {kind}, not a regular file; it has no content to fetch")]
+    NotAFile { what: String, kind: String },
+
     #[error("{what}: GitHub refused the request (422 {message}) for {query:?}; fix the query")]
     Validation {
         what: String,
@@ -99,6 +119,7 @@ impl GithubError {
             GithubError::NotFound { .. }
                 | GithubError::Unavailable451 { .. }
                 | GithubError::EmptyRepository { .. }
+                | GithubError::Blocked { .. }
         )
     }
 

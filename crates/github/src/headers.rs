@@ -20,17 +20,20 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The reset as precisely as the server gives it. GitHub sends whole epoch
-/// seconds; the project's simulator, whose scaled windows can be shorter
-/// than a second, adds the exact time in `x-sim-ratelimit-reset-ms` (a
-/// header GitHub never sends, so reading it changes nothing there).
+/// seconds in `x-ratelimit-reset`, and that header alone decides whether
+/// there is a reset. The project's simulator, whose scaled windows can be
+/// shorter than a second, adds the exact time in `x-sim-ratelimit-reset-ms`:
+/// an optional hint that only refines a reset GitHub's header announced
+/// (GitHub never sends it, so reading it changes nothing there).
 fn reset_epoch(headers: &HeaderMap) -> Option<f64> {
-    let precise = header_str(headers, "x-sim-ratelimit-reset-ms")
+    let whole: f64 = header_str(headers, "x-ratelimit-reset")?.parse().ok()?;
+    let hint = header_str(headers, "x-sim-ratelimit-reset-ms")
         .and_then(|v| v.parse::<f64>().ok())
-        .map(|ms| ms / 1000.0);
-    let reset = match precise {
-        Some(r) => r,
-        None => header_str(headers, "x-ratelimit-reset")?.parse().ok()?,
-    };
+        .map(|ms| ms / 1000.0)
+        // A hint that disagrees with the real header by more than its
+        // rounding is not trusted.
+        .filter(|precise| precise.is_finite() && (precise - whole).abs() <= 1.0);
+    let reset = hint.unwrap_or(whole);
     reset.is_finite().then_some(reset)
 }
 
@@ -60,15 +63,17 @@ pub(crate) fn now_epoch() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// `Retry-After` as seconds (fractional accepted) or an HTTP date; the
-/// simulator's exact `x-sim-retry-after-ms` first when present.
+/// `Retry-After` as seconds (fractional accepted) or an HTTP date. Only
+/// `Retry-After` says whether to wait; the simulator's exact
+/// `x-sim-retry-after-ms` is an optional hint that refines its whole
+/// seconds under a large time scale.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = header_str(headers, "retry-after")?;
     if let Some(ms) =
         header_str(headers, "x-sim-retry-after-ms").and_then(|v| v.parse::<u64>().ok())
     {
         return Some(Duration::from_millis(ms.min(86_400_000)));
     }
-    let raw = header_str(headers, "retry-after")?;
     if let Ok(secs) = raw.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
             return Some(Duration::from_secs_f64(secs.min(86_400.0)));
@@ -168,6 +173,31 @@ mod tests {
             1_700_000_000.25
         );
         assert_eq!(retry_after(&h), Some(Duration::from_millis(600)));
+    }
+
+    #[test]
+    fn simulator_hints_alone_mean_nothing() {
+        // Without GitHub's own headers there is no reset and no Retry-After,
+        // whatever the hints say: the client never depends on them.
+        let h = map(&[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-sim-ratelimit-reset-ms", "1700000000250"),
+            ("x-sim-retry-after-ms", "600"),
+        ]);
+        assert!(rate_info(&h).is_none());
+        assert_eq!(retry_after(&h), None);
+        // A hint far from the real reset is not trusted.
+        let far = map(&[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1700000100"),
+            ("x-sim-ratelimit-reset-ms", "1700000000250"),
+        ]);
+        assert_eq!(
+            rate_info(&far).expect("complete").reset_epoch,
+            1_700_000_100.0
+        );
     }
 
     #[test]

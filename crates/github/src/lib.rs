@@ -13,6 +13,14 @@
 //! - Archives (tarballs) are streamed, in their own bucket, with their own
 //!   concurrency cap and a `governor` pacer; a 429 pauses archives only.
 //! - Tokens never appear in `Debug`, `Display`, logs or errors.
+//! - Only what GitHub sends decides: `x-ratelimit-*`, `Retry-After`, `Link`,
+//!   status and body. The simulator's `x-sim-*` headers are optional hints
+//!   that refine the whole seconds of a reset or Retry-After GitHub's own
+//!   header announced, never a signal on their own
+//!   (`tests/contract.rs` runs every case without them).
+//! - A 403 whose body holds a `block` object ("Repository access blocked")
+//!   is a gone repository (`Blocked`), like 404 and 451, not a permission
+//!   error; symlinks and submodules are never read as files.
 
 mod archive;
 mod client;

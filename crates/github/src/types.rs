@@ -105,9 +105,30 @@ pub struct TreeEntry {
     pub size: Option<u64>,
 }
 
+/// Git's file mode of a symbolic link: listed by the trees API as a `blob`
+/// (its content is the link target).
+pub const MODE_SYMLINK: &str = "120000";
+/// Git's file mode of a submodule (a `commit` entry, a gitlink).
+pub const MODE_SUBMODULE: &str = "160000";
+
 impl TreeEntry {
     pub fn is_blob(&self) -> bool {
         self.kind == "blob"
+    }
+
+    pub fn is_symlink(&self) -> bool {
+        self.is_blob() && self.mode == MODE_SYMLINK
+    }
+
+    pub fn is_submodule(&self) -> bool {
+        self.kind == "commit" || self.mode == MODE_SUBMODULE
+    }
+
+    /// A regular file: a blob that is not a symlink. A tarball holds the
+    /// same set of files (links are skipped there, submodules are empty), so
+    /// both fetch paths keep the same files.
+    pub fn is_file(&self) -> bool {
+        self.is_blob() && !self.is_symlink() && !self.is_submodule()
     }
 }
 

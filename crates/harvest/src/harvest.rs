@@ -5,7 +5,10 @@ use futures::stream::{self, StreamExt};
 use indicatif::ProgressBar;
 use mcp_survey_github::{ClientStats, CodeHit, Conditional, GithubClient, GithubError};
 use mcp_survey_model::RepoMeta;
-use mcp_survey_store::{SeedQueryRow, Slice, SliceCounts, SliceState, Store, StoreError};
+use mcp_survey_store::{
+    PageQuality, PageWrite, SearchCompleteness, SeedQueryRow, Slice, SliceCounts, SliceState,
+    Store, StoreError,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +37,13 @@ pub struct HarvestOptions {
     /// Worker identity, unique per process.
     pub worker_id: String,
     pub progress: ProgressBar,
+    /// How long a slice whose answers were incomplete or short waits before
+    /// those pages are asked again (GitHub's search times out under load;
+    /// asking at once would likely meet the same load).
+    pub recheck_delay: Duration,
+    /// Rounds of asking such pages again before they are reported as
+    /// unresolved.
+    pub max_recheck_rounds: i32,
 }
 
 impl HarvestOptions {
@@ -44,6 +54,8 @@ impl HarvestOptions {
             lease: Duration::from_secs(300),
             worker_id: worker_id.into(),
             progress: ProgressBar::hidden(),
+            recheck_delay: Duration::from_secs(30),
+            max_recheck_rounds: 3,
         }
     }
 }
@@ -60,6 +72,11 @@ pub struct HarvestStats {
     pub metadata_lookups: u64,
     pub failed_slices: Vec<FailedSlice>,
     pub over_cap_slices: Vec<String>,
+    /// Pages GitHub answered incomplete or short, how many were asked
+    /// again, and which stayed incomplete.
+    pub search_completeness: SearchCompleteness,
+    /// Code-search hits whose repository was gone (404, 451, blocked).
+    pub gone_hits: i64,
     pub requests: BTreeMap<String, u64>,
     pub wait_seconds: BTreeMap<String, f64>,
     pub secondary_limit_hits: u64,
@@ -212,6 +229,9 @@ async fn work_slice(
     options: &HarvestOptions,
     counters: &Arc<Counters>,
 ) -> Result<(), HarvestError> {
+    if slice.state == SliceState::Recheck {
+        return recheck_slice(store, client, slice, options, counters).await;
+    }
     // A slice counted as over the cap before a crash is split without asking again.
     if let Some(total) = slice.total_count {
         if total > RESULT_CAP && planner::can_split(slice) && slice.state != SliceState::Split {
@@ -220,6 +240,7 @@ async fn work_slice(
             return Ok(());
         }
     }
+    let mut recheck = slice.recheck_pages.clone();
     let mut page = slice.pages_done + 1;
     loop {
         let fetched = fetch_page(store, client, slice, page as u32, options, counters).await?;
@@ -230,6 +251,8 @@ async fn work_slice(
         if page == 1 && over_cap && planner::can_split(slice) {
             let children = planner::split(slice, total, &fetched.sample);
             // The page's hits are real: keep them, then replace the slice.
+            // Its children cover the same results, so an incomplete answer
+            // here needs no second ask.
             store
                 .store_page(slice, page, total, 0, &fetched.repos, false, None)
                 .await?;
@@ -238,8 +261,17 @@ async fn work_slice(
             return Ok(());
         }
         let pages_total = planner::pages_needed(total);
-        let finished =
-            page >= pages_total || !fetched.has_next || fetched.item_count < PER_PAGE as usize;
+        // Only the Link header says whether another page exists: GitHub
+        // sends short pages in the middle of a result set (items it drops
+        // after searching) and `total_count` may change between pages.
+        // GitHub refuses pages past the 1,000th result (422) whatever a
+        // Link header said.
+        let at_cap = i64::from(page) * i64::from(PER_PAGE) >= RESULT_CAP;
+        let finished = !fetched.has_next || at_cap;
+        let quality = fetched.quality();
+        if quality.needs_recheck() && !recheck.contains(&page) {
+            recheck.push(page);
+        }
         let note = (over_cap && finished).then(|| {
             format!(
                 "{total} results but this slice cannot be narrowed further; only the first {RESULT_CAP} are reachable"
@@ -248,17 +280,18 @@ async fn work_slice(
         if page == 1 && pages_total > 1 {
             options.progress.inc_length((pages_total - 1) as u64);
         }
-        store
-            .store_page(
-                slice,
-                page,
-                total,
-                pages_total,
-                &fetched.repos,
-                finished,
-                note.as_deref(),
-            )
-            .await?;
+        let write = PageWrite {
+            page,
+            total_count: total,
+            pages_total,
+            repos: &fetched.repos,
+            finished,
+            note: note.as_deref(),
+            quality,
+            recheck_pages: &recheck,
+            recheck_delay: options.recheck_delay,
+        };
+        store.store_page_checked(slice, &write).await?;
         if finished {
             return Ok(());
         }
@@ -267,12 +300,73 @@ async fn work_slice(
     }
 }
 
+/// Asks again for the pages of a slice that came back incomplete or short.
+/// A page that comes back whole leaves the list; what is left after
+/// `max_recheck_rounds` rounds is recorded as unresolved.
+async fn recheck_slice(
+    store: &Store,
+    client: &GithubClient,
+    slice: &Slice,
+    options: &HarvestOptions,
+    counters: &Arc<Counters>,
+) -> Result<(), HarvestError> {
+    let mut remaining = slice.recheck_pages.clone();
+    for page in slice.recheck_pages.iter().copied() {
+        let fetched = match fetch_page(store, client, slice, page as u32, options, counters).await {
+            Ok(f) => f,
+            // The pages were read once: a page GitHub now refuses for good
+            // (a 422 because the results shrank past it) stays unresolved
+            // rather than failing the whole slice.
+            Err(HarvestError::Github(e))
+                if !e.is_transient() && !matches!(e, GithubError::BadCredentials { .. }) =>
+            {
+                tracing::warn!(query = %slice.query, page, error = %e,
+                    "asking a search page again failed; it stays unresolved");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        counters.pages.fetch_add(1, Ordering::Relaxed);
+        let quality = fetched.quality();
+        if !quality.needs_recheck() {
+            remaining.retain(|p| *p != page);
+        }
+        store
+            .store_rechecked_page(slice, page, &fetched.repos, quality, &remaining)
+            .await?;
+        store.renew_slice_lease(slice.id, options.lease).await?;
+    }
+    let give_up = slice.recheck_rounds + 1 >= options.max_recheck_rounds.max(1);
+    if give_up && !remaining.is_empty() {
+        tracing::warn!(query = %slice.query, pages = ?remaining,
+            "search pages still incomplete after asking again; reported as unresolved");
+    }
+    store
+        .finish_recheck_round(slice.id, &remaining, give_up, options.recheck_delay)
+        .await?;
+    Ok(())
+}
+
 struct FetchedPage {
     total_count: u64,
     item_count: usize,
     has_next: bool,
+    incomplete: bool,
+    skipped_items: usize,
     repos: Vec<RepoMeta>,
     sample: Vec<chrono::DateTime<Utc>>,
+}
+
+impl FetchedPage {
+    fn quality(&self) -> PageQuality {
+        PageQuality {
+            incomplete: self.incomplete,
+            // A full page is PER_PAGE items; a shorter one that still names
+            // a next page is missing some.
+            short: self.has_next && self.item_count < PER_PAGE as usize,
+            skipped_items: i32::try_from(self.skipped_items).unwrap_or(i32::MAX),
+        }
+    }
 }
 
 async fn fetch_page(
@@ -286,19 +380,14 @@ async fn fetch_page(
     if slice.endpoint == "code" {
         let result = client.search_code(&slice.query, page, PER_PAGE).await?;
         let item_count = result.items.len() + result.skipped.len();
-        let repos = resolve_code_hits(
-            store,
-            client,
-            slice.run_id,
-            &result.items,
-            options,
-            counters,
-        )
-        .await?;
+        let repos =
+            resolve_code_hits(store, client, slice, &result.items, options, counters).await?;
         Ok(FetchedPage {
             total_count: result.total_count,
             item_count,
             has_next: result.has_next,
+            incomplete: result.incomplete_results,
+            skipped_items: result.skipped.len(),
             repos,
             sample: Vec::new(),
         })
@@ -314,6 +403,8 @@ async fn fetch_page(
             total_count: result.total_count,
             item_count: result.items.len() + result.skipped.len(),
             has_next: result.has_next,
+            incomplete: result.incomplete_results,
+            skipped_items: result.skipped.len(),
             repos: result.items,
             sample,
         })
@@ -326,7 +417,7 @@ async fn fetch_page(
 async fn resolve_code_hits(
     store: &Store,
     client: &GithubClient,
-    run_id: i64,
+    slice: &Slice,
     hits: &[CodeHit],
     options: &HarvestOptions,
     counters: &Arc<Counters>,
@@ -342,7 +433,8 @@ async fn resolve_code_hits(
         let store = store.clone();
         let client = client.clone();
         let counters = counters.clone();
-        async move { resolve_one(&store, &client, run_id, &hit, &counters).await }
+        let slice = slice.clone();
+        async move { resolve_one(&store, &client, &slice, &hit, &counters).await }
     });
     let resolved: Vec<Result<Option<RepoMeta>, HarvestError>> = stream::iter(lookups)
         .buffer_unordered(options.metadata_concurrency.max(1))
@@ -361,10 +453,11 @@ async fn resolve_code_hits(
 async fn resolve_one(
     store: &Store,
     client: &GithubClient,
-    run_id: i64,
+    slice: &Slice,
     hit: &CodeHit,
     counters: &Counters,
 ) -> Result<Option<RepoMeta>, HarvestError> {
+    let run_id = slice.run_id;
     let known = store.known_repository(run_id, hit.repository.id).await?;
     if let Some(known) = &known {
         if known.in_run {
@@ -381,12 +474,31 @@ async fn resolve_one(
                 .await?;
             Ok(Some(value))
         }
-        // Deleted or hidden between the search and the look-up.
+        // Deleted, taken down or blocked between the search and the
+        // look-up (the index lags): one such hit must not fail its page.
         Err(e) if e.is_repository_gone() => {
             tracing::info!(repo = %hit.repository.full_name, error = %e, "code-search hit is gone");
+            store
+                .record_gone_hit(
+                    slice,
+                    hit.repository.id,
+                    &hit.repository.full_name,
+                    gone_reason(&e),
+                )
+                .await?;
             Ok(None)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+fn gone_reason(e: &GithubError) -> &'static str {
+    match e {
+        GithubError::NotFound { .. } => "not_found",
+        GithubError::Unavailable451 { .. } => "unavailable_451",
+        GithubError::Blocked { .. } => "blocked",
+        GithubError::EmptyRepository { .. } => "empty",
+        _ => "gone",
     }
 }
 
@@ -442,6 +554,8 @@ async fn collect_stats(
         metadata_lookups: counters.lookups.load(Ordering::Relaxed),
         failed_slices,
         over_cap_slices,
+        search_completeness: store.search_completeness(run_id).await?,
+        gone_hits: store.gone_hits(run_id).await?.len() as i64,
         requests,
         wait_seconds,
         secondary_limit_hits: secondary,

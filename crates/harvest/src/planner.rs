@@ -208,6 +208,8 @@ mod tests {
             pages_done: 0,
             pages_total: None,
             error: None,
+            recheck_pages: Vec::new(),
+            recheck_rounds: 0,
         }
     }
 

@@ -115,6 +115,9 @@ pub async fn run_pipeline(
         tracing::info!(run = %run.name, "resuming the unfinished run");
     }
     let mut harvest_options = HarvestOptions::new(&options.worker_id);
+    // An incomplete search answer means GitHub's search is under load, as a
+    // secondary limit does: wait as long before asking again.
+    harvest_options.recheck_delay = client.config().secondary_min_wait;
     harvest_options.workers_per_endpoint = client.config().tokens.len().max(1);
     harvest_options.progress = (options.bars)("harvest");
     let harvest_stats = harvest(store, client, run.id, &options.seeds, &harvest_options).await?;

@@ -265,5 +265,31 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         summary.seed_file_sha256.as_deref().unwrap_or("unknown"),
         summary.github_url
     );
+    search_completeness(&mut md, &summary.search);
     md
+}
+
+/// GitHub's search gives up under load (`incomplete_results`) and drops
+/// items after searching (short pages): say how often, how many pages were
+/// asked again, and which stayed incomplete, so a reader knows what the
+/// figures may be missing.
+fn search_completeness(md: &mut String, s: &mcp_survey_store::SearchCompleteness) {
+    let _ = writeln!(
+        md,
+        "- search completeness: {} answers marked `incomplete_results`, {} short pages; {} pages asked again; \
+         {} still incomplete{}; {} result items unreadable",
+        s.incomplete_pages,
+        s.short_pages,
+        s.pages_retried,
+        s.unresolved_pages,
+        if s.slices_awaiting_retry > 0 {
+            format!(" ({} slices still waiting to ask again)", s.slices_awaiting_retry)
+        } else {
+            String::new()
+        },
+        s.skipped_items
+    );
+    for slice in &s.unresolved_slices {
+        let _ = writeln!(md, "  - still incomplete: `{}`", cell(slice));
+    }
 }

@@ -39,6 +39,8 @@ pub struct Summary {
     pub funnel: Funnel,
     pub published: crate::headline::PublishedFigures,
     pub breakdowns: Breakdowns,
+    /// Search pages GitHub answered incomplete or short, and what stayed so.
+    pub search: mcp_survey_store::SearchCompleteness,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +67,7 @@ pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreErr
         funnel: funnel(store, run.id).await?,
         published: PUBLISHED,
         breakdowns: breakdowns(store, run.id).await?,
+        search: store.search_completeness(run.id).await?,
     })
 }
 

@@ -21,7 +21,10 @@ pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};
 pub use runs::{Run, RunStatus};
-pub use slices::{NewSlice, SeedQueryRow, Slice, SliceCounts, SliceState};
+pub use slices::{
+    NewSlice, PageQuality, PageWrite, SearchCompleteness, SeedQueryRow, Slice, SliceCounts,
+    SliceState,
+};
 pub use snapshots::{NewFile, NewSnapshot, ReusableSnapshot};
 
 use sqlx::PgPool;

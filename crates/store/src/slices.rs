@@ -23,6 +23,9 @@ pub enum SliceState {
     Done,
     Split,
     Failed,
+    /// Every page was read, but some answers were incomplete or short: those
+    /// pages are asked again (after `not_before`).
+    Recheck,
 }
 
 impl SliceState {
@@ -33,6 +36,7 @@ impl SliceState {
             "done" => SliceState::Done,
             "split" => SliceState::Split,
             "failed" => SliceState::Failed,
+            "recheck" => SliceState::Recheck,
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown slice state {other:?}"
@@ -70,46 +74,93 @@ pub struct Slice {
     pub pages_done: i32,
     pub pages_total: Option<i32>,
     pub error: Option<String>,
+    /// Pages whose answer was incomplete or short, to be asked again.
+    pub recheck_pages: Vec<i32>,
+    /// Rounds of re-asking done so far.
+    pub recheck_rounds: i32,
 }
 
-type SliceRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    Option<i64>,
-    i32,
-    Option<i32>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct SliceRow {
+    id: i64,
+    run_id: i64,
+    query_name: String,
+    endpoint: String,
+    base_query: String,
+    query: String,
+    window_start: Option<DateTime<Utc>>,
+    window_end: Option<DateTime<Utc>>,
+    size_min: Option<i64>,
+    size_max: Option<i64>,
+    state: String,
+    total_count: Option<i64>,
+    pages_done: i32,
+    pages_total: Option<i32>,
+    error: Option<String>,
+    recheck_pages: Vec<i32>,
+    recheck_rounds: i32,
+}
 
-const SLICE_COLUMNS: &str = "s.id, s.run_id, s.query_name, q.endpoint, q.query, s.query, s.window_start, s.window_end, s.size_min, s.size_max, s.state, s.total_count, s.pages_done, s.pages_total, s.error";
+const SLICE_COLUMNS: &str = "s.id, s.run_id, s.query_name, q.endpoint, q.query AS base_query, s.query, s.window_start, s.window_end, s.size_min, s.size_max, s.state, s.total_count, s.pages_done, s.pages_total, s.error, s.recheck_pages, s.recheck_rounds";
 
 fn slice_from_row(r: SliceRow) -> Result<Slice> {
     Ok(Slice {
-        id: r.0,
-        run_id: r.1,
-        query_name: r.2,
-        endpoint: r.3,
-        base_query: r.4,
-        query: r.5,
-        window_start: r.6,
-        window_end: r.7,
-        size_min: r.8,
-        size_max: r.9,
-        state: SliceState::parse(&r.10)?,
-        total_count: r.11,
-        pages_done: r.12,
-        pages_total: r.13,
-        error: r.14,
+        id: r.id,
+        run_id: r.run_id,
+        query_name: r.query_name,
+        endpoint: r.endpoint,
+        base_query: r.base_query,
+        query: r.query,
+        window_start: r.window_start,
+        window_end: r.window_end,
+        size_min: r.size_min,
+        size_max: r.size_max,
+        state: SliceState::parse(&r.state)?,
+        total_count: r.total_count,
+        pages_done: r.pages_done,
+        pages_total: r.pages_total,
+        error: r.error,
+        recheck_pages: r.recheck_pages,
+        recheck_rounds: r.recheck_rounds,
     })
+}
+
+/// How complete one search answer was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageQuality {
+    /// GitHub said `incomplete_results: true` (its search timed out).
+    pub incomplete: bool,
+    /// Fewer items than asked for, yet the `Link` header names a next page.
+    pub short: bool,
+    /// Items that could not be read and were skipped.
+    pub skipped_items: i32,
+}
+
+impl PageQuality {
+    /// The page may be missing items: ask for it again later.
+    pub fn needs_recheck(&self) -> bool {
+        self.incomplete || self.short
+    }
+}
+
+/// How complete a run's searches were: what `harvest --json`, `status` and
+/// the report say about pages GitHub answered only in part.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchCompleteness {
+    /// Answers that carried `incomplete_results: true`.
+    pub incomplete_pages: i64,
+    /// Answers shorter than a page while a next page was named.
+    pub short_pages: i64,
+    /// Page requests spent asking such pages again.
+    pub pages_retried: i64,
+    /// Slices still waiting to ask pages again.
+    pub slices_awaiting_retry: i64,
+    /// Pages still incomplete or short after the last retry.
+    pub unresolved_pages: i64,
+    /// The slices those pages belong to: `query (pages 2, 5)`.
+    pub unresolved_slices: Vec<String>,
+    /// Result items skipped because they could not be read.
+    pub skipped_items: i64,
 }
 
 /// Counts of a run's slices, for progress and statistics.
@@ -121,6 +172,8 @@ pub struct SliceCounts {
     pub done: i64,
     pub split: i64,
     pub failed: i64,
+    /// All pages read, some to be asked again.
+    pub recheck: i64,
     pub over_cap: i64,
     pub pages_done: i64,
     pub pages_planned: i64,
@@ -214,9 +267,10 @@ impl Store {
             "WITH next AS (
                  SELECT s.id FROM search_slices s JOIN seed_queries q
                    ON q.run_id = s.run_id AND q.name = s.query_name
-                 WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging')
+                 WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging', 'recheck')
                    AND (s.lease_until IS NULL OR s.lease_until < now())
-                 ORDER BY s.id
+                   AND (s.not_before IS NULL OR s.not_before <= now())
+                 ORDER BY s.state = 'recheck', s.id
                  LIMIT 1
                  FOR UPDATE OF s SKIP LOCKED
              ), claimed AS (
@@ -241,7 +295,7 @@ impl Store {
         let (open,): (bool,) = sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM search_slices s JOIN seed_queries q
                  ON q.run_id = s.run_id AND q.name = s.query_name
-             WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging'))",
+             WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging', 'recheck'))",
         )
         .bind(run_id)
         .bind(endpoint)
@@ -289,46 +343,221 @@ impl Store {
         finished: bool,
         note: Option<&str>,
     ) -> Result<u64> {
-        // Lock rows in id order: concurrent pages (repository and code search
-        // run side by side) meeting the same repositories cannot deadlock.
-        let mut ordered: Vec<&RepoMeta> = repos.iter().collect();
-        ordered.sort_by_key(|r| r.id);
-        ordered.dedup_by_key(|r| r.id);
+        let write = PageWrite {
+            page,
+            total_count,
+            pages_total,
+            repos,
+            finished,
+            note,
+            quality: PageQuality::default(),
+            recheck_pages: &[],
+            recheck_delay: std::time::Duration::ZERO,
+        };
+        self.store_page_checked(slice, &write).await
+    }
+
+    /// `store_page` with what the answer said about its own completeness:
+    /// the counters grow, and a finished slice with pages to ask again goes
+    /// to `recheck` (claimable after `recheck_delay`) instead of `done`.
+    pub async fn store_page_checked(&self, slice: &Slice, w: &PageWrite<'_>) -> Result<u64> {
+        let (page, total_count, pages_total, repos, finished, note) = (
+            w.page,
+            w.total_count,
+            w.pages_total,
+            w.repos,
+            w.finished,
+            w.note,
+        );
+        let state = match (finished, w.recheck_pages.is_empty()) {
+            (false, _) => "paging",
+            (true, true) => "done",
+            (true, false) => "recheck",
+        };
         let mut tx = self.pool.begin().await?;
-        let mut new_in_run = 0;
-        for meta in ordered {
-            upsert_repository(&mut tx, meta, None).await?;
-            if add_to_run(&mut tx, slice.run_id, meta).await? {
-                new_in_run += 1;
-            }
-            sqlx::query(
-                "INSERT INTO hits (run_id, slice_id, repository_id, page) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (slice_id, repository_id) DO NOTHING",
-            )
-            .bind(slice.run_id)
-            .bind(slice.id)
-            .bind(meta.id)
-            .bind(page)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let new_in_run = insert_hits(&mut tx, slice, page, repos).await?;
         sqlx::query(
             "UPDATE search_slices SET pages_done = $2, total_count = $3, pages_total = $4,
-                 state = CASE WHEN $5 THEN 'done' ELSE 'paging' END,
-                 lease_until = CASE WHEN $5 THEN NULL ELSE lease_until END,
-                 error = COALESCE($6, error), updated_at = now()
+                 state = $5,
+                 lease_until = CASE WHEN $5 = 'paging' THEN lease_until ELSE NULL END,
+                 error = COALESCE($6, error),
+                 incomplete_pages = incomplete_pages + $7::int,
+                 short_pages = short_pages + $8::int,
+                 skipped_items = skipped_items + $9,
+                 recheck_pages = $10,
+                 not_before = CASE WHEN $5 = 'recheck' THEN now() + make_interval(secs => $11) ELSE NULL END,
+                 updated_at = now()
              WHERE id = $1",
         )
         .bind(slice.id)
         .bind(page)
         .bind(total_count)
         .bind(pages_total)
-        .bind(finished)
+        .bind(state)
         .bind(note)
+        .bind(w.quality.incomplete as i32)
+        .bind(w.quality.short as i32)
+        .bind(w.quality.skipped_items)
+        .bind(w.recheck_pages)
+        .bind(w.recheck_delay.as_secs_f64())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(new_in_run)
+    }
+
+    /// Stores a page asked again: its hits (ones already stored are kept),
+    /// its quality counters, and the pages still to ask again. Idempotent,
+    /// so a crash in between only asks the page once more.
+    pub async fn store_rechecked_page(
+        &self,
+        slice: &Slice,
+        page: i32,
+        repos: &[RepoMeta],
+        quality: PageQuality,
+        remaining: &[i32],
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let new_in_run = insert_hits(&mut tx, slice, page, repos).await?;
+        sqlx::query(
+            "UPDATE search_slices SET
+                 incomplete_pages = incomplete_pages + $2::int,
+                 short_pages = short_pages + $3::int,
+                 skipped_items = skipped_items + $4,
+                 pages_rechecked = pages_rechecked + 1,
+                 recheck_pages = $5,
+                 updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(slice.id)
+        .bind(quality.incomplete as i32)
+        .bind(quality.short as i32)
+        .bind(quality.skipped_items)
+        .bind(remaining)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(new_in_run)
+    }
+
+    /// Ends a round of re-asking: `done` when nothing is left or `give_up`
+    /// (the pages left are recorded as unresolved, with a note), else back
+    /// to `recheck`, claimable after `delay`.
+    pub async fn finish_recheck_round(
+        &self,
+        slice_id: i64,
+        remaining: &[i32],
+        give_up: bool,
+        delay: std::time::Duration,
+    ) -> Result<()> {
+        let done = remaining.is_empty() || give_up;
+        let note = (give_up && !remaining.is_empty()).then(|| {
+            let pages: Vec<String> = remaining.iter().map(|p| p.to_string()).collect();
+            format!(
+                "GitHub answered page(s) {} incomplete or short every time they were asked; \
+                 items missing from them are not in this run",
+                pages.join(", ")
+            )
+        });
+        sqlx::query(
+            "UPDATE search_slices SET
+                 recheck_rounds = recheck_rounds + 1,
+                 state = CASE WHEN $3 THEN 'done' ELSE 'recheck' END,
+                 recheck_pages = CASE WHEN $3 THEN '{}' ELSE $2 END,
+                 unresolved_pages = CASE WHEN $3 THEN $2 ELSE unresolved_pages END,
+                 error = COALESCE($5, error),
+                 lease_until = NULL,
+                 not_before = CASE WHEN $3 THEN NULL ELSE now() + make_interval(secs => $4) END,
+                 updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(slice_id)
+        .bind(remaining)
+        .bind(done)
+        .bind(delay.as_secs_f64())
+        .bind(note)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a code-search hit whose repository is gone.
+    pub async fn record_gone_hit(
+        &self,
+        slice: &Slice,
+        repository_id: i64,
+        full_name: &str,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO gone_hits (run_id, slice_id, repository_id, full_name, reason)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (run_id, repository_id) DO UPDATE SET reason = EXCLUDED.reason",
+        )
+        .bind(slice.run_id)
+        .bind(slice.id)
+        .bind(repository_id)
+        .bind(full_name)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gone code-search hits of a run: (OWNER/NAME, reason), by name.
+    pub async fn gone_hits(&self, run_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT full_name, reason FROM gone_hits WHERE run_id = $1 ORDER BY full_name",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How complete the run's search answers were.
+    pub async fn search_completeness(&self, run_id: i64) -> Result<SearchCompleteness> {
+        let (incomplete, short, retried, awaiting, unresolved, skipped): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT coalesce(sum(incomplete_pages), 0)::bigint,
+                        coalesce(sum(short_pages), 0)::bigint,
+                        coalesce(sum(pages_rechecked), 0)::bigint,
+                        count(*) FILTER (WHERE state = 'recheck'),
+                        coalesce(sum(cardinality(unresolved_pages)), 0)::bigint,
+                        coalesce(sum(skipped_items), 0)::bigint
+                 FROM search_slices WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<(String, Vec<i32>)> = sqlx::query_as(
+            "SELECT query, unresolved_pages FROM search_slices
+             WHERE run_id = $1 AND cardinality(unresolved_pages) > 0 ORDER BY id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let unresolved_slices = rows
+            .into_iter()
+            .map(|(query, pages)| {
+                let pages: Vec<String> = pages.iter().map(|p| p.to_string()).collect();
+                format!("{query} (pages {})", pages.join(", "))
+            })
+            .collect();
+        Ok(SearchCompleteness {
+            incomplete_pages: incomplete,
+            short_pages: short,
+            pages_retried: retried,
+            slices_awaiting_retry: awaiting,
+            unresolved_pages: unresolved,
+            unresolved_slices,
+            skipped_items: skipped,
+        })
     }
 
     pub async fn fail_slice(&self, slice_id: i64, error: &str) -> Result<()> {
@@ -373,7 +602,7 @@ impl Store {
     }
 
     pub async fn slice_counts(&self, run_id: i64) -> Result<SliceCounts> {
-        let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT count(*),
                     count(*) FILTER (WHERE state = 'pending'),
                     count(*) FILTER (WHERE state = 'paging'),
@@ -382,7 +611,8 @@ impl Store {
                     count(*) FILTER (WHERE state = 'failed'),
                     count(*) FILTER (WHERE state = 'done' AND total_count > 1000),
                     coalesce(sum(pages_done), 0)::bigint,
-                    coalesce(sum(pages_total) FILTER (WHERE state <> 'split'), 0)::bigint
+                    coalesce(sum(pages_total) FILTER (WHERE state <> 'split'), 0)::bigint,
+                    count(*) FILTER (WHERE state = 'recheck')
              FROM search_slices WHERE run_id = $1",
         )
         .bind(run_id)
@@ -398,8 +628,58 @@ impl Store {
             over_cap: row.6,
             pages_done: row.7,
             pages_planned: row.8,
+            recheck: row.9,
         })
     }
+}
+
+/// One page to store with `store_page_checked`.
+#[derive(Debug, Clone)]
+pub struct PageWrite<'a> {
+    pub page: i32,
+    pub total_count: i64,
+    pub pages_total: i32,
+    pub repos: &'a [RepoMeta],
+    /// No next page: the slice is done, or goes to `recheck`.
+    pub finished: bool,
+    pub note: Option<&'a str>,
+    pub quality: PageQuality,
+    /// Every page of the slice to ask again so far, this one included.
+    pub recheck_pages: &'a [i32],
+    /// How long a slice waits before its pages are asked again.
+    pub recheck_delay: std::time::Duration,
+}
+
+/// The repositories of a page, their membership in the run and the hits,
+/// in id order (concurrent pages meeting the same repositories cannot
+/// deadlock). Returns how many repositories were new to the run.
+async fn insert_hits(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    slice: &Slice,
+    page: i32,
+    repos: &[RepoMeta],
+) -> Result<u64> {
+    let mut ordered: Vec<&RepoMeta> = repos.iter().collect();
+    ordered.sort_by_key(|r| r.id);
+    ordered.dedup_by_key(|r| r.id);
+    let mut new_in_run = 0;
+    for meta in ordered {
+        upsert_repository(tx, meta, None).await?;
+        if add_to_run(tx, slice.run_id, meta).await? {
+            new_in_run += 1;
+        }
+        sqlx::query(
+            "INSERT INTO hits (run_id, slice_id, repository_id, page) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (slice_id, repository_id) DO NOTHING",
+        )
+        .bind(slice.run_id)
+        .bind(slice.id)
+        .bind(meta.id)
+        .bind(page)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(new_in_run)
 }
 
 async fn insert_slice(

@@ -47,6 +47,10 @@ pub struct HarvestBenchArgs {
     /// Skip the kill/resume check (it harvests everything a second time).
     #[arg(long)]
     pub no_kill_check: bool,
+    /// Inject one fault kind at a rate into the harvest's simulator, e.g.
+    /// `incomplete=0.1` or `short_page=0.1`; repeatable.
+    #[arg(long = "fault", value_name = "KIND=RATE", value_parser = super::sim::parse_fault_rate)]
+    pub faults: Vec<(mcp_survey_ghsim::FaultKind, f64)>,
     /// Print the full result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -160,6 +164,12 @@ async fn harvest(a: &HarvestBenchArgs) -> Result<()> {
         seed: a.seed,
         time_scale: a.time_scale,
         kill_check: !a.no_kill_check,
+        faults: a
+            .faults
+            .iter()
+            .fold(mcp_survey_ghsim::FaultConfig::default(), |f, (k, r)| {
+                f.with_rate(*k, *r)
+            }),
         ..HarvestBenchOptions::default()
     };
     let b = bench_harvest(&options)
@@ -198,6 +208,11 @@ async fn harvest(a: &HarvestBenchArgs) -> Result<()> {
         if r.within_budget { "within" } else { "OVER" }
     );
     println!("core requests (code-hit look-ups): {}", r.core);
+    let c = &b.harvest.search_completeness;
+    println!(
+        "search answers: {} incomplete, {} short; {} pages asked again; {} still incomplete",
+        c.incomplete_pages, c.short_pages, c.pages_retried, c.unresolved_pages
+    );
     println!("secondary-limit refusals: {:?}", b.secondary_refusals);
     for w in &b.windows {
         println!(

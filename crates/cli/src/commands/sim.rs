@@ -27,10 +27,10 @@ pub struct SimArgs {
     /// Inject transient faults (5xx, resets, slow and truncated answers, secondary limits) in this share of requests.
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
-    /// Inject one kind of fault in this share of requests, e.g. `--fault server_error=0.02`; repeatable, added to --fault-rate.
+    /// Inject one kind of fault in this share of requests, e.g. `--fault server_error=0.02`, `--fault incomplete=0.1` (search pages with items missing and incomplete_results) or `--fault short_page=0.1` (items missing, Link still naming the next page); repeatable, added to --fault-rate.
     #[arg(long = "fault", value_name = "KIND=RATE", value_parser = parse_fault_rate)]
     pub faults: Vec<(FaultKind, f64)>,
-    /// Make one repository answer with a fault, e.g. `--fault-repo octo/gone=404` or `octo/flaky=reset:2` (first 2 requests); repeatable.
+    /// Make one repository answer with a fault, e.g. `--fault-repo octo/gone=404`, `octo/tos=blocked` (403 "Repository access blocked") or `octo/flaky=reset:2` (first 2 requests); repeatable.
     #[arg(long = "fault-repo", value_name = "OWNER/NAME=KIND[:TIMES]", value_parser = NamedFault::parse_spec)]
     pub fault_repos: Vec<(String, NamedFault)>,
     /// How long a `slow` fault delays its answer, in milliseconds.
@@ -117,7 +117,7 @@ pub async fn run(args: &SimArgs) -> Result<()> {
 }
 
 /// `KIND=RATE` of `--fault`.
-fn parse_fault_rate(spec: &str) -> Result<(FaultKind, f64), String> {
+pub(crate) fn parse_fault_rate(spec: &str) -> Result<(FaultKind, f64), String> {
     let (kind, rate) = spec
         .split_once('=')
         .ok_or_else(|| format!("{spec:?} is not KIND=RATE (for example server_error=0.02)"))?;

@@ -118,6 +118,9 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
         run.name
     );
     let mut options = HarvestOptions::new(worker_id());
+    // An incomplete search answer means GitHub's search is under load, as a
+    // secondary limit does: wait as long before asking again.
+    options.recheck_delay = client.config().secondary_min_wait;
     options.workers_per_endpoint = client.config().tokens.len().max(1);
     options.progress = ui::bar("harvest", cli.no_progress);
     let stats = until_shutdown(&store, async {
@@ -137,6 +140,13 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
             stats.pages_fetched_this_process,
             stats.failed_slices.len()
         );
+        let c = &stats.search_completeness;
+        if c.incomplete_pages + c.short_pages + c.unresolved_pages > 0 || stats.gone_hits > 0 {
+            println!(
+                "search answers: {} incomplete, {} short; {} pages asked again; {} still incomplete; {} code-search hits gone",
+                c.incomplete_pages, c.short_pages, c.pages_retried, c.unresolved_pages, stats.gone_hits
+            );
+        }
     }
     Ok(())
 }
@@ -293,15 +303,29 @@ pub async fn status(cli: &Cli, args: &StatusArgs) -> Result<()> {
     let slices = store.slice_counts(run.id).await?;
     println!("run {} ({:?})", run.name, run.status);
     println!(
-        "harvest   slices: {} done, {} pending, {} paging, {} split, {} failed; pages {}/{}",
+        "harvest   slices: {} done, {} pending, {} paging, {} to re-ask, {} split, {} failed; pages {}/{}",
         slices.done,
         slices.pending,
         slices.paging,
+        slices.recheck,
         slices.split,
         slices.failed,
         slices.pages_done,
         slices.pages_planned
     );
+    let search = store.search_completeness(run.id).await?;
+    println!(
+        "          search answers: {} incomplete, {} short, {} pages re-asked, {} still incomplete; {} items unreadable; {} code-search hits gone",
+        search.incomplete_pages,
+        search.short_pages,
+        search.pages_retried,
+        search.unresolved_pages,
+        search.skipped_items,
+        store.gone_hits(run.id).await?.len()
+    );
+    for s in &search.unresolved_slices {
+        println!("          still incomplete: {s}");
+    }
     for stage in [Stage::Fetch, Stage::Classify] {
         let d = store.stage_depth(run.id, stage).await?;
         println!(

@@ -266,6 +266,7 @@ fn server_repo(g: &mut Gen, rng: &mut Rng, created: DateTime<Utc>, lang: Option<
             truth: Some(truth),
             filler_bytes: 0,
             hostile: Vec::new(),
+            links: Default::default(),
         },
         server: Some(spec),
     }
@@ -328,6 +329,7 @@ fn negative_repo(
             }),
             filler_bytes: 0,
             hostile: Vec::new(),
+            links: Default::default(),
         },
         server: None,
     }
@@ -374,6 +376,7 @@ pub fn generate_with(n: usize, seed: u64, opts: &GenOptions) -> Corpus {
                 truth,
                 filler_bytes: 0,
                 hostile: Vec::new(),
+                links: Default::default(),
             });
             continue;
         }
