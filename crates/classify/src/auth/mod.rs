@@ -4,6 +4,7 @@
 mod config_fields;
 mod delegated;
 mod env_wrappers;
+mod markers;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -1079,61 +1080,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 flow_parts.push((part, f.path, f.line_of(m.start()), line));
             }
         }
-        if let Some(m) = KEYCHAIN.find(f.text) {
-            if !sources.contains(&CredentialSource::Keychain) && !is_comment(f.line_text(m.start()))
-            {
-                sources.insert(CredentialSource::Keychain);
-                ev.add(
-                    "credential_sources",
-                    "keychain",
-                    f.path,
-                    f.line_of(m.start()),
-                    "OS keychain or secret manager",
-                    f.line_text(m.start()),
-                );
-            }
-        }
-        if let Some(m) = CLOUD.find(f.text) {
-            if !methods.contains(&AuthMethod::CloudIam) && !is_comment(f.line_text(m.start())) {
-                methods.insert(AuthMethod::CloudIam);
-                sources.insert(CredentialSource::ConfigFile);
-                ev.add(
-                    "auth_methods",
-                    "cloud_iam",
-                    f.path,
-                    f.line_of(m.start()),
-                    "cloud provider credential chain",
-                    f.line_text(m.start()),
-                );
-            }
-        }
-        if let Some(m) = KEY_FILE.find(f.text) {
-            if !methods.contains(&AuthMethod::KeyFile) && !is_comment(f.line_text(m.start())) {
-                methods.insert(AuthMethod::KeyFile);
-                ev.add(
-                    "auth_methods",
-                    "key_file",
-                    f.path,
-                    f.line_of(m.start()),
-                    "private key, certificate or service-account file",
-                    f.line_text(m.start()),
-                );
-            }
-        }
-        if let Some(m) = SESSION_COOKIE.find(f.text) {
-            if !methods.contains(&AuthMethod::SessionCookie) && !is_comment(f.line_text(m.start()))
-            {
-                methods.insert(AuthMethod::SessionCookie);
-                ev.add(
-                    "auth_methods",
-                    "session_cookie",
-                    f.path,
-                    f.line_of(m.start()),
-                    "browser session cookies",
-                    f.line_text(m.start()),
-                );
-            }
-        }
+        markers::apply(f, &mut methods, &mut sources, ev);
         if !sources.contains(&CredentialSource::ConfigFile) {
             if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
                 !is_comment(f.line_text(m.start()))
