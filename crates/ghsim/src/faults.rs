@@ -36,6 +36,20 @@ pub enum FaultKind {
     /// 200 with valid JSON whose numbers and booleans became strings and
     /// whose strings became numbers (not part of `uniform`).
     WrongTypes,
+    /// The archive holds paths with a NUL, a byte that is not UTF-8, and
+    /// dozens of 20 KB paths (pax `path` records).
+    NulPath,
+    /// The archive arrives a few bytes at a time (about 1 KiB/s).
+    Trickle,
+    /// The archive is a gzip stream of empty deflate blocks: endless input
+    /// that decompresses to nothing.
+    EmptyDeflate,
+    /// The archive has no top folder: files at its root.
+    FlatArchive,
+    /// The archive holds every file under two top folders.
+    TwoTopFolders,
+    /// The tarball request redirects to `file:///etc/passwd`.
+    BadRedirect,
 }
 
 impl FaultKind {
@@ -50,6 +64,23 @@ impl FaultKind {
         FaultKind::Slow,
         FaultKind::MalformedJson,
         FaultKind::WrongTypes,
+        FaultKind::NulPath,
+        FaultKind::Trickle,
+        FaultKind::EmptyDeflate,
+        FaultKind::FlatArchive,
+        FaultKind::TwoTopFolders,
+        FaultKind::BadRedirect,
+    ];
+
+    /// The faults of one repository's archive (`--fault-repo` only: they
+    /// are hostile, not transient).
+    pub const ARCHIVE: &'static [FaultKind] = &[
+        FaultKind::NulPath,
+        FaultKind::Trickle,
+        FaultKind::EmptyDeflate,
+        FaultKind::FlatArchive,
+        FaultKind::TwoTopFolders,
+        FaultKind::BadRedirect,
     ];
 
     /// The transient faults `--fault-rate` spreads its rate over.
@@ -74,6 +105,12 @@ impl FaultKind {
             FaultKind::Slow => "slow",
             FaultKind::MalformedJson => "malformed_json",
             FaultKind::WrongTypes => "wrong_types",
+            FaultKind::NulPath => "nul_path",
+            FaultKind::Trickle => "trickle",
+            FaultKind::EmptyDeflate => "empty_deflate",
+            FaultKind::FlatArchive => "flat_archive",
+            FaultKind::TwoTopFolders => "two_top_folders",
+            FaultKind::BadRedirect => "bad_redirect",
         }
     }
 }
@@ -92,9 +129,15 @@ impl FromStr for FaultKind {
             "slow" => FaultKind::Slow,
             "malformed" | "malformed_json" | "bad_json" => FaultKind::MalformedJson,
             "wrong_types" | "types" => FaultKind::WrongTypes,
+            "nul_path" => FaultKind::NulPath,
+            "trickle" => FaultKind::Trickle,
+            "empty_deflate" => FaultKind::EmptyDeflate,
+            "flat_archive" | "flat" => FaultKind::FlatArchive,
+            "two_top_folders" => FaultKind::TwoTopFolders,
+            "bad_redirect" => FaultKind::BadRedirect,
             other => {
                 return Err(format!(
-                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types"
+                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types, nul_path, trickle, empty_deflate, flat_archive, two_top_folders, bad_redirect"
                 ))
             }
         })

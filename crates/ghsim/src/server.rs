@@ -33,7 +33,7 @@ use crate::index::{code_in_fields, repo_in_fields, SearchIndex, CODE_QUALIFIERS,
 use crate::limits::{Decision, Limiter, Limits, RateState, Resource, SecondaryLimits};
 use crate::query::{parse, ParsedQuery, QueryError};
 use crate::stats::{SimStats, StatsCollector};
-use crate::tarball::{self, top_folder, TarballJob};
+use crate::tarball::{self, top_folder, ArchiveShape, TarballJob};
 
 /// How the simulator behaves. `Default` is GitHub's real behaviour.
 #[derive(Debug, Clone, PartialEq)]
@@ -495,6 +495,12 @@ impl Route {
             FaultKind::Empty => self.repo().is_some() && !matches!(self, Route::Repo(_)),
             FaultKind::MalformedJson | FaultKind::WrongTypes => self.is_json(),
             FaultKind::TruncatedBody => !matches!(self, Route::Tarball(..)),
+            FaultKind::BadRedirect => matches!(self, Route::Tarball(..)),
+            FaultKind::NulPath
+            | FaultKind::Trickle
+            | FaultKind::EmptyDeflate
+            | FaultKind::FlatArchive
+            | FaultKind::TwoTopFolders => matches!(self, Route::Codeload(..)),
             _ => true,
         }
     }
@@ -848,6 +854,29 @@ async fn handle_inner(
                 )
             }
             FaultKind::TruncatedBody | FaultKind::MalformedJson | FaultKind::WrongTypes => {}
+            FaultKind::BadRedirect => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::FOUND;
+                r.headers_mut().insert(
+                    header::LOCATION,
+                    HeaderValue::from_static("file:///etc/passwd"),
+                );
+                r.headers_mut().extend(h);
+                return r;
+            }
+            FaultKind::EmptyDeflate => {
+                let mut r = Response::new(Body::from_stream(tarball::empty_deflate()));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-gzip"),
+                );
+                r.headers_mut().extend(h);
+                return r;
+            }
+            FaultKind::NulPath
+            | FaultKind::Trickle
+            | FaultKind::FlatArchive
+            | FaultKind::TwoTopFolders => {}
         }
     }
 
@@ -924,6 +953,12 @@ async fn handle_inner(
                 mtime,
                 bomb_bytes: st.config.gzip_bomb_bytes,
                 truncate,
+                shape: match fault {
+                    Some(FaultKind::NulPath) => ArchiveShape::NulPath,
+                    Some(FaultKind::FlatArchive) => ArchiveShape::Flat,
+                    Some(FaultKind::TwoTopFolders) => ArchiveShape::TwoTopFolders,
+                    _ => ArchiveShape::GitHub,
+                },
             };
             let st2 = st.clone();
             let rx = tarball::spawn(job, move || st2.stats.completed(&full));
@@ -931,7 +966,12 @@ async fn handle_inner(
             let stream = futures::stream::unfold((rx, guard), |(mut rx, guard)| async move {
                 rx.recv().await.map(|chunk| (chunk, (rx, guard)))
             });
-            let mut r = Response::new(Body::from_stream(stream));
+            let body = if fault == Some(FaultKind::Trickle) {
+                Body::from_stream(tarball::trickle(stream))
+            } else {
+                Body::from_stream(stream)
+            };
+            let mut r = Response::new(body);
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/x-gzip"),
