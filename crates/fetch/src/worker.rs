@@ -540,9 +540,12 @@ async fn fetch_tarball(
     }
     match extracted {
         Ok(extracted) => Ok(snapshot_from(job, extracted)),
-        Err(e @ (ExtractError::TooLarge { .. } | ExtractError::CompressedTooLarge { .. })) => {
-            Err(TarballFailure::Replace(e.to_string()))
-        }
+        Err(ExtractError::TooLarge { cap }) => Err(TarballFailure::Replace(format!(
+            "the archive passed the {cap} byte cap on decompressed bytes"
+        ))),
+        Err(ExtractError::CompressedTooLarge { cap }) => Err(TarballFailure::Replace(format!(
+            "the archive passed the {cap} byte cap on compressed bytes (it may inflate to almost nothing)"
+        ))),
         // A download cut off mid-stream: nothing was stored; try again later.
         Err(ExtractError::Corrupt(detail)) => {
             Err(TarballFailure::Other(Outcome::Retry(JobFailure {

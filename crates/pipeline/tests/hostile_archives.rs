@@ -153,6 +153,10 @@ async fn one_repository_of_each_archive_fault_fails_alone() {
             ),
             Some(kind) => {
                 let (status, note, _) = got;
+                eprintln!(
+                    "{kind:?} {name}: {status} ({})",
+                    note.as_deref().unwrap_or("")
+                );
                 let recorded = (status == "failed" || status == "fetched")
                     && note.as_deref().is_some_and(|n| !n.is_empty());
                 assert!(
