@@ -439,7 +439,11 @@ async fn fetch_one(
                 let s = fetch_trees(client, job, options).await;
                 counters.time(Phase::Trees, t);
                 let mut s = s?;
-                s.note = Some(format!("{why}; fetched through the trees API"));
+                let replaced = format!("{why}; fetched through the trees API");
+                s.note = Some(match s.note.take() {
+                    Some(more) => format!("{replaced}; {more}"),
+                    None => replaced,
+                });
                 s
             }
             Err(TarballFailure::Other(outcome)) => return Err(outcome),
@@ -621,7 +625,11 @@ async fn fetch_trees(
         .map_err(classify_github_error)?;
     let mut skipped = Vec::new();
     let mut wanted = Vec::new();
+    let mut odd_entries = 0usize;
     let mut skip = |path: &str, reason: &str| {
+        if reason.starts_with("unsafe") || reason == "path too long" {
+            odd_entries += 1;
+        }
         skipped.push(serde_json::json!({"path": clean::sample_path(path), "reason": reason}));
     };
     for entry in tree.entries.iter().filter(|e| e.is_blob()) {
@@ -695,6 +703,8 @@ async fn fetch_trees(
             "truncated_tree": tree.truncated,
             "sample": skipped.into_iter().take(options.caps.max_skipped_recorded).collect::<Vec<_>>(),
         }),
-        note: None,
+        note: (odd_entries > 0).then(|| {
+            format!("{odd_entries} tree entries with unsafe or over-long paths skipped (a sample is in snapshots.skipped)")
+        }),
     })
 }

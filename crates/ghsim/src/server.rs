@@ -496,8 +496,8 @@ impl Route {
             FaultKind::MalformedJson | FaultKind::WrongTypes => self.is_json(),
             FaultKind::TruncatedBody => !matches!(self, Route::Tarball(..)),
             FaultKind::BadRedirect => matches!(self, Route::Tarball(..)),
-            FaultKind::NulPath
-            | FaultKind::Trickle
+            FaultKind::NulPath => matches!(self, Route::Codeload(..) | Route::Tree(..)),
+            FaultKind::Trickle
             | FaultKind::EmptyDeflate
             | FaultKind::FlatArchive
             | FaultKind::TwoTopFolders => matches!(self, Route::Codeload(..)),
@@ -883,6 +883,9 @@ async fn handle_inner(
     let reply = dispatch(st, &route, params, uri.path());
     let reply = match reply {
         Reply::Json(status, mut body) => {
+            if fault == Some(FaultKind::NulPath) && status == StatusCode::OK {
+                odd_tree_entries(&mut body);
+            }
             if fault == Some(FaultKind::WrongTypes) {
                 // Keep the pagination fields intact so only types differ.
                 let total = body.get("total_count").cloned();
@@ -983,6 +986,20 @@ async fn handle_inner(
             r
         }
         Reply::Json(..) => unreachable_json(),
+    }
+}
+
+/// The `nul_path` fault on a tree: entries whose paths hold a NUL, a `..`,
+/// and 60 paths of 20 KB (JSON cannot carry bytes that are not UTF-8).
+fn odd_tree_entries(body: &mut Value) {
+    let Some(tree) = body.get_mut("tree").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let blob = |path: String| json!({"path": path, "mode": "100644", "type": "blob", "sha": "0".repeat(40), "size": 22});
+    tree.push(blob("src/nul\0path.ts".into()));
+    tree.push(blob("src/../../escape.ts".into()));
+    for i in 0..60 {
+        tree.push(blob(format!("{}{i}/index.ts", "d".repeat(20_000))));
     }
 }
 
