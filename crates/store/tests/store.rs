@@ -339,7 +339,19 @@ async fn nul_bytes_from_outside_are_escaped_not_refused() {
     let db = TestDb::create().await.expect("test database");
     let (run_id, slice) = run_with_slice(&db).await;
     db.store
-        .store_page(&slice, 1, 1, 1, &[meta(1, "o/r")], true, None)
+        .store_page(
+            &slice,
+            1,
+            1,
+            1,
+            &[RepoMeta {
+                description: Some("a\0description".into()),
+                topics: vec!["mcp\0".into()],
+                ..meta(1, "o/r")
+            }],
+            true,
+            None,
+        )
         .await
         .expect("page");
     db.store.enqueue_fetch_jobs(run_id).await.expect("enqueue");
