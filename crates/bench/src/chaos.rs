@@ -136,7 +136,9 @@ pub struct ChaosRun {
     pub gone_recorded_as_gone: usize,
     pub gone_left_out_by_harvest: usize,
     /// Repositories given a hostile archive, and how the run recorded each
-    /// ("kind: status (note)"); recorded = failed or fetched with a note.
+    /// ("kind: status by method (note)"); recorded = failed, fetched with a
+    /// note, or fetched through the trees API without meeting the archive
+    /// (archive downloads were paused by injected 429s meanwhile).
     pub hostile: BTreeMap<String, String>,
     pub hostile_named: usize,
     pub hostile_recorded: usize,
@@ -357,14 +359,20 @@ async fn chaos_scenario(
             .get(name)
             .map(|o| o.fetch_status.as_str())
             .unwrap_or("missing");
-        let note = notes.get(name).cloned().flatten();
-        if matches!(status, "failed" | "fetched") && note.as_deref().is_some_and(|n| !n.is_empty())
-        {
+        let (note, method) = notes.get(name).cloned().unwrap_or_default();
+        let noted = note.as_deref().is_some_and(|n| !n.is_empty());
+        let by_trees = method.as_deref() == Some("trees");
+        if status == "failed" && noted || status == "fetched" && (noted || by_trees) {
             hostile_recorded += 1;
         }
         hostile_report.insert(
             name.clone(),
-            format!("{}: {status} ({})", kind.as_str(), note.unwrap_or_default()),
+            format!(
+                "{}: {status} by {} ({})",
+                kind.as_str(),
+                method.unwrap_or_else(|| "-".into()),
+                note.unwrap_or_default()
+            ),
         );
     }
     let stats = s.sim.stats();
@@ -393,19 +401,26 @@ async fn chaos_scenario(
     })
 }
 
-/// The `fetch_note` of every repository of a run.
+/// The `fetch_note` and snapshot method of each repository of a run.
+type NoteAndMethod = (Option<String>, Option<String>);
+
 async fn hostile_notes(
     store: &Store,
     run: &str,
-) -> Result<BTreeMap<String, Option<String>>, BenchError> {
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT rr.full_name, rr.fetch_note FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
+) -> Result<BTreeMap<String, NoteAndMethod>, BenchError> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT rr.full_name, rr.fetch_note, s.method
+         FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
+         LEFT JOIN snapshots s ON s.id = rr.snapshot_id
          WHERE r.name = $1",
     )
     .bind(run)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(name, note, method)| (name, (note, method)))
+        .collect())
 }
 
 /// SIGKILLs in rounds: each round is a fresh database and simulator whose

@@ -47,7 +47,7 @@ async fn faults_crashes_and_scale_out_lose_and_duplicate_nothing() {
     );
     assert_eq!(
         c.hostile_recorded, 6,
-        "each recorded as failed or fetched with a note: {:?}",
+        "each recorded as failed, fetched with a note, or fetched by trees: {:?}",
         c.hostile
     );
 

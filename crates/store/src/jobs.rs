@@ -247,12 +247,14 @@ impl Store {
     /// machine rebooted). Unlike [`Store::release_process`] the attempt
     /// counts: a job that kills its worker would otherwise be handed out
     /// forever. The job waits the usual back-off first, so the rest of the
-    /// queue goes before a repository that may kill the next process too.
+    /// queue goes before a repository that may kill the next process too,
+    /// with jitter, so the jobs that died together are handed out apart and
+    /// an innocent one does not share the culprit's next crash.
     pub async fn reclaim_process(&self, process: &str) -> Result<(u64, u64)> {
         let pattern = format!("{}:%", process.replace('%', "\\%").replace('_', "\\_"));
         let jobs = sqlx::query(
             "UPDATE jobs SET state = 'queued', lease_until = NULL,
-                 not_before = now() + make_interval(secs => least(power(2, least(attempts, 8)), 300)),
+                 not_before = now() + make_interval(secs => least(power(2, least(attempts, 8)) * (1 + random()), 300)),
                  last_error = 'the process working on it stopped without finishing it',
                  error_kind = 'worker_died', updated_at = now()
              WHERE worker LIKE $1 AND state = 'running'",

@@ -367,7 +367,7 @@ async fn chaos(a: &ChaosBenchArgs) -> Result<()> {
             c.integrity.mismatches.len()
         );
         println!(
-            "  hostile archives: {} named, {} recorded as failed or fetched with a note",
+            "  hostile archives: {} named, {} recorded as failed, fetched with a note, or fetched by trees while archives were paused",
             c.hostile_named, c.hostile_recorded
         );
         for (name, outcome) in &c.hostile {
