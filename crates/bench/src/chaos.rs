@@ -3,7 +3,9 @@
 //! undisturbed run of the same corpus.
 //!
 //! - chaos: transient faults on every endpoint at a set rate, plus named
-//!   repositories that answer 404, 451 or 409 for good;
+//!   repositories that answer 404, 451 or 409 for good, and one repository
+//!   of each hostile archive fault (NUL paths, a trickle, empty deflate
+//!   blocks, a flat archive, two top folders, a redirect to `file://`);
 //! - crash: the process is killed with SIGKILL in each stage in turn
 //!   (harvest, fetch, classify, report) and started again;
 //! - scale-out: several processes share one run from the start.
@@ -133,6 +135,13 @@ pub struct ChaosRun {
     pub gone_named: usize,
     pub gone_recorded_as_gone: usize,
     pub gone_left_out_by_harvest: usize,
+    /// Repositories given a hostile archive, and how the run recorded each
+    /// ("kind: status by method (note)"); recorded = failed, fetched with a
+    /// note, or fetched through the trees API without meeting the archive
+    /// (archive downloads were paused by injected 429s meanwhile).
+    pub hostile: BTreeMap<String, String>,
+    pub hostile_named: usize,
+    pub hostile_recorded: usize,
     pub integrity: Integrity,
 }
 
@@ -193,6 +202,7 @@ impl ChaosBench {
         self.chaos.integrity.is_clean()
             && self.chaos.gone_recorded_as_gone + self.chaos.gone_left_out_by_harvest
                 == self.chaos.gone_named
+            && self.chaos.hostile_recorded == self.chaos.hostile_named
             && self.crash.integrity.is_clean()
             && self.scale_out.integrity.is_clean()
             && self.scale_out.downloaded_twice.is_empty()
@@ -221,6 +231,7 @@ async fn scenarios(
 
     // Chaos: transient faults everywhere, some repositories gone for good.
     let named = pick_gone(options, &clean_table);
+    let hostile = pick_hostile(options, &clean_table, &named);
     // Search answers with items missing (incomplete or short pages) at the
     // same rate: the harvest must ask again and lose nothing.
     let mut faults = FaultConfig::uniform(options.fault_rate)
@@ -228,11 +239,11 @@ async fn scenarios(
         .with_rate(FaultKind::ShortPage, options.fault_rate);
     faults.slow_delay = Duration::from_millis(300);
     faults.seed = options.seed;
-    for (name, kind) in &named {
+    for (name, kind) in named.iter().chain(&hostile) {
         faults = faults.with_named(name, NamedFault::always(*kind));
     }
     let s = Scenario::start(options, corpus, faults, work, "chaos").await?;
-    let r = chaos_scenario(&s, &clean_table, &clean, &named).await;
+    let r = chaos_scenario(&s, &clean_table, &clean, &named, &hostile).await;
     s.finish().await;
     let chaos = r?;
 
@@ -303,18 +314,72 @@ fn pick_gone(options: &ChaosOptions, clean: &Table) -> BTreeMap<String, FaultKin
     named
 }
 
+/// One labelled repository of the clean run, not among `gone`, per hostile
+/// archive fault.
+fn pick_hostile(
+    options: &ChaosOptions,
+    clean: &Table,
+    gone: &BTreeMap<String, FaultKind>,
+) -> BTreeMap<String, FaultKind> {
+    let mut rng = Rng::new(options.seed ^ 0x0dd_a4c1);
+    let mut candidates: Vec<&String> = clean
+        .iter()
+        .filter(|(name, o)| o.labels.is_some() && !gone.contains_key(*name))
+        .map(|(name, _)| name)
+        .collect();
+    let mut hostile = BTreeMap::new();
+    for kind in FaultKind::ARCHIVE {
+        if candidates.is_empty() {
+            break;
+        }
+        let i = rng.below(candidates.len() as u64) as usize;
+        hostile.insert(candidates.swap_remove(i).clone(), *kind);
+    }
+    hostile
+}
+
 async fn chaos_scenario(
     s: &Scenario<'_>,
     clean_table: &Table,
     clean: &CleanRun,
     named: &BTreeMap<String, FaultKind>,
+    hostile: &BTreeMap<String, FaultKind>,
 ) -> Result<ChaosRun, BenchError> {
     let t = Instant::now();
     s.run_to_end("chaos", "chaos").await?;
     let seconds = t.elapsed().as_secs_f64();
     let table = run_table(&s.store, "chaos").await?;
+    // Gone repositories must be recorded as gone; hostile ones are checked
+    // on their own below, and left out of the comparison.
     let gone: BTreeSet<String> = named.keys().cloned().collect();
-    let integrity = s.integrity("chaos", clean_table, &table, &gone).await?;
+    let excused: BTreeSet<String> = hostile.keys().cloned().collect();
+    let integrity = s
+        .integrity_excusing("chaos", clean_table, &table, &gone, &excused)
+        .await?;
+    let notes = hostile_notes(&s.store, "chaos").await?;
+    let mut hostile_report = BTreeMap::new();
+    let mut hostile_recorded = 0;
+    for (name, kind) in hostile {
+        let status = table
+            .get(name)
+            .map(|o| o.fetch_status.as_str())
+            .unwrap_or("missing");
+        let (note, method) = notes.get(name).cloned().unwrap_or_default();
+        let noted = note.as_deref().is_some_and(|n| !n.is_empty());
+        let by_trees = method.as_deref() == Some("trees");
+        if status == "failed" && noted || status == "fetched" && (noted || by_trees) {
+            hostile_recorded += 1;
+        }
+        hostile_report.insert(
+            name.clone(),
+            format!(
+                "{}: {status} by {} ({})",
+                kind.as_str(),
+                method.unwrap_or_else(|| "-".into()),
+                note.unwrap_or_default()
+            ),
+        );
+    }
     let stats = s.sim.stats();
     let recorded = named
         .keys()
@@ -334,8 +399,33 @@ async fn chaos_scenario(
         gone_named: named.len(),
         gone_recorded_as_gone: recorded,
         gone_left_out_by_harvest: left_out,
+        hostile_named: hostile.len(),
+        hostile_recorded,
+        hostile: hostile_report,
         integrity,
     })
+}
+
+/// The `fetch_note` and snapshot method of each repository of a run.
+type NoteAndMethod = (Option<String>, Option<String>);
+
+async fn hostile_notes(
+    store: &Store,
+    run: &str,
+) -> Result<BTreeMap<String, NoteAndMethod>, BenchError> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT rr.full_name, rr.fetch_note, s.method
+         FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
+         LEFT JOIN snapshots s ON s.id = rr.snapshot_id
+         WHERE r.name = $1",
+    )
+    .bind(run)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, note, method)| (name, (note, method)))
+        .collect())
 }
 
 /// SIGKILLs in rounds: each round is a fresh database and simulator whose
@@ -537,6 +627,9 @@ impl<'a> Scenario<'a> {
             .arg("--no-progress")
             .args(["--archive-interval", "0", "--archive-concurrency", "8"])
             .args(["--backoff", "0.05", "--secondary-wait", &scaled_wait])
+            // A trickling archive is given up after a few seconds, not two
+            // minutes: the bench measures the stage, not the default.
+            .args(["--download-deadline", "5", "--min-download-rate", "4"])
             .args(["run", "--name", run, "--fetch-workers", "4", "--out"])
             .arg(&self.out)
             .args(extra)
@@ -673,12 +766,29 @@ impl<'a> Scenario<'a> {
         table: &Table,
         gone: &BTreeSet<String>,
     ) -> Result<Integrity, BenchError> {
+        self.integrity_excusing(run, clean, table, gone, &BTreeSet::new())
+            .await
+    }
+
+    /// [`Scenario::integrity`], leaving the `excused` repositories (given
+    /// hostile archives, checked by the caller) out of every count.
+    async fn integrity_excusing(
+        &self,
+        run: &str,
+        clean: &Table,
+        table: &Table,
+        gone: &BTreeSet<String>,
+        excused: &BTreeSet<String>,
+    ) -> Result<Integrity, BenchError> {
         let mut integrity = Integrity {
             report_complete: mcp_survey_report::report_is_complete(&self.out, run),
             ..Integrity::default()
         };
         for (name, expected) in clean {
             let got = table.get(name);
+            if excused.contains(name) {
+                continue;
+            }
             if gone.contains(name) {
                 if got.is_some_and(|g| g.fetch_status != "gone") {
                     integrity
@@ -723,16 +833,20 @@ impl<'a> Scenario<'a> {
         .await?;
         let (unfinished,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
-             WHERE r.name = $1 AND rr.fetch_status IN ('pending', 'failed')",
+             WHERE r.name = $1 AND rr.fetch_status IN ('pending', 'failed')
+               AND NOT (rr.full_name = ANY($2))",
         )
         .bind(run)
+        .bind(excused.iter().cloned().collect::<Vec<_>>())
         .fetch_one(pool)
         .await?;
         let (open,): (i64,) = sqlx::query_as(
             "SELECT count(*) FROM jobs j JOIN runs r ON r.id = j.run_id
-             WHERE r.name = $1 AND j.state <> 'done'",
+             JOIN run_repositories rr ON rr.run_id = j.run_id AND rr.repository_id = j.repository_id
+             WHERE r.name = $1 AND j.state <> 'done' AND NOT (rr.full_name = ANY($2))",
         )
         .bind(run)
+        .bind(excused.iter().cloned().collect::<Vec<_>>())
         .fetch_one(pool)
         .await?;
         integrity.duplicate_snapshots = dups;

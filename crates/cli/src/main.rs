@@ -58,6 +58,20 @@ pub struct ClientTuning {
     /// Wait after a secondary-limit 403 that carries no Retry-After.
     #[arg(long, global = true, default_value_t = 60.0, value_name = "SECONDS")]
     pub secondary_wait: f64,
+    /// Deadline of one archive download, plus a second per MiB of the
+    /// repository's size (at most 15 minutes); a download past it gives its
+    /// slot back and the repository is fetched through the trees API.
+    #[arg(long, global = true, default_value_t = 120.0, value_name = "SECONDS")]
+    pub download_deadline: f64,
+    /// Slowest average rate an archive download may keep after its first
+    /// seconds before it is given up for the trees API.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 16,
+        value_name = "KIB_PER_SECOND"
+    )]
+    pub min_download_rate: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -41,6 +41,15 @@ async fn faults_crashes_and_scale_out_lose_and_duplicate_nothing() {
     );
     assert_eq!(c.integrity.labels_lost, 0, "{:?}", c.integrity.mismatches);
     assert!(c.integrity.is_clean(), "chaos: {:?}", c.integrity);
+    assert_eq!(
+        c.hostile_named, 6,
+        "one repository per hostile archive fault"
+    );
+    assert_eq!(
+        c.hostile_recorded, 6,
+        "each recorded as failed, fetched with a note, or fetched by trees: {:?}",
+        c.hostile
+    );
 
     let k = &b.crash;
     assert!(k.kills >= 3, "killed in most stages: {:?}", k.points);

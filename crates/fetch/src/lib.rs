@@ -9,8 +9,10 @@
 //! not fetched at all.
 
 pub mod archive;
+pub mod download;
 mod trees;
 mod worker;
 
-pub use archive::{extract, Caps, ExtractError, Extracted, SkippedEntry};
+pub use archive::{extract, Caps, ExtractError, Extracted, Layout, SkippedEntry};
+pub use download::DownloadLimits;
 pub use worker::{fetch_run, FetchError, FetchOptions, FetchPhases, FetchStats};

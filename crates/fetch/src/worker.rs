@@ -1,9 +1,14 @@
-use crate::archive::{extract, Caps, ExtractError, Extracted};
+use crate::archive::{extract, Caps, ExtractError, Extracted, Layout};
+use crate::download::{self, DownloadLimits, StopFlag, Stopped};
 use futures::stream::{self, StreamExt};
+use futures::FutureExt;
 use indicatif::ProgressBar;
 use mcp_survey_github::{GithubClient, GithubError};
-use mcp_survey_store::{ClaimedJob, JobFailure, NewFile, NewSnapshot, Stage, Store, StoreError};
+use mcp_survey_store::{
+    clean, ClaimedJob, JobFailure, NewFile, NewSnapshot, Stage, Store, StoreError,
+};
 use serde::Serialize;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +35,8 @@ pub struct FetchOptions {
     /// still under an hour's budget); the cap only stops a pathological tree.
     pub max_tree_files: usize,
     pub caps: Caps,
+    /// Deadline and minimum throughput of one archive download.
+    pub download: DownloadLimits,
     pub lease: Duration,
     pub max_attempts: i32,
     pub worker_id: String,
@@ -43,6 +50,7 @@ impl FetchOptions {
             trees_threshold_kb: 200 * 1024,
             max_tree_files: 5000,
             caps: Caps::default(),
+            download: DownloadLimits::default(),
             lease: Duration::from_secs(600),
             max_attempts: 5,
             worker_id: worker_id.into(),
@@ -56,6 +64,10 @@ impl FetchOptions {
 pub struct FetchStats {
     pub fetched_tarball: u64,
     pub fetched_trees: u64,
+    /// Fetched, with something odd recorded in the run's `fetch_note` (an
+    /// archive not in GitHub's layout, an archive too slow or too large
+    /// that the trees API replaced).
+    pub with_oddities: u64,
     pub reused: u64,
     pub gone: u64,
     pub failed: u64,
@@ -91,6 +103,7 @@ pub struct FetchPhases {
 struct Counters {
     tarball: AtomicU64,
     trees: AtomicU64,
+    oddities: AtomicU64,
     reused: AtomicU64,
     gone: AtomicU64,
     failed: AtomicU64,
@@ -140,6 +153,19 @@ pub async fn fetch_run(
 ) -> Result<FetchStats, FetchError> {
     let started = Instant::now();
     store.enqueue_fetch_jobs(run_id).await?;
+    let counters = Arc::new(Counters::default());
+    // A job handed out max_attempts times that never finished killed or
+    // stalled its worker each time: it fails here instead of again.
+    let exhausted = store
+        .fail_exhausted_jobs(run_id, Stage::Fetch, options.max_attempts)
+        .await?;
+    if exhausted > 0 {
+        tracing::warn!(
+            jobs = exhausted,
+            "failed jobs that were started too often without finishing"
+        );
+        counters.failed.fetch_add(exhausted, Ordering::Relaxed);
+    }
     let depth = store.stage_depth(run_id, Stage::Fetch).await?;
     options
         .progress
@@ -147,7 +173,6 @@ pub async fn fetch_run(
     options
         .progress
         .set_position(depth.done as u64 + depth.failed as u64);
-    let counters = Arc::new(Counters::default());
     let mut handles = Vec::new();
     for n in 0..options.workers.max(1) {
         let store = store.clone();
@@ -166,6 +191,7 @@ pub async fn fetch_run(
     Ok(FetchStats {
         fetched_tarball: c.tarball.load(Ordering::Relaxed),
         fetched_trees: c.trees.load(Ordering::Relaxed),
+        with_oddities: c.oddities.load(Ordering::Relaxed),
         reused: c.reused.load(Ordering::Relaxed),
         gone: c.gone.load(Ordering::Relaxed),
         failed: c.failed.load(Ordering::Relaxed),
@@ -201,34 +227,102 @@ async fn fetch_worker(
             continue;
         };
         counters.time(Phase::Claim, claim);
-        match fetch_with_heartbeat(store, client, &job, options, counters).await {
-            Ok(()) => options.progress.inc(1),
+        // A panic while fetching one repository fails that job, not the stage.
+        let result = AssertUnwindSafe(fetch_with_heartbeat(store, client, &job, options, counters))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                Err(Outcome::Retry(JobFailure {
+                    kind: "internal".into(),
+                    message: format!("fetching it panicked: {}", panic_text(&*panic)),
+                    permanent: false,
+                    retry_after: None,
+                }))
+            });
+        let failure = match result {
+            Ok(()) => {
+                options.progress.inc(1);
+                continue;
+            }
             Err(Outcome::Store(StoreError::LeaseLost(id))) => {
                 tracing::warn!(job = id, "lease lost; another worker owns the job now");
+                continue;
             }
-            Err(Outcome::Store(e)) => return Err(e.into()),
+            Err(Outcome::Store(e)) if e.is_unavailable() => return Err(e.into()),
+            // Postgres refused what this repository brought (a value, a
+            // constraint): this job fails, the stage goes on.
+            Err(Outcome::Store(e)) => JobFailure {
+                kind: "store".into(),
+                message: format!("storing the snapshot failed: {e}"),
+                permanent: false,
+                retry_after: None,
+            },
             Err(Outcome::Gone(e)) => {
                 counters.gone.fetch_add(1, Ordering::Relaxed);
-                store.mark_repository_gone(&job, &e.to_string()).await?;
-                options.progress.inc(1);
+                match store.mark_repository_gone(&job, &e.to_string()).await {
+                    Ok(()) => options.progress.inc(1),
+                    Err(e) => survivable(e, &job)?,
+                }
+                continue;
             }
             Err(Outcome::Fatal(e)) => return Err(FetchError::Github(e)),
-            Err(Outcome::Retry(failure)) => {
-                let give_up = failure.permanent || job.attempts >= options.max_attempts;
-                tracing::warn!(repo = %job.full_name, attempt = job.attempts, error = %failure.message, "fetch failed");
-                store.fail_job(&job, &failure, options.max_attempts).await?;
-                if give_up {
-                    counters.failed.fetch_add(1, Ordering::Relaxed);
-                    store
-                        .mark_fetch_failed(job.run_id, job.repository_id, &failure.message)
-                        .await?;
-                    options.progress.inc(1);
-                } else {
-                    counters.retried.fetch_add(1, Ordering::Relaxed);
-                }
-            }
+            Err(Outcome::Retry(failure)) => failure,
+        };
+        if let Err(e) = record_failure(store, &job, &failure, options, counters).await {
+            survivable(e, &job)?;
         }
     }
+}
+
+/// Records a failed attempt: retried later, or given up and the repository
+/// marked failed.
+async fn record_failure(
+    store: &Store,
+    job: &ClaimedJob,
+    failure: &JobFailure,
+    options: &FetchOptions,
+    counters: &Counters,
+) -> Result<(), StoreError> {
+    let give_up = failure.permanent || job.attempts >= options.max_attempts;
+    tracing::warn!(
+        repo = %job.full_name,
+        attempt = job.attempts,
+        kind = %failure.kind,
+        error = %clean::truncate(&clean::escape_str(&failure.message), 500),
+        "fetch failed"
+    );
+    store.fail_job(job, failure, options.max_attempts).await?;
+    if give_up {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+        store
+            .mark_fetch_failed(job.run_id, job.repository_id, &failure.message)
+            .await?;
+        options.progress.inc(1);
+    } else {
+        counters.retried.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// A store error while recording one job's end ends the worker only when
+/// Postgres is unreachable. Otherwise the job keeps its lease until it
+/// expires; it is then handed out again, and counted against
+/// `max_attempts` like any other attempt.
+fn survivable(e: StoreError, job: &ClaimedJob) -> Result<(), FetchError> {
+    if e.is_unavailable() {
+        return Err(e.into());
+    }
+    tracing::warn!(repo = %job.full_name, error = %clean::truncate(&clean::escape_str(&e.to_string()), 500),
+        "could not record the end of a fetch; the job is retried when its lease expires");
+    Ok(())
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 /// Runs one fetch while renewing its lease every third of the lease: a
@@ -284,14 +378,18 @@ fn classify_github_error(e: GithubError) -> Outcome {
         GithubError::Network { .. } => "network",
         GithubError::Decode { .. } => "decode",
         GithubError::Forbidden { .. } => "forbidden",
+        GithubError::RefusedRedirect { .. } => "refused_redirect",
         _ => "github",
     };
     Outcome::Retry(JobFailure {
         kind: kind.into(),
         message: e.to_string(),
+        // Asking again cannot change these answers.
         permanent: matches!(
             e,
-            GithubError::Forbidden { .. } | GithubError::InvalidArgument(_)
+            GithubError::Forbidden { .. }
+                | GithubError::InvalidArgument(_)
+                | GithubError::RefusedRedirect { .. }
         ),
         retry_after: None,
     })
@@ -325,17 +423,35 @@ async fn fetch_one(
     } else {
         match fetch_tarball(client, job, options, counters).await {
             Ok(snapshot) => snapshot,
-            // Archive downloads are throttled (or this one is too big):
-            // the trees API is a separate budget and never holds a whole repo.
-            Err(TarballFailure::Throttled) | Err(TarballFailure::TooLarge) => {
+            // Archive downloads are throttled: the trees API is a separate
+            // budget.
+            Err(TarballFailure::Throttled) => {
                 let t = Instant::now();
                 let s = fetch_trees(client, job, options).await;
                 counters.time(Phase::Trees, t);
                 s?
             }
+            // This archive is too big, or its download too slow: the slot
+            // is given back, and the trees API never holds a whole
+            // repository nor one long download.
+            Err(TarballFailure::Replace(why)) => {
+                let t = Instant::now();
+                let s = fetch_trees(client, job, options).await;
+                counters.time(Phase::Trees, t);
+                let mut s = s?;
+                let replaced = format!("{why}; fetched through the trees API");
+                s.note = Some(match s.note.take() {
+                    Some(more) => format!("{replaced}; {more}"),
+                    None => replaced,
+                });
+                s
+            }
             Err(TarballFailure::Other(outcome)) => return Err(outcome),
         }
     };
+    if snapshot.note.is_some() {
+        counters.oddities.fetch_add(1, Ordering::Relaxed);
+    }
     counters
         .files
         .fetch_add(snapshot.files.len() as u64, Ordering::Relaxed);
@@ -359,7 +475,8 @@ async fn fetch_one(
 
 enum TarballFailure {
     Throttled,
-    TooLarge,
+    /// Too large or too slow for the archive path, and why.
+    Replace(String),
     Other(Outcome),
 }
 
@@ -369,16 +486,37 @@ async fn fetch_tarball(
     options: &FetchOptions,
     counters: &Counters,
 ) -> Result<NewSnapshot, TarballFailure> {
+    let deadline = options.download.deadline_for(job.size_kb);
     let open = Instant::now();
-    let opened = client.tarball(&job.full_name, &job.default_branch).await;
+    let opened = tokio::time::timeout(
+        deadline,
+        client.tarball(&job.full_name, &job.default_branch),
+    )
+    .await;
     counters.time(Phase::TarballOpen, open);
     let stream = match opened {
-        Ok(stream) => stream,
-        Err(GithubError::ArchiveThrottled { .. }) => return Err(TarballFailure::Throttled),
-        Err(e) => return Err(TarballFailure::Other(classify_github_error(e))),
+        Ok(Ok(stream)) => stream,
+        Ok(Err(GithubError::ArchiveThrottled { .. })) => return Err(TarballFailure::Throttled),
+        Ok(Err(e)) => return Err(TarballFailure::Other(classify_github_error(e))),
+        Err(_) => {
+            return Err(TarballFailure::Replace(format!(
+                "the archive download did not start within its deadline of {deadline:?}"
+            )))
+        }
     };
-    let reader = tokio_util::io::SyncIoBridge::new(stream.into_async_read());
     let caps = options.caps;
+    if let Some(length) = stream.content_length() {
+        if length > caps.max_compressed_bytes {
+            return Err(TarballFailure::Replace(format!(
+                "the archive announced {length} bytes, over the {} byte cap",
+                caps.max_compressed_bytes
+            )));
+        }
+    }
+    let remaining = deadline.saturating_sub(open.elapsed());
+    let stopped = StopFlag::default();
+    let watched = download::watch(stream, options.download, remaining, stopped.clone());
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(watched));
     let read = Instant::now();
     let extracted =
         tokio::task::spawn_blocking(move || extract(reader, &caps, mcp_survey_classify::wants))
@@ -392,9 +530,26 @@ async fn fetch_tarball(
                 }))
             })?;
     counters.time(Phase::TarballRead, read);
+    if let Some(why) = stopped.get() {
+        let why = match why {
+            Stopped::Deadline => {
+                format!("the archive download passed its deadline of {deadline:?}")
+            }
+            Stopped::TooSlow => format!(
+                "the archive download ran under the minimum of {} bytes/s",
+                options.download.min_bytes_per_sec
+            ),
+        };
+        return Err(TarballFailure::Replace(why));
+    }
     match extracted {
         Ok(extracted) => Ok(snapshot_from(job, extracted)),
-        Err(ExtractError::TooLarge { .. }) => Err(TarballFailure::TooLarge),
+        Err(ExtractError::TooLarge { cap }) => Err(TarballFailure::Replace(format!(
+            "the archive passed the {cap} byte cap on decompressed bytes"
+        ))),
+        Err(ExtractError::CompressedTooLarge { cap }) => Err(TarballFailure::Replace(format!(
+            "the archive passed the {cap} byte cap on compressed bytes (it may inflate to almost nothing)"
+        ))),
         // A download cut off mid-stream: nothing was stored; try again later.
         Err(ExtractError::Corrupt(detail)) => {
             Err(TarballFailure::Other(Outcome::Retry(JobFailure {
@@ -411,11 +566,32 @@ async fn fetch_tarball(
 }
 
 fn snapshot_from(job: &ClaimedJob, extracted: Extracted) -> NewSnapshot {
-    let skipped = serde_json::json!({
+    let mut oddities = Vec::new();
+    if let Layout::Flat { reason } = &extracted.layout {
+        oddities.push(format!(
+            "the archive is not in GitHub's layout ({reason}); read as a flat archive, paths kept whole"
+        ));
+    }
+    if extracted.odd_entries > 0 {
+        oddities.push(format!(
+            "{} entries with unsafe, over-long or repeated paths skipped (a sample is in snapshots.skipped)",
+            extracted.odd_entries
+        ));
+    }
+    let note = (!oddities.is_empty()).then(|| oddities.join("; "));
+    let mut skipped = serde_json::json!({
         "count": extracted.skipped_count,
         "ignored": extracted.ignored_count,
         "sample": extracted.skipped,
     });
+    if let (Some(map), Ok(layout)) = (
+        skipped.as_object_mut(),
+        serde_json::to_value(&extracted.layout),
+    ) {
+        if extracted.layout != Layout::TopFolder {
+            map.insert("layout".into(), layout);
+        }
+    }
     NewSnapshot {
         repository_id: job.repository_id,
         commit_sha: extracted.commit_sha,
@@ -428,6 +604,7 @@ fn snapshot_from(job: &ClaimedJob, extracted: Extracted) -> NewSnapshot {
             .map(|(path, bytes)| NewFile::from_bytes(path, &bytes))
             .collect(),
         skipped,
+        note,
     }
 }
 
@@ -452,6 +629,13 @@ async fn fetch_trees(
             .map_err(classify_github_error)?;
     let mut skipped = Vec::new();
     let mut wanted = Vec::new();
+    let mut odd_entries = 0usize;
+    let mut skip = |path: &str, reason: &str| {
+        if reason.starts_with("unsafe") || reason == "path too long" {
+            odd_entries += 1;
+        }
+        skipped.push(serde_json::json!({"path": clean::sample_path(path), "reason": reason}));
+    };
     for entry in &entries {
         // Links and submodules are skipped as the tarball path skips them,
         // so both paths store the same files: a symlink is a `blob` of mode
@@ -464,17 +648,36 @@ async fn fetch_trees(
                 } else {
                     "submodule"
                 };
-                skipped.push(serde_json::json!({"path": entry.path, "reason": reason}));
+                skip(&entry.path, reason);
             }
             continue;
         }
-        if !entry.is_file() || !mcp_survey_classify::wants(&entry.path) {
+        if !entry.is_file() {
+            continue;
+        }
+        // The same checks as an archive's paths: nothing that could leave
+        // the repository, nothing Postgres refuses, nothing unbounded.
+        let parts = match crate::archive::split_path(entry.path.as_bytes()) {
+            Ok(parts) if !parts.is_empty() => parts,
+            Ok(_) => continue,
+            Err(reason) => {
+                skip(&entry.path, reason);
+                continue;
+            }
+        };
+        if parts.join("/") != entry.path {
+            skip(&entry.path, "unsafe path (not in canonical form)");
+            continue;
+        }
+        if entry.path.len() > options.caps.max_path_bytes {
+            skip(&entry.path, "path too long");
+            continue;
+        }
+        if !mcp_survey_classify::wants(&entry.path) {
             continue;
         }
         if entry.size.unwrap_or(0) > options.caps.max_file_bytes {
-            skipped.push(
-                serde_json::json!({"path": entry.path, "reason": "over the per-file size cap"}),
-            );
+            skip(&entry.path, "over the per-file size cap");
             continue;
         }
         wanted.push(entry.path.clone());
@@ -499,13 +702,15 @@ async fn fetch_trees(
     for (path, result) in results {
         match result {
             Ok(bytes) if bytes.contains(&0) => {
-                skipped.push(serde_json::json!({"path": path, "reason": "binary"}));
+                skipped.push(
+                    serde_json::json!({"path": clean::sample_path(&path), "reason": "binary"}),
+                );
             }
             Ok(bytes) => files.push(NewFile::from_bytes(path, &bytes)),
             // The tree said file, the contents API says link or submodule
             // (the tree changed, or GitHub disagrees with itself): no file.
             Err(GithubError::NotAFile { kind, .. }) => {
-                skipped.push(serde_json::json!({"path": path, "reason": kind}));
+                skipped.push(serde_json::json!({"path": clean::sample_path(&path), "reason": kind}));
             }
             Err(e) => return Err(classify_github_error(e)),
         }
@@ -524,6 +729,9 @@ async fn fetch_trees(
             "over_file_limit": over,
             "truncated_tree": truncated,
             "sample": skipped.into_iter().take(options.caps.max_skipped_recorded).collect::<Vec<_>>(),
+        }),
+        note: (odd_entries > 0).then(|| {
+            format!("{odd_entries} tree entries with unsafe or over-long paths skipped (a sample is in snapshots.skipped)")
         }),
     })
 }

@@ -47,6 +47,20 @@ pub enum FaultKind {
     /// terms-of-service block), on every /repos/OWNER/NAME/... request and
     /// the download.
     Blocked,
+    /// The archive holds paths with a NUL, a byte that is not UTF-8, and
+    /// dozens of 20 KB paths (pax `path` records).
+    NulPath,
+    /// The archive arrives a few bytes at a time (about 1 KiB/s).
+    Trickle,
+    /// The archive is a gzip stream of empty deflate blocks: endless input
+    /// that decompresses to nothing.
+    EmptyDeflate,
+    /// The archive has no top folder: files at its root.
+    FlatArchive,
+    /// The archive holds every file under two top folders.
+    TwoTopFolders,
+    /// The tarball request redirects to `file:///etc/passwd`.
+    BadRedirect,
 }
 
 impl FaultKind {
@@ -64,6 +78,23 @@ impl FaultKind {
         FaultKind::Incomplete,
         FaultKind::ShortPage,
         FaultKind::Blocked,
+        FaultKind::NulPath,
+        FaultKind::Trickle,
+        FaultKind::EmptyDeflate,
+        FaultKind::FlatArchive,
+        FaultKind::TwoTopFolders,
+        FaultKind::BadRedirect,
+    ];
+
+    /// The faults of one repository's archive (`--fault-repo` only: they
+    /// are hostile, not transient).
+    pub const ARCHIVE: &'static [FaultKind] = &[
+        FaultKind::NulPath,
+        FaultKind::Trickle,
+        FaultKind::EmptyDeflate,
+        FaultKind::FlatArchive,
+        FaultKind::TwoTopFolders,
+        FaultKind::BadRedirect,
     ];
 
     /// The transient faults `--fault-rate` spreads its rate over.
@@ -91,6 +122,12 @@ impl FaultKind {
             FaultKind::Incomplete => "incomplete",
             FaultKind::ShortPage => "short_page",
             FaultKind::Blocked => "blocked",
+            FaultKind::NulPath => "nul_path",
+            FaultKind::Trickle => "trickle",
+            FaultKind::EmptyDeflate => "empty_deflate",
+            FaultKind::FlatArchive => "flat_archive",
+            FaultKind::TwoTopFolders => "two_top_folders",
+            FaultKind::BadRedirect => "bad_redirect",
         }
     }
 }
@@ -112,9 +149,15 @@ impl FromStr for FaultKind {
             "incomplete" | "incomplete_results" => FaultKind::Incomplete,
             "short_page" | "short" => FaultKind::ShortPage,
             "blocked" | "tos" | "access_blocked" => FaultKind::Blocked,
+            "nul_path" => FaultKind::NulPath,
+            "trickle" => FaultKind::Trickle,
+            "empty_deflate" => FaultKind::EmptyDeflate,
+            "flat_archive" | "flat" => FaultKind::FlatArchive,
+            "two_top_folders" => FaultKind::TwoTopFolders,
+            "bad_redirect" => FaultKind::BadRedirect,
             other => {
                 return Err(format!(
-                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types, incomplete, short_page, blocked"
+                    "unknown fault {other:?}; use one of 404, 451, 409, secondary, 5xx, reset, truncate, slow, malformed_json, wrong_types, incomplete, short_page, blocked, nul_path, trickle, empty_deflate, flat_archive, two_top_folders, bad_redirect"
                 ))
             }
         })

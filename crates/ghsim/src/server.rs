@@ -37,7 +37,7 @@ use crate::index::{code_in_fields, repo_in_fields, SearchIndex, CODE_QUALIFIERS,
 use crate::limits::{Decision, Limiter, Limits, RateState, Resource, SecondaryLimits};
 use crate::query::{parse, ParsedQuery, QueryError};
 use crate::stats::{SimStats, StatsCollector};
-use crate::tarball::{self, top_folder, TarballJob};
+use crate::tarball::{self, top_folder, ArchiveShape, TarballJob};
 
 /// How the simulator behaves. `Default` is GitHub's real behaviour.
 #[derive(Debug, Clone, PartialEq)]
@@ -512,6 +512,12 @@ impl Route {
                 matches!(self, Route::SearchRepos | Route::SearchCode)
             }
             FaultKind::Blocked => self.repo().is_some(),
+            FaultKind::BadRedirect => matches!(self, Route::Tarball(..)),
+            FaultKind::NulPath => matches!(self, Route::Codeload(..) | Route::Tree(..)),
+            FaultKind::Trickle
+            | FaultKind::EmptyDeflate
+            | FaultKind::FlatArchive
+            | FaultKind::TwoTopFolders => matches!(self, Route::Codeload(..)),
             _ => true,
         }
     }
@@ -881,12 +887,38 @@ async fn handle_inner(
             | FaultKind::WrongTypes
             | FaultKind::Incomplete
             | FaultKind::ShortPage => {}
+            FaultKind::BadRedirect => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::FOUND;
+                r.headers_mut().insert(
+                    header::LOCATION,
+                    HeaderValue::from_static("file:///etc/passwd"),
+                );
+                r.headers_mut().extend(h);
+                return r;
+            }
+            FaultKind::EmptyDeflate => {
+                let mut r = Response::new(Body::from_stream(tarball::empty_deflate()));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-gzip"),
+                );
+                r.headers_mut().extend(h);
+                return r;
+            }
+            FaultKind::NulPath
+            | FaultKind::Trickle
+            | FaultKind::FlatArchive
+            | FaultKind::TwoTopFolders => {}
         }
     }
 
     let reply = dispatch(st, &route, params, uri.path(), fault);
     let reply = match reply {
         Reply::Json(status, mut body) => {
+            if fault == Some(FaultKind::NulPath) && status == StatusCode::OK {
+                odd_tree_entries(&mut body);
+            }
             if fault == Some(FaultKind::WrongTypes) {
                 // Keep the pagination fields intact so only types differ.
                 let total = body.get("total_count").cloned();
@@ -961,6 +993,12 @@ async fn handle_inner(
                 mtime,
                 bomb_bytes: st.config.gzip_bomb_bytes,
                 truncate,
+                shape: match fault {
+                    Some(FaultKind::NulPath) => ArchiveShape::NulPath,
+                    Some(FaultKind::FlatArchive) => ArchiveShape::Flat,
+                    Some(FaultKind::TwoTopFolders) => ArchiveShape::TwoTopFolders,
+                    _ => ArchiveShape::GitHub,
+                },
             };
             let st2 = st.clone();
             let rx = tarball::spawn(job, move || st2.stats.completed(&full));
@@ -968,7 +1006,12 @@ async fn handle_inner(
             let stream = futures::stream::unfold((rx, guard), |(mut rx, guard)| async move {
                 rx.recv().await.map(|chunk| (chunk, (rx, guard)))
             });
-            let mut r = Response::new(Body::from_stream(stream));
+            let body = if fault == Some(FaultKind::Trickle) {
+                Body::from_stream(tarball::trickle(stream))
+            } else {
+                Body::from_stream(stream)
+            };
+            let mut r = Response::new(body);
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/x-gzip"),
@@ -980,6 +1023,20 @@ async fn handle_inner(
             r
         }
         Reply::Json(..) => unreachable_json(),
+    }
+}
+
+/// The `nul_path` fault on a tree: entries whose paths hold a NUL, a `..`,
+/// and 60 paths of 20 KB (JSON cannot carry bytes that are not UTF-8).
+fn odd_tree_entries(body: &mut Value) {
+    let Some(tree) = body.get_mut("tree").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let blob = |path: String| json!({"path": path, "mode": "100644", "type": "blob", "sha": "0".repeat(40), "size": 22});
+    tree.push(blob("src/nul\0path.ts".into()));
+    tree.push(blob("src/../../escape.ts".into()));
+    for i in 0..60 {
+        tree.push(blob(format!("{}{i}/index.ts", "d".repeat(20_000))));
     }
 }
 

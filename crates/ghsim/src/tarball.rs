@@ -128,6 +128,56 @@ pub struct TarballJob {
     pub mtime: u64,
     pub bomb_bytes: u64,
     pub truncate: bool,
+    pub shape: ArchiveShape,
+}
+
+/// How an archive's entries are laid out: GitHub's way, or a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArchiveShape {
+    /// One top folder `OWNER-REPO-SHORTSHA/`, as codeload writes it.
+    #[default]
+    GitHub,
+    /// GitHub's layout plus entries whose pax paths hold a NUL, a byte that
+    /// is not UTF-8, and dozens of paths 20 KB long.
+    NulPath,
+    /// No top folder: files at the archive's root.
+    Flat,
+    /// Every file twice, under the top folder and under a second one.
+    TwoTopFolders,
+}
+
+/// The `trickle` fault: the archive in 64-byte pieces, four a second.
+pub fn trickle(
+    chunks: impl futures::Stream<Item = Chunk> + Send + 'static,
+) -> impl futures::Stream<Item = Chunk> + Send + 'static {
+    use futures::StreamExt;
+    chunks.flat_map(|chunk| {
+        let pieces: Vec<Chunk> = match chunk {
+            Ok(bytes) => (0..bytes.len())
+                .step_by(64)
+                .map(|i| Ok(bytes.slice(i..(i + 64).min(bytes.len()))))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures::stream::iter(pieces).then(|piece| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            piece
+        })
+    })
+}
+
+/// The `empty_deflate` fault: a gzip header, then stored deflate blocks of
+/// length zero, never a final one, for up to 1 GiB: a client that counts
+/// only decompressed bytes reads it all and gets nothing.
+pub fn empty_deflate() -> impl futures::Stream<Item = Chunk> + Send + 'static {
+    // BFINAL=0 BTYPE=00, LEN=0, NLEN=0xffff: five bytes that yield nothing.
+    let block: [u8; 5] = [0, 0, 0, 0xff, 0xff];
+    let chunk = Bytes::from(block.repeat(CHUNK / 5));
+    let header = Bytes::from_static(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let count = (1usize << 30) / chunk.len();
+    futures::stream::iter(
+        std::iter::once(Ok(header)).chain(std::iter::repeat_n(chunk, count).map(Ok)),
+    )
 }
 
 /// `OWNER-REPO-SHORTSHA`, GitHub's top folder.
@@ -186,7 +236,16 @@ fn write_archive(job: &TarballJob, writer: ChannelWriter) -> io::Result<ChannelW
     h.set_mtime(mtime);
     b.append_data(&mut h, "pax_global_header", record.as_slice())?;
 
-    dir_entry(&mut b, &format!("{top}/"), mtime)?;
+    // Where a repository path goes in the archive (None: not written).
+    let placed = |path: &str| -> String {
+        match job.shape {
+            ArchiveShape::Flat => path.to_string(),
+            _ => format!("{top}/{path}"),
+        }
+    };
+    if job.shape != ArchiveShape::Flat {
+        dir_entry(&mut b, &format!("{top}/"), mtime)?;
+    }
     let mut dirs_done = std::collections::BTreeSet::new();
     let mut entries: Vec<(String, Option<u64>)> =
         repo.files.keys().map(|p| (p.clone(), None)).collect();
@@ -210,14 +269,14 @@ fn write_archive(job: &TarballJob, writer: ChannelWriter) -> io::Result<ChannelW
             }
             parent.push_str(seg);
             if dirs_done.insert(parent.clone()) {
-                dir_entry(&mut b, &format!("{top}/{parent}/"), mtime)?;
+                dir_entry(&mut b, &format!("{}/", placed(&parent)), mtime)?;
             }
         }
         let mut h = Header::new_gnu();
         h.set_entry_type(EntryType::Regular);
         h.set_mode(0o664);
         h.set_mtime(mtime);
-        let name = format!("{top}/{path}");
+        let name = placed(&path);
         match filler {
             Some(n) => {
                 h.set_size(n);
@@ -261,8 +320,50 @@ fn write_archive(job: &TarballJob, writer: ChannelWriter) -> io::Result<ChannelW
     for hostile in &repo.hostile {
         hostile_entries(&mut b, *hostile, &top, mtime, job.bomb_bytes)?;
     }
+    match job.shape {
+        ArchiveShape::NulPath => odd_path_entries(&mut b, &top, mtime)?,
+        ArchiveShape::TwoTopFolders => {
+            for (path, content) in &repo.files {
+                let mut h = Header::new_gnu();
+                h.set_entry_type(EntryType::Regular);
+                h.set_mode(0o664);
+                h.set_mtime(mtime);
+                h.set_size(content.len() as u64);
+                b.append_data(&mut h, format!("second-folder/{path}"), content.as_slice())?;
+            }
+        }
+        ArchiveShape::GitHub | ArchiveShape::Flat => {}
+    }
     let gz = b.into_inner()?;
     gz.finish()
+}
+
+/// Entries whose paths (in pax `path` records, which may hold any bytes)
+/// carry a NUL, a byte that is not UTF-8, and 60 paths of 20 KB each.
+fn odd_path_entries<W: Write>(b: &mut Builder<W>, top: &str, mtime: u64) -> io::Result<()> {
+    let payload = b"export const odd = 1;\n";
+    let entry = |b: &mut Builder<W>, path: Vec<u8>| -> io::Result<()> {
+        b.append_pax_extensions([("path", path.as_slice())])?;
+        let mut h = Header::new_ustar();
+        h.set_entry_type(EntryType::Regular);
+        h.set_mode(0o644);
+        h.set_mtime(mtime);
+        h.set_size(payload.len() as u64);
+        h.set_path("odd-path-placeholder")?;
+        h.set_cksum();
+        b.append(&h, &payload[..])
+    };
+    entry(b, format!("{top}/src/nul\0path.ts").into_bytes())?;
+    let mut latin1 = format!("{top}/src/caf").into_bytes();
+    latin1.extend_from_slice(b"\xe9.ts");
+    entry(b, latin1)?;
+    for i in 0..60 {
+        entry(
+            b,
+            format!("{top}/{}{i}/index.ts", "d".repeat(20_000)).into_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 fn pax_record(key: &str, value: &str) -> Vec<u8> {

@@ -644,6 +644,16 @@ impl GithubClient {
             what: what.clone(),
             detail: format!("a redirect to an invalid location ({e})"),
         })?;
+        if let Err(reason) =
+            crate::redirect::check_archive_redirect(&self.inner.config.base_url, &target)
+        {
+            tracing::warn!(%what, location = %crate::redirect::describe(&target), %reason, "refused an archive redirect");
+            return Err(GithubError::RefusedRedirect {
+                what,
+                location: crate::redirect::describe(&target),
+                reason,
+            });
+        }
         self.download(target, slot, what).await
     }
 

@@ -107,6 +107,15 @@ pub enum GithubError {
         "{what}: GitHub's answer could not be read ({detail}); the API may have changed, report it"
     )]
     Decode { what: String, detail: String },
+    #[error(
+        "{what}: refused the redirect to {location} ({reason}); archives are downloaded only from \
+         GitHub's download host or the API's own host"
+    )]
+    RefusedRedirect {
+        what: String,
+        location: String,
+        reason: String,
+    },
 }
 
 impl GithubError {

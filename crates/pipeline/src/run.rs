@@ -1,6 +1,6 @@
 use crate::classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
 use indicatif::ProgressBar;
-use mcp_survey_fetch::{fetch_run, FetchError, FetchOptions, FetchStats};
+use mcp_survey_fetch::{fetch_run, DownloadLimits, FetchError, FetchOptions, FetchStats};
 use mcp_survey_github::GithubClient;
 use mcp_survey_harvest::{harvest, HarvestError, HarvestOptions, HarvestStats, SeedFile};
 use mcp_survey_report::{write_report, ReportError, ReportFiles};
@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub report_dir: PathBuf,
     pub worker_id: String,
     pub fetch_workers: usize,
+    /// Deadline and minimum throughput of each archive download.
+    pub download: DownloadLimits,
     /// Another process may finish the run first: a finished run is then
     /// reported, not refused.
     pub join: bool,
@@ -125,6 +127,7 @@ pub async fn run_pipeline(
 
     let mut fetch_options = FetchOptions::new(&options.worker_id);
     fetch_options.workers = options.fetch_workers;
+    fetch_options.download = options.download;
     fetch_options.progress = (options.bars)("fetch");
     let fetch_stats = fetch_run(store, client, run.id, &fetch_options).await?;
     fetch_options.progress.finish_and_clear();

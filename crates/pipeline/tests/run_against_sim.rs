@@ -19,6 +19,7 @@ fn options(name: &str, reports: &std::path::Path) -> RunOptions {
         report_dir: reports.to_path_buf(),
         worker_id: "test".into(),
         fetch_workers: 4,
+        download: Default::default(),
         join: false,
         bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
     }

@@ -45,6 +45,7 @@ async fn run_on(store: &Store, corpus: Arc<Corpus>, name: &str, reports: &Path) 
         report_dir: reports.to_path_buf(),
         worker_id: "test".into(),
         fetch_workers: 8,
+        download: Default::default(),
         join: false,
         bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
     };

@@ -33,4 +33,31 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// True when Postgres itself cannot be reached or has gone away: the
+    /// only store error that ends a stage. Any other one (a value Postgres
+    /// refuses, a constraint) belongs to the repository being stored, which
+    /// fails alone.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Query(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_) => true,
+                // Class 08: connection exceptions; 57P: the server is
+                // shutting down or restarting; 53: out of resources.
+                sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                    c.starts_with("08") || c.starts_with("57P") || c.starts_with("53")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;

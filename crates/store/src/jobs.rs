@@ -212,8 +212,8 @@ impl Store {
         .bind(job.id)
         .bind(&job.worker)
         .bind(give_up)
-        .bind(&failure.message)
-        .bind(&failure.kind)
+        .bind(crate::clean::message(&failure.message))
+        .bind(crate::clean::message(&failure.kind))
         .bind(backoff.as_secs_f64())
         .execute(&self.pool)
         .await?;
@@ -241,6 +241,79 @@ impl Store {
         .await?
         .rows_affected();
         Ok((jobs, slices))
+    }
+
+    /// Takes back what a process that died holds (killed, crashed, the
+    /// machine rebooted). Unlike [`Store::release_process`] the attempt
+    /// counts: a job that kills its worker would otherwise be handed out
+    /// forever. The job waits the usual back-off first, so the rest of the
+    /// queue goes before a repository that may kill the next process too,
+    /// with jitter, so the jobs that died together are handed out apart and
+    /// an innocent one does not share the culprit's next crash.
+    pub async fn reclaim_process(&self, process: &str) -> Result<(u64, u64)> {
+        let pattern = format!("{}:%", process.replace('%', "\\%").replace('_', "\\_"));
+        let jobs = sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_until = NULL,
+                 not_before = now() + make_interval(secs => least(power(2, least(attempts, 8)) * (1 + random()), 300)),
+                 last_error = 'the process working on it stopped without finishing it',
+                 error_kind = 'worker_died', updated_at = now()
+             WHERE worker LIKE $1 AND state = 'running'",
+        )
+        .bind(&pattern)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let slices = sqlx::query(
+            "UPDATE search_slices SET lease_until = NULL WHERE worker LIKE $1 AND lease_until IS NOT NULL",
+        )
+        .bind(&pattern)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok((jobs, slices))
+    }
+
+    /// Fails the jobs of a stage that were handed out `max_attempts` times
+    /// and never finished (their worker died or lost the lease each time),
+    /// instead of handing them out again; a fetch job also marks its
+    /// repository failed. Returns how many were failed.
+    pub async fn fail_exhausted_jobs(
+        &self,
+        run_id: i64,
+        stage: Stage,
+        max_attempts: i32,
+    ) -> Result<u64> {
+        let note = format!(
+            "started {max_attempts} times and never finished: the process working on it stopped or lost its lease each time"
+        );
+        let mut tx = self.pool.begin().await?;
+        let failed: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE jobs SET state = 'failed', lease_until = NULL, error_kind = 'never_finished',
+                 last_error = $4, updated_at = now()
+             WHERE run_id = $1 AND stage = $2 AND attempts >= $3
+               AND (state = 'queued' OR (state = 'running' AND lease_until < now()))
+             RETURNING repository_id",
+        )
+        .bind(run_id)
+        .bind(stage.as_str())
+        .bind(max_attempts)
+        .bind(&note)
+        .fetch_all(&mut *tx)
+        .await?;
+        if stage == Stage::Fetch && !failed.is_empty() {
+            let ids: Vec<i64> = failed.iter().map(|(id,)| *id).collect();
+            sqlx::query(
+                "UPDATE run_repositories SET fetch_status = 'failed', fetch_note = $3
+                 WHERE run_id = $1 AND repository_id = ANY($2)",
+            )
+            .bind(run_id)
+            .bind(&ids)
+            .bind(&note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(failed.len() as u64)
     }
 
     /// The processes (`PROCESS` of workers named `PROCESS:stage:n`) that

@@ -5,6 +5,7 @@
 //! needed to resume, and several processes can share a stage through the job
 //! queue (`FOR UPDATE SKIP LOCKED` with leases).
 
+pub mod clean;
 mod connect;
 mod error;
 mod jobs;

@@ -26,9 +26,15 @@ pub(crate) async fn upsert_repository(
     )
     .bind(meta.id)
     .bind(&meta.full_name)
-    .bind(&meta.description)
-    .bind(&meta.topics)
-    .bind(&meta.language)
+    // Free text from GitHub: a NUL would make Postgres refuse the page.
+    .bind(meta.description.as_deref().map(crate::clean::message))
+    .bind(
+        meta.topics
+            .iter()
+            .map(|t| crate::clean::message(t))
+            .collect::<Vec<_>>(),
+    )
+    .bind(meta.language.as_deref().map(crate::clean::message))
     .bind(meta.stargazers_count)
     .bind(meta.forks_count)
     .bind(meta.fork)

@@ -52,6 +52,10 @@ pub struct NewSnapshot {
     pub files: Vec<NewFile>,
     /// Entries skipped by the filter or the security checks (a sample).
     pub skipped: serde_json::Value,
+    /// What was odd about the fetch though it succeeded (an archive not in
+    /// GitHub's layout, a download too slow for the archive path), for the
+    /// run's `fetch_note`.
+    pub note: Option<String>,
 }
 
 /// An earlier snapshot a run may point at instead of fetching again.
@@ -92,12 +96,25 @@ impl Store {
         let mut lossy = Vec::with_capacity(snapshot.files.len());
         let mut texts = Vec::with_capacity(snapshot.files.len());
         let mut paths = Vec::with_capacity(snapshot.files.len());
-        for f in &snapshot.files {
+        // Paths come from archives and APIs: a NUL or a stray byte would
+        // make Postgres refuse the whole snapshot.
+        let clean_paths: Vec<std::borrow::Cow<'_, str>> = snapshot
+            .files
+            .iter()
+            .map(|f| {
+                if crate::clean::is_clean(&f.path) {
+                    std::borrow::Cow::Borrowed(f.path.as_str())
+                } else {
+                    std::borrow::Cow::Owned(crate::clean::escape_str(&f.path))
+                }
+            })
+            .collect();
+        for (f, path) in snapshot.files.iter().zip(&clean_paths) {
             shas.push(f.sha256.as_str());
             sizes.push(f.size_bytes);
             lossy.push(f.lossy_utf8);
             texts.push(f.text.as_str());
-            paths.push(f.path.as_str());
+            paths.push(path.as_ref());
         }
         sqlx::query(
             "INSERT INTO files (sha256, size_bytes, lossy_utf8, content)
@@ -116,13 +133,13 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(snapshot.repository_id)
-        .bind(&snapshot.commit_sha)
-        .bind(&snapshot.tree_sha)
+        .bind(snapshot.commit_sha.as_deref().map(crate::clean::message))
+        .bind(snapshot.tree_sha.as_deref().map(crate::clean::message))
         .bind(snapshot.pushed_at)
         .bind(&snapshot.method)
         .bind(snapshot.files.len() as i32)
         .bind(bytes_kept)
-        .bind(&snapshot.skipped)
+        .bind(crate::clean::json(&snapshot.skipped))
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
@@ -135,7 +152,8 @@ impl Store {
         .bind(&shas)
         .execute(&mut *tx)
         .await?;
-        point_run_at_snapshot(&mut tx, job, snapshot_id, "fetched", None).await?;
+        let note = snapshot.note.as_deref().map(crate::clean::message);
+        point_run_at_snapshot(&mut tx, job, snapshot_id, "fetched", note.as_deref()).await?;
         finish_job(&mut tx, job).await?;
         tx.commit().await?;
         Ok(snapshot_id)
@@ -160,7 +178,7 @@ impl Store {
         )
         .bind(job.run_id)
         .bind(job.repository_id)
-        .bind(note)
+        .bind(crate::clean::message(note))
         .execute(&mut *tx)
         .await?;
         finish_job(&mut tx, job).await?;
@@ -181,7 +199,7 @@ impl Store {
         )
         .bind(run_id)
         .bind(repository_id)
-        .bind(note)
+        .bind(crate::clean::message(note))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -197,6 +197,7 @@ async fn jobs_go_to_one_worker_and_a_stale_worker_cannot_store() {
             NewFile::from_bytes("index.ts", text.as_bytes()),
         ],
         skipped: serde_json::json!({}),
+        note: None,
     };
     // The stale worker finishes late: its result is refused, nothing stored.
     let late = db.store.store_snapshot(stale, &snapshot("late")).await;
@@ -274,5 +275,113 @@ async fn a_failed_job_retries_with_its_error_then_gives_up() {
         causes,
         vec![("fetch".into(), "failed".into(), "server_error".into(), 1)]
     );
+    db.drop_db().await.expect("drop");
+}
+
+#[tokio::test]
+async fn a_job_whose_process_dies_each_time_fails_after_max_attempts() {
+    let db = TestDb::create().await.expect("test database");
+    let (run_id, slice) = run_with_slice(&db).await;
+    db.store
+        .store_page(&slice, 1, 1, 1, &[meta(1, "o/r")], true, None)
+        .await
+        .expect("page");
+    db.store.enqueue_fetch_jobs(run_id).await.expect("enqueue");
+    let pool = db.store.pool();
+    for crash in 1..=3 {
+        let process = format!("host-{crash}");
+        let jobs = db
+            .store
+            .claim_jobs(
+                run_id,
+                Stage::Fetch,
+                &format!("{process}:fetch:0"),
+                1,
+                Duration::from_secs(60),
+            )
+            .await
+            .expect("claim");
+        assert_eq!(jobs.len(), 1, "handed out again after crash {crash}");
+        // The process dies; the next start takes back its lease.
+        let (jobs, _) = db.store.reclaim_process(&process).await.expect("reclaim");
+        assert_eq!(jobs, 1);
+        sqlx::query("UPDATE jobs SET not_before = now()")
+            .execute(pool)
+            .await
+            .expect("skip the back-off");
+        assert_eq!(
+            db.store
+                .fail_exhausted_jobs(run_id, Stage::Fetch, 3)
+                .await
+                .expect("exhausted"),
+            u64::from(crash == 3),
+            "the attempt of a dead process counts"
+        );
+    }
+    let depth = db
+        .store
+        .stage_depth(run_id, Stage::Fetch)
+        .await
+        .expect("depth");
+    assert_eq!((depth.queued, depth.failed), (0, 1));
+    let (status,): (String,) =
+        sqlx::query_as("SELECT fetch_status FROM run_repositories WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(pool)
+            .await
+            .expect("status");
+    assert_eq!(status, "failed");
+    db.drop_db().await.expect("drop");
+}
+
+#[tokio::test]
+async fn nul_bytes_from_outside_are_escaped_not_refused() {
+    let db = TestDb::create().await.expect("test database");
+    let (run_id, slice) = run_with_slice(&db).await;
+    db.store
+        .store_page(
+            &slice,
+            1,
+            1,
+            1,
+            &[RepoMeta {
+                description: Some("a\0description".into()),
+                topics: vec!["mcp\0".into()],
+                ..meta(1, "o/r")
+            }],
+            true,
+            None,
+        )
+        .await
+        .expect("page");
+    db.store.enqueue_fetch_jobs(run_id).await.expect("enqueue");
+    let job = db
+        .store
+        .claim_jobs(run_id, Stage::Fetch, "w", 1, Duration::from_secs(60))
+        .await
+        .expect("claim")
+        .remove(0);
+    let snapshot = NewSnapshot {
+        repository_id: job.repository_id,
+        commit_sha: Some("ab\0c".into()),
+        tree_sha: None,
+        pushed_at: job.pushed_at,
+        method: "tarball".into(),
+        files: vec![NewFile::from_bytes("src/a\0b.ts", b"x")],
+        skipped: serde_json::json!({"sample": [{"path": "x\0y", "reason": "unsafe"}]}),
+        note: Some("odd\0note".into()),
+    };
+    db.store
+        .store_snapshot(&job, &snapshot)
+        .await
+        .expect("stored despite the NULs");
+    let (path, sample): (String, String) = sqlx::query_as(
+        "SELECT sf.path, s.skipped::text FROM snapshot_files sf JOIN snapshots s ON s.id = sf.snapshot_id",
+    )
+    .fetch_one(db.store.pool())
+    .await
+    .expect("row");
+    assert_eq!(path, "src/a\\x00b.ts");
+    assert!(sample.contains("x\\\\x00y"), "{sample}");
     db.drop_db().await.expect("drop");
 }

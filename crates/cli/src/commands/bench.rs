@@ -381,6 +381,13 @@ async fn chaos(a: &ChaosBenchArgs) -> Result<()> {
             c.integrity.labels_lost,
             c.integrity.mismatches.len()
         );
+        println!(
+            "  hostile archives: {} named, {} recorded as failed, fetched with a note, or fetched by trees while archives were paused",
+            c.hostile_named, c.hostile_recorded
+        );
+        for (name, outcome) in &c.hostile {
+            println!("    {name}: {outcome}");
+        }
         let k = &b.crash;
         println!(
             "crash: {} SIGKILLs over {} starts in {} fresh databases, {:.1}s; labels lost {}, mismatches {}, duplicate snapshots {}, half-written {}",

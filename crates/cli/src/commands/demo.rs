@@ -69,6 +69,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         report_dir: args.out.clone(),
         worker_id: worker_id(),
         fetch_workers: 8,
+        download: super::download_limits(&cli.client)?,
         join: false,
         bars: ui::bar_factory(cli.no_progress),
     };

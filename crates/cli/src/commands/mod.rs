@@ -63,6 +63,30 @@ pub async fn open_client(github_url: &str, tuning: &ClientTuning) -> Result<Gith
     .await
 }
 
+/// `--download-deadline` and `--min-download-rate` as the fetch stage's
+/// download limits.
+pub fn download_limits(tuning: &ClientTuning) -> Result<mcp_survey_fetch::DownloadLimits> {
+    let deadline = Duration::try_from_secs_f64(tuning.download_deadline)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--download-deadline must be a number of seconds > 0, not {}",
+                tuning.download_deadline
+            )
+        })?;
+    let defaults = mcp_survey_fetch::DownloadLimits::default();
+    Ok(mcp_survey_fetch::DownloadLimits {
+        deadline,
+        // The grace period before throughput counts never exceeds the
+        // deadline itself, so a short deadline stays meaningful.
+        grace: defaults.grace.min(deadline / 2),
+        max_deadline: defaults.max_deadline.max(deadline),
+        min_bytes_per_sec: tuning.min_download_rate.saturating_mul(1024),
+        ..defaults
+    })
+}
+
 pub async fn open_client_with(
     github_url: &str,
     tokens: Vec<Token>,
@@ -99,7 +123,7 @@ async fn reclaim_from_dead_local_processes(store: &Store) -> Result<()> {
         if their_host != host || holder == me || process_alive(pid) {
             continue;
         }
-        let (jobs, slices) = store.release_process(&holder).await?;
+        let (jobs, slices) = store.reclaim_process(&holder).await?;
         if jobs + slices > 0 {
             tracing::warn!(
                 process = %holder,

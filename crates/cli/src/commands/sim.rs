@@ -30,7 +30,7 @@ pub struct SimArgs {
     /// Inject one kind of fault in this share of requests, e.g. `--fault server_error=0.02`, `--fault incomplete=0.1` (search pages with items missing and incomplete_results) or `--fault short_page=0.1` (items missing, Link still naming the next page); repeatable, added to --fault-rate.
     #[arg(long = "fault", value_name = "KIND=RATE", value_parser = parse_fault_rate)]
     pub faults: Vec<(FaultKind, f64)>,
-    /// Make one repository answer with a fault, e.g. `--fault-repo octo/gone=404`, `octo/tos=blocked` (403 "Repository access blocked") or `octo/flaky=reset:2` (first 2 requests); repeatable.
+    /// Make one repository answer with a fault, e.g. `--fault-repo octo/gone=404`, `octo/tos=blocked` (403 "Repository access blocked") or `octo/flaky=reset:2` (first 2 requests); its archive can also be hostile: nul_path, trickle, empty_deflate, flat_archive, two_top_folders, bad_redirect. Repeatable.
     #[arg(long = "fault-repo", value_name = "OWNER/NAME=KIND[:TIMES]", value_parser = NamedFault::parse_spec)]
     pub fault_repos: Vec<(String, NamedFault)>,
     /// How long a `slow` fault delays its answer, in milliseconds.

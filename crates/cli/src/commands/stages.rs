@@ -161,6 +161,7 @@ pub async fn fetch(cli: &Cli, args: &FetchArgs) -> Result<()> {
     let client = open_client(&cli.github_url, &cli.client).await?;
     let mut options = mcp_survey_fetch::FetchOptions::new(worker_id());
     options.workers = args.workers.max(1);
+    options.download = super::download_limits(&cli.client)?;
     options.progress = ui::bar("fetch", cli.no_progress);
     let stats = until_shutdown(&store, async {
         Ok(mcp_survey_fetch::fetch_run(&store, &client, run.id, &options).await?)
@@ -257,6 +258,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         report_dir: args.out.clone(),
         worker_id: worker_id(),
         fetch_workers: args.fetch_workers.max(1),
+        download: super::download_limits(&cli.client)?,
         join: args.join,
         bars: ui::bar_factory(cli.no_progress),
     };
