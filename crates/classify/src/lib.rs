@@ -29,19 +29,25 @@ pub const CLASSIFIER_VERSION: &str = "2026.11.7";
 /// that large still declares its server, imports and settings near the top.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
 
+/// The bytes of a file the classifier reads: all of them up to
+/// `MAX_FILE_BYTES`, else the head cut after its last line break. The
+/// fetcher keeps exactly these, so a fetched snapshot labels like a checkout.
+pub fn head_bytes(bytes: &[u8]) -> &[u8] {
+    if bytes.len() as u64 <= MAX_FILE_BYTES {
+        return bytes;
+    }
+    let cut = &bytes[..MAX_FILE_BYTES as usize];
+    match cut.iter().rposition(|b| *b == b'\n') {
+        Some(i) => &cut[..=i],
+        None => cut,
+    }
+}
+
 /// The part of a file the classifier reads: all of it up to
 /// `MAX_FILE_BYTES`, else its head cut at the last line break so no token
 /// is split. `None` for binary content (a NUL byte in the kept part).
 pub fn readable_head(bytes: &[u8]) -> Option<String> {
-    let head = if bytes.len() as u64 > MAX_FILE_BYTES {
-        let cut = &bytes[..MAX_FILE_BYTES as usize];
-        match cut.iter().rposition(|b| *b == b'\n') {
-            Some(i) => &cut[..=i],
-            None => cut,
-        }
-    } else {
-        bytes
-    };
+    let head = head_bytes(bytes);
     if head.contains(&0) {
         return None;
     }

@@ -15,7 +15,8 @@ use std::io::Read;
 /// Limits applied while reading one archive.
 #[derive(Debug, Clone, Copy)]
 pub struct Caps {
-    /// Files larger than this are skipped (the classifier never reads them).
+    /// Bytes kept of one file: the classifier reads only this head
+    /// (`mcp_survey_classify::head_bytes`).
     pub max_file_bytes: u64,
     /// Decompressed bytes read from the archive before giving up: bounds the
     /// work a gzip bomb or a giant repository can cause.
@@ -230,19 +231,16 @@ fn read_entries<R: Read>(
             r.out.ignored_count += 1;
             continue;
         }
-        let size = entry.header().size().unwrap_or(u64::MAX);
-        if size > caps.max_file_bytes {
-            r.out.skip(caps, &full, "over the per-file size cap");
-            continue;
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
+        let size = entry.header().size().unwrap_or(0);
+        let mut bytes = Vec::with_capacity(size.min(caps.max_file_bytes + 1) as usize);
         entry
             .by_ref()
             .take(caps.max_file_bytes + 1)
             .read_to_end(&mut bytes)?;
+        // A file past the cap keeps the head the classifier reads.
         if bytes.len() as u64 > caps.max_file_bytes {
-            r.out.skip(caps, &full, "over the per-file size cap");
-            continue;
+            let head = mcp_survey_classify::head_bytes(&bytes).len();
+            bytes.truncate(head);
         }
         if bytes.contains(&0) {
             r.out.skip(caps, &full, "binary");
@@ -489,15 +487,23 @@ mod tests {
     }
 
     #[test]
-    fn oversized_files_are_skipped_not_truncated() {
-        let big = vec![b'a'; 300 * 1024];
+    fn oversized_files_keep_the_head_the_classifier_reads() {
+        let line = [vec![b'a'; 99], vec![b'\n']].concat();
+        let big: Vec<u8> = line.repeat(3100);
         let gz = tarball(&[
             (b"o-r-abc1234/big.ts", tar::EntryType::Regular, &big),
             (b"o-r-abc1234/small.ts", tar::EntryType::Regular, b"x"),
         ]);
         let out = extract(&gz[..], &Caps::default(), |_| true).expect("extracts");
-        assert_eq!(out.files.len(), 1);
-        assert_eq!(out.skipped[0].reason, "over the per-file size cap");
+        assert_eq!(out.files.len(), 2);
+        let (_, head) = out
+            .files
+            .iter()
+            .find(|(p, _)| p == "big.ts")
+            .expect("big.ts kept");
+        assert_eq!(head.as_slice(), mcp_survey_classify::head_bytes(&big));
+        assert!(head.len() as u64 <= mcp_survey_classify::MAX_FILE_BYTES);
+        assert!(head.ends_with(b"\n"));
     }
 
     #[test]

@@ -608,6 +608,10 @@ fn snapshot_from(job: &ClaimedJob, extracted: Extracted) -> NewSnapshot {
     }
 }
 
+/// Files up to this many times the per-file cap are downloaded through the
+/// contents API and cut to their head; bigger ones are skipped.
+const TREES_MAX_DOWNLOAD_FACTOR: u64 = 32;
+
 /// The fallback: one request for the commit, one for the recursive tree,
 /// one per wanted file (bounded by `max_tree_files`).
 async fn fetch_trees(
@@ -676,8 +680,10 @@ async fn fetch_trees(
         if !mcp_survey_classify::wants(&entry.path) {
             continue;
         }
-        if entry.size.unwrap_or(0) > options.caps.max_file_bytes {
-            skip(&entry.path, "over the per-file size cap");
+        // The contents API sends a file whole; past this size the head the
+        // classifier reads is not worth the download.
+        if entry.size.unwrap_or(0) > TREES_MAX_DOWNLOAD_FACTOR * options.caps.max_file_bytes {
+            skip(&entry.path, "too big to download through the contents API");
             continue;
         }
         wanted.push(entry.path.clone());
@@ -701,16 +707,20 @@ async fn fetch_trees(
     let mut files = Vec::new();
     for (path, result) in results {
         match result {
-            Ok(bytes) if bytes.contains(&0) => {
+            Ok(bytes) if mcp_survey_classify::head_bytes(&bytes).contains(&0) => {
                 skipped.push(
                     serde_json::json!({"path": clean::sample_path(&path), "reason": "binary"}),
                 );
             }
-            Ok(bytes) => files.push(NewFile::from_bytes(path, &bytes)),
+            Ok(bytes) => files.push(NewFile::from_bytes(
+                path,
+                mcp_survey_classify::head_bytes(&bytes),
+            )),
             // The tree said file, the contents API says link or submodule
             // (the tree changed, or GitHub disagrees with itself): no file.
             Err(GithubError::NotAFile { kind, .. }) => {
-                skipped.push(serde_json::json!({"path": clean::sample_path(&path), "reason": kind}));
+                skipped
+                    .push(serde_json::json!({"path": clean::sample_path(&path), "reason": kind}));
             }
             Err(e) => return Err(classify_github_error(e)),
         }

@@ -140,14 +140,12 @@ fn stored_files(repo: &SimRepo) -> RepoFiles {
     let mut files: Vec<RepoFile> = repo
         .files
         .iter()
-        .filter(|(path, bytes)| {
-            mcp_survey_classify::wants(path)
-                && bytes.len() as u64 <= mcp_survey_classify::MAX_FILE_BYTES
-                && !bytes.contains(&0)
-        })
-        .map(|(path, bytes)| RepoFile {
-            path: path.clone(),
-            text: String::from_utf8_lossy(bytes).into_owned(),
+        .filter(|(path, _)| mcp_survey_classify::wants(path))
+        .filter_map(|(path, bytes)| {
+            Some(RepoFile {
+                path: path.clone(),
+                text: mcp_survey_classify::readable_head(bytes)?,
+            })
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
