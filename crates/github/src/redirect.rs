@@ -20,7 +20,12 @@ pub fn check_archive_redirect(base: &Url, target: &Url) -> Result<(), String> {
         ));
     }
     let host = target.host_str().unwrap_or_default();
-    let allowed = host.eq_ignore_ascii_case(GITHUB_DOWNLOAD_HOST) || Some(host) == base.host_str();
+    // A simulator on loopback serves its download host on another loopback
+    // name (`localhost` for `127.0.0.1`), as codeload stands beside the API.
+    let loopback_pair = base.host_str().is_some_and(is_loopback) && is_loopback(host);
+    let allowed = host.eq_ignore_ascii_case(GITHUB_DOWNLOAD_HOST)
+        || Some(host) == base.host_str()
+        || loopback_pair;
     if !allowed {
         return Err(format!(
             "the host {host:?} is neither {GITHUB_DOWNLOAD_HOST} nor the API's host {:?}",
@@ -28,6 +33,15 @@ pub fn check_archive_redirect(base: &Url, target: &Url) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `localhost`, or an address in 127.0.0.0/8 or `::1`.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A redirect target fit for a message: no query (download hosts sign
@@ -66,6 +80,11 @@ mod tests {
         ));
         assert!(!ok(&gh, "file:///etc/passwd"));
         assert!(!ok(&gh, "https://evil.example/x.tar.gz"));
+        assert!(ok(
+            &sim,
+            "http://localhost:8080/_codeload/o/r/legacy.tar.gz/main"
+        ));
+        assert!(!ok(&gh, "http://localhost:8080/x.tar.gz"));
         assert!(!ok(&sim, "http://169.254.169.254/latest/meta-data"));
         assert!(!ok(&sim, "ftp://127.0.0.1/x"));
     }
