@@ -235,3 +235,16 @@ fn patterns_that_describe_credentials_and_cookies_the_server_sets_are_no_use_of_
     ]);
     assert!(v.labels.auth_methods.is_empty(), "{:?}", v.evidence);
 }
+
+#[test]
+fn a_list_of_words_is_no_command_line() {
+    let pyproject = "[project]\nname = \"lang-mcp\"\ndependencies = [\"mcp\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"lang\")\n";
+    let langs = "LANGS = [\"az\", \"be\", \"de\"]\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("src/lang/server.py", server),
+        ("src/lang/langs.py", langs),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.evidence);
+}

@@ -13,7 +13,7 @@ use crate::ctx::{re, File};
 /// A process started with one of those programs as the executable.
 static CLI_CALL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:exec\.Command(?:Context)?\(\s*(?:ctx\s*,\s*)?|Command::new\(\s*|\bspawn(?:Sync)?\(\s*|\bexec(?:File)?(?:Sync|Async|a)?\(\s*|\$\(\s*|subprocess\.(?:run|call|check_output|check_call|Popen)\(\s*\[?\s*|create_subprocess_exec\(\s*|fileURLWithPath:\s*|arguments\s*=\s*\[\s*|=\s*\[\s*)["'`](?:/usr/(?:local/)?bin/)?(gh|glab|kubectl|gcloud|az|aws)["'`\s]"#,
+        r#"(?:exec\.Command(?:Context)?\(\s*(?:ctx\s*,\s*)?|Command::new\(\s*|\bspawn(?:Sync)?\(\s*|\bexec(?:File)?(?:Sync|Async|a)?\(\s*|\$\(\s*|subprocess\.(?:run|call|check_output|check_call|Popen)\(\s*\[?\s*|create_subprocess_exec\(\s*|fileURLWithPath:\s*|arguments\s*=\s*\[\s*|(=)\s*\[\s*)["'`](?:/usr/(?:local/)?bin/)?(gh|glab|kubectl|gcloud|az|aws)["'`\s]"#,
     )
 });
 
@@ -35,10 +35,21 @@ fn method_of(program: &str) -> AuthMethod {
     }
 }
 
+/// The file starts processes: a bare array naming a program (`cmd =
+/// ["glab"] + args`) is a command line only here, not a list of words.
+static SPAWNS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"subprocess\.|child_process|\bspawn(?:Sync)?\(|\bexec(?:File)?(?:Sync)?\(|exec\.Command|Command::new|\bProcess\(\)|ProcessBuilder|Runtime\.getRuntime\(\)\.exec"#,
+    )
+});
+
 /// The first CLI a source file runs whose saved login it relies on.
 pub fn find(f: &File) -> Option<Delegated> {
     CLI_CALL.captures_iter(f.text).find_map(|c| {
-        let m = c.get(1)?;
+        if c.get(1).is_some() && !SPAWNS.is_match(f.text) {
+            return None;
+        }
+        let m = c.get(2)?;
         if super::is_comment(f.line_text(m.start())) {
             return None;
         }
