@@ -1,4 +1,6 @@
-//! Rules added in 2026.11.4: one synthetic fixture per rule plus a negative.
+//! Configuration loaders, names held in constants, the service a server is
+//! for, and words that only look like credentials: one synthetic fixture
+//! per rule plus a negative.
 //! All fixtures are written for these tests.
 
 mod common;

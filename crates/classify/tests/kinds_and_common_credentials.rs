@@ -1,5 +1,7 @@
-//! One small synthetic repository per rule, plus the negatives a keyword
-//! crawler meets. All fixtures are written for these tests.
+//! What a repository is (server, client, SDK, list, other) and the most
+//! common ways a server takes a secret, one small synthetic repository per
+//! rule plus the negatives a keyword crawler meets; also what `load_dir`
+//! and `wants` read. All fixtures are written for these tests.
 
 mod common;
 

@@ -1,5 +1,6 @@
-//! Rules added in 2026.11.5 and 2026.11.6: one synthetic fixture per rule
-//! plus negatives.
+//! Literal credential defaults in the configuration a server runs with, and
+//! tokens the server's own messages call personal: one synthetic fixture per
+//! rule plus negatives.
 //! All fixtures are written for these tests.
 
 mod common;

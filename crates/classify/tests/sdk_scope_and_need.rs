@@ -1,5 +1,4 @@
-//! Rules added in 2026.11.2: SDK evidence, monorepo scope, and whether a
-//! server needs its secrets. Each rule has a positive and a negative fixture,
+//! SDK evidence, monorepo scope, and whether a server needs its secrets. Each rule has a positive and a negative fixture,
 //! all written for these tests.
 
 mod common;

@@ -1,4 +1,6 @@
-//! Rules added in 2026.11.3: one synthetic fixture per rule plus a negative.
+//! Credentials a server holds (client certificates, Kerberos tickets, saved
+//! browser sessions, cloud chains), credentials sent with each request, and
+//! flags: one synthetic fixture per rule plus a negative.
 //! All fixtures are written for these tests.
 
 mod common;
