@@ -627,11 +627,14 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     let registry_dump = data_files >= 200 && data_files > 5 * source_files;
 
     let mut examples_count = false;
-    let library = publishes_library(repo);
+    // Scans every shipped source for an entry point: only asked for where
+    // the decision depends on it.
+    let library = std::cell::OnceCell::new();
+    let is_library = || *library.get_or_init(|| publishes_library(repo));
     let kind = if !core_servers.is_empty() {
         // A framework's own classes look like servers; its README or its
         // packaging says what it is meant for.
-        if library && (mcp_mentioned || sdk_phrase.is_some()) && !server_phrase {
+        if (mcp_mentioned || sdk_phrase.is_some()) && !server_phrase && is_library() {
             ev.add(
                 "kind",
                 "sdk",
@@ -690,7 +693,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             sdk_phrase.as_deref().unwrap_or(""),
         );
         Kind::Sdk
-    } else if library && builds_on_mcp(repo) {
+    } else if is_library() && builds_on_mcp(repo) {
         ev.add(
             "kind",
             "sdk",
@@ -723,7 +726,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             list_phrase.as_deref().unwrap_or(""),
         );
         Kind::List
-    } else if !clients.is_empty() && library {
+    } else if !clients.is_empty() && is_library() {
         let (f, rule, off) = clients[0];
         ev.add(
             "kind",
