@@ -172,18 +172,25 @@ static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Interactive OAuth logins and the libraries that run them: each is both
+/// an OAuth method and a login at run time, so `OAUTH` and `OAUTH_FLOW`
+/// share them.
+const INTERACTIVE_OAUTH: &str = r#"device_code|DeviceCodeCredential|InteractiveBrowserCredential|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|authenticator\s*=\s*["']externalbrowser|InstalledAppFlow|AuthorizationCodeInstalledApp|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode"#;
+
 static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i)authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|device_code|grant_type|client_credentials|refresh_token|mcpAuthRouter|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|OAuthProxy|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|InstalledAppFlow|GoogleAuthorizationCodeFlow|AuthorizationCodeInstalledApp|authenticator\s*=\s*["']externalbrowser|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|AzureProvider|GitHubProvider|GoogleProvider|JWTVerifier|RemoteAuthProvider|OIDCProxy|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|InteractiveBrowserCredential|DeviceCodeCredential|\.well-known/openid-configuration"#,
-    )
+    re(&format!(
+        r#"(?i){}|{INTERACTIVE_OAUTH}"#,
+        r#"authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|grant_type|client_credentials|refresh_token|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|GoogleAuthorizationCodeFlow|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|JWTVerifier|RemoteAuthProvider|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|\.well-known/openid-configuration"#
+    ))
 });
 
 /// The OAuth dance happens at run time in front of the user: a device code,
 /// an interactive credential, a browser the server opens, a login command.
 static OAUTH_FLOW: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i)device_code|DeviceCodeCredential|InteractiveBrowserCredential|open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|handleAuthorize|authorizeHandler|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|--login\b|\bSpotifyOAuth\(|authenticator\s*=\s*["']externalbrowser|InstalledAppFlow|run_local_server\(|AuthorizationCodeInstalledApp|LocalServerReceiver|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode"#,
-    )
+    re(&format!(
+        r#"(?i){}|{INTERACTIVE_OAUTH}"#,
+        r#"open\(\s*(?:auth|authorization|login|verification)\w*(?:Url|_url|URL|Uri)|handleAuthorize|authorizeHandler|--login\b|\bSpotifyOAuth\(|run_local_server\(|LocalServerReceiver"#
+    ))
 });
 
 /// Where an OAuth login keeps its tokens between runs: the libraries'
@@ -495,9 +502,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let mut dynamic_env = false;
     let mut any_optional_use = false;
 
-    let code: Vec<&&File> = scope.iter().filter(|f| f.is_source()).collect();
-    let code_files: Vec<&File> = code.iter().map(|f| **f).collect();
-    let helper_calls = env_wrappers::calls_pattern(&env_wrappers::helpers(&code_files));
+    let code: Vec<&File> = scope.iter().copied().filter(|f| f.is_source()).collect();
+    let helper_calls = env_wrappers::calls_pattern(&env_wrappers::helpers(&code));
     // Inbound credential headers read through name constants, per code file.
     let mut const_headers: Vec<Option<usize>> = Vec::with_capacity(code.len());
 
@@ -700,9 +706,9 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     // 3b. Secret settings of configuration files the server parses.
     let mut config_secrets = 0usize;
     let mut config_required = false;
-    for c in config_fields::collect(&code_files) {
+    for c in config_fields::collect(&code) {
         {
-            let f = code_files[c.file];
+            let f = code[c.file];
             let window = f.window(c.offset, 2, 4);
             let required = REQUIRED_HINT.is_match(window) && mentions_missing(window);
             config_required |= required;
