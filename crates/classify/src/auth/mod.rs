@@ -475,12 +475,26 @@ fn is_config_text(f: &File) -> bool {
         || n.ends_with(".jsonc")
 }
 
-/// Inside a Python docstring or other triple-quoted string: usage text,
-/// not code that runs.
-fn in_docstring(f: &File, off: usize) -> bool {
-    f.lang == Some("Python")
-        && (f.text[..off].matches("\"\"\"").count() + f.text[..off].matches("\'\'\'").count()) % 2
-            == 1
+/// Where the triple quotes of a Python file end (none for other
+/// languages), found once per file for `in_docstring`.
+fn triple_quote_ends(f: &File) -> Vec<usize> {
+    if f.lang != Some("Python") {
+        return Vec::new();
+    }
+    let mut ends: Vec<usize> = f
+        .text
+        .match_indices("\"\"\"")
+        .chain(f.text.match_indices("\'\'\'"))
+        .map(|(i, q)| i + q.len())
+        .collect();
+    ends.sort_unstable();
+    ends
+}
+
+/// Inside a Python docstring or other triple-quoted string (an odd number
+/// of triple quotes before it): usage text, not code that runs.
+fn in_docstring(quote_ends: &[usize], off: usize) -> bool {
+    quote_ends.partition_point(|end| *end <= off) % 2 == 1
 }
 
 /// A comment, or a line that compiles a pattern: a regular expression
@@ -566,9 +580,14 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 }
             }
         }
+        let quote_ends = if hits.is_empty() {
+            Vec::new()
+        } else {
+            triple_quote_ends(f)
+        };
         for (name, off) in hits {
             let line = f.line_text(off);
-            if is_comment(line) || in_docstring(f, off) {
+            if is_comment(line) || in_docstring(&quote_ends, off) {
                 continue;
             }
             let Some(method) = secret_method(&name).map(NamedSecret::method) else {
