@@ -269,9 +269,23 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     }
     // The server's own signing and encryption material, not a credential
     // someone hands it; still a secret the operator sets.
+    // Django and Flask sign sessions with `SECRET_KEY`; Auth.js and
+    // Better Auth encrypt their own tokens with `AUTH_SECRET`,
+    // `NEXTAUTH_SECRET`, `BETTER_AUTH_SECRET`; Fernet, AES and HMAC keys
+    // encrypt or sign what the server stores.
     if has("JWT")
         || has("SIGNING")
         || has("ENCRYPTION")
+        || has("ENCRYPT")
+        || has("CIPHER")
+        || has("FERNET")
+        || has("AES")
+        || has("HMAC")
+        || joined == "SECRET_KEY"
+        || matches!(
+            joined.as_str(),
+            "AUTH_SECRET" | "NEXTAUTH_SECRET" | "BETTER_AUTH_SECRET"
+        )
         || (has("COOKIE") && has("SECRET"))
         || (has("SESSION") && has("SECRET"))
         || has("STATE")
@@ -559,6 +573,21 @@ mod tests {
             Some(NamedSecret::Credential(AuthMethod::CloudIam))
         );
         assert_eq!(secret_method("JWT_SECRET"), Some(NamedSecret::ServerOwn));
+        for own in [
+            "STORE_ENCRYPTION_KEY",
+            "SECRET_KEY",
+            "NEXTAUTH_SECRET",
+            "APP_ENCRYPT_KEY",
+            "TOKEN_FERNET_KEY",
+            "WEBHOOK_HMAC_SECRET",
+        ] {
+            assert_eq!(secret_method(own), Some(NamedSecret::ServerOwn), "{own}");
+        }
+        // A crypto-market service's key is a credential like any other.
+        assert_eq!(
+            secret_method("CRYPTO_API_KEY"),
+            Some(NamedSecret::Credential(AuthMethod::ApiKey))
+        );
         assert_eq!(secret_method("MCP_HTTPS_KEY"), None);
         assert_eq!(
             secret_method("SQLDB_SSL_KEY"),

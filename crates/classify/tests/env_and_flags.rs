@@ -5,7 +5,7 @@
 mod common;
 
 use common::run;
-use mcp_survey_model::{AuthMethod, CredentialSource};
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
 
 const PYPROJECT: &str = "[project]\nname = \"fit-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
 const PY_SERVER: &str = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"fit\")\n";
@@ -177,4 +177,70 @@ fn the_key_of_the_servers_own_https_listener_is_no_credential() {
     let v = run(&[("package.json", pkg), ("src/index.ts", server)]);
     assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels);
     assert!(v.labels.auth_methods.is_empty());
+}
+
+const TS_PKG: &str = r#"{ "name": "relay-mcp", "bin": { "relay-mcp": "build/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+const TS_SERVER: &str = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"relay\", version: \"1\" });\n";
+
+#[test]
+fn checks_that_run_only_when_the_secret_is_set_leave_it_optional() {
+    let auth = "export function auth() {\n  const token = process.env.PROXY_AUTH_TOKEN;\n  if (token) {\n    if (token.length < 16) {\n      console.error('PROXY_AUTH_TOKEN must be at least 16 characters');\n      process.exit(1);\n    }\n    return { type: 'bearer', token };\n  }\n  return { type: 'none' };\n}\n";
+    let v = run(&[
+        ("package.json", TS_PKG),
+        ("src/index.ts", TS_SERVER),
+        ("src/auth.ts", auth),
+    ]);
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Optional,
+        "{:?}",
+        v.labels
+    );
+    assert!(v.labels.env_vars.contains("PROXY_AUTH_TOKEN"));
+    // Negative: the same checks on the token's absence make it required.
+    let strict = auth.replace(
+        "if (token) {\n    if (token.length < 16) {",
+        "if (!token) {\n    {",
+    );
+    let v = run(&[
+        ("package.json", TS_PKG),
+        ("src/index.ts", TS_SERVER),
+        ("src/auth.ts", &strict),
+    ]);
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.labels
+    );
+}
+
+#[test]
+fn a_value_the_code_names_an_encryption_key_is_no_credential() {
+    let go_mod = "module example.org/vault-mcp\n\nrequire github.com/mark3labs/mcp-go v0.30.0\n";
+    let main = "package main\n\nimport \"github.com/mark3labs/mcp-go/server\"\n\nfunc main() {\n\ts := server.NewMCPServer(\"vault\", \"1.0\")\n\t_ = s\n}\n";
+    let config = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc (c *Config) Validate() error {\n\tif c.StoreEncryptionKey == \"\" {\n\t\tc.StoreEncryptionKey = os.Getenv(\"VAULT_STORE_KEY\")\n\t}\n\tif c.StoreEncryptionKey == \"\" {\n\t\treturn fmt.Errorf(\"store key is required\")\n\t}\n\treturn nil\n}\n";
+    let v = run(&[("go.mod", go_mod), ("main.go", main), ("config.go", config)]);
+    // Still a secret the operator sets, but the server needs no credential.
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Optional,
+        "{:?}",
+        v.labels
+    );
+    // Negative: assigned to a field named for a credential, it is one.
+    let v = run(&[
+        ("go.mod", go_mod),
+        ("main.go", main),
+        (
+            "config.go",
+            &config.replace("StoreEncryptionKey", "VaultAPIKey"),
+        ),
+    ]);
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.labels
+    );
 }

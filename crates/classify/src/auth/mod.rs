@@ -590,17 +590,33 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             if is_comment(line) || in_docstring(&quote_ends, off) {
                 continue;
             }
-            let Some(method) = secret_method(&name).map(NamedSecret::method) else {
+            let Some(mut method) = secret_method(&name).map(NamedSecret::method) else {
                 continue;
             };
+            // The code's own name for the value can say it is the server's
+            // own key: `c.CredentialEncryptionKey = os.Getenv("APP_CRED_KEY")`.
+            if assigned_name(f, off).is_some_and(|target| {
+                secret_method(&camel_to_snake(target)) == Some(NamedSecret::ServerOwn)
+            }) {
+                method = None;
+            }
             let window = f.window(off, 1, 5);
             if OPTIONAL_USE.is_match(line) {
                 any_optional_use = true;
             }
+            // `const t = env.X; if (t) { ...exit on a malformed t... }`: the
+            // checks inside run only when the value is there.
+            let used_if_present = tested_for_presence_next(f, off);
+            if used_if_present {
+                any_optional_use = true;
+            }
             let required = STRICT_READ.is_match(line)
-                || REQUIRED_HINT.is_match(window) && mentions_missing(window)
-                || checked_later(f, off);
-            if required {
+                || !used_if_present
+                    && (REQUIRED_HINT.is_match(window) && mentions_missing(window)
+                        || checked_later(f, off));
+            // Only a credential makes the server need one; its own signing
+            // key is configuration, however strictly it is checked.
+            if required && method.is_some() {
                 any_required = true;
             }
             let entry = secrets.entry(name.clone()).or_insert(Secret {
@@ -609,7 +625,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 optional: true,
             });
             entry.required |= required;
-            entry.optional &= OPTIONAL_USE.is_match(line);
+            entry.optional &= OPTIONAL_USE.is_match(line) || used_if_present;
             if !sources.contains(&CredentialSource::Env) {
                 ev.add(
                     "credential_sources",
@@ -1434,12 +1450,17 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     let required_doc = documented.iter().any(|d| {
         secrets.contains_key(&d.name) && (d.required || REQUIRED_DOC.is_match(&d.context))
     });
-    // A secret named for MCP itself protects the server's own endpoint: it
-    // is no service the server exists to reach.
+    // A secret named for MCP itself (`MCP_TOKEN`, `MCPPROXY_API_KEY`,
+    // `FASTMCP_AUTH_TOKEN`) protects the server's own endpoint: it is no
+    // service the server exists to reach.
     let purpose = secrets
-        .keys()
+        .iter()
+        .filter(|(_, s)| s.method.is_some())
+        .map(|(name, _)| name)
         .find(|name| {
-            !name.split('_').any(|p| p.eq_ignore_ascii_case("mcp"))
+            !name
+                .split('_')
+                .any(|p| p.to_ascii_lowercase().contains("mcp"))
                 && serves_purpose(name, identity)
         })
         .cloned();
@@ -1455,7 +1476,10 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     }
     let (credentials, why) = if !has_secret {
         (Credentials::None, "no secret read anywhere in the server")
-    } else if any_required || config_required || secrets.values().any(|s| s.required) {
+    } else if any_required
+        || config_required
+        || secrets.values().any(|s| s.required && s.method.is_some())
+    {
         (
             Credentials::Required,
             "the server errors or exits without a secret",
@@ -1564,6 +1588,82 @@ fn checked_later(f: &File, off: usize) -> bool {
         pos += l.len();
     }
     false
+}
+
+/// Is the variable this read assigns tested for being present, before any
+/// test for its absence? `if (token) {`, `if token:`, `if token != "" {`,
+/// `if let Some(token)` guard code that only runs with the secret set.
+fn tested_for_presence_next(f: &File, off: usize) -> bool {
+    let Some(name) = assigned_name(f, off) else {
+        return false;
+    };
+    let line_end = f.text[off..]
+        .find('\n')
+        .map(|i| off + i + 1)
+        .unwrap_or(f.text.len());
+    for l in f.text[line_end..].split_inclusive('\n').take(3) {
+        if !contains_identifier(l, name) {
+            continue;
+        }
+        if absence_test(l, name) {
+            return false;
+        }
+        return presence_test(l, name);
+    }
+    false
+}
+
+/// The identifier a read on this line is assigned to: `const token =`,
+/// `token := os.Getenv(`, `self.token = os.environ.get(`.
+fn assigned_name<'t>(f: &'t File, off: usize) -> Option<&'t str> {
+    static TARGET: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::=|=|:)\s*[^=:]*$"#));
+    let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let name = TARGET.captures(&f.text[line_start..off])?.get(1)?.as_str();
+    if name.len() < 3 || matches!(name, "const" | "let" | "var" | "val" | "return" | "env") {
+        return None;
+    }
+    Some(name)
+}
+
+fn contains_identifier(line: &str, name: &str) -> bool {
+    line.match_indices(name).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + name.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Does this line branch on `name` being set: `if (name)`, `if name:`,
+/// `if (name &&`, `if name != ""`, `name is not None`, `if let Some(name)`?
+fn presence_test(line: &str, name: &str) -> bool {
+    let t = line.trim_start();
+    let Some(rest) = t
+        .strip_prefix("if")
+        .or_else(|| t.strip_prefix("} else if"))
+        .or_else(|| t.strip_prefix("elif"))
+    else {
+        return false;
+    };
+    let cond = rest.trim_start().trim_start_matches('(').trim_start();
+    if let Some(after) = cond.strip_prefix(name) {
+        let after = after.trim_start();
+        return after.starts_with(')')
+            || after.starts_with(':')
+            || after.starts_with("&&")
+            || after.starts_with("and ")
+            || after.starts_with('{')
+            || after.starts_with("!= \"\"")
+            || after.starts_with("!== \"\"")
+            || after.starts_with("!= ''")
+            || after.starts_with("!== ''")
+            || after.starts_with("!= nil")
+            || after.starts_with("is not None")
+            || after.starts_with("!= null")
+            || after.starts_with("!== undefined");
+    }
+    cond.starts_with(&format!("let Some({name})"))
 }
 
 /// Does this line test `name` for being missing or empty?
