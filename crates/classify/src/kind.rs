@@ -303,6 +303,26 @@ static REGISTRY_DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static GO_MODULE: LazyLock<Regex> = LazyLock::new(|| re(r#"(?m)^module\s+(\S+)"#));
+
+/// An import of the `server` package of a Go module named for MCP.
+static GO_MCP_SERVER_IMPORT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#""((?:[\w.-]+/)+[\w.-]*mcp[\w.-]*)(?:/[\w.-]+)*/server(?:/[\w.-]+)?""#));
+
+/// Spring AI's MCP server starters, old and new artifact names.
+static SPRING_MCP_SERVER_STARTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"spring-ai-starter-mcp-server\b|spring-ai-mcp-server(?:-webflux|-webmvc)?-spring-boot-starter"#,
+    )
+});
+
+fn is_jvm_build(f: &File) -> bool {
+    matches!(
+        f.name_lower().as_str(),
+        "pom.xml" | "build.gradle" | "build.gradle.kts"
+    )
+}
+
 /// Code forwarding HTTP requests to an upstream server.
 static REVERSE_PROXY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -553,6 +573,90 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             .find_map(|f| REGISTRY_DECLARATION.find(f.text).map(|m| (f, m)))
         {
             core_servers.push((f, "published to the MCP registry as a server", m.start()));
+        }
+    }
+    // A hand-rolled JSON-RPC dispatcher whose transport lives in another
+    // file: a serverless function (Vercel, Netlify, Lambda, Workers) or an
+    // HTTP app hands each request body to it.
+    if core_servers.is_empty() && clients.is_empty() {
+        let [dispatch, info, io] = &*HAND_ROLLED;
+        let serves = repo.files.iter().any(|f| {
+            f.role == Role::Core
+                && f.is_source()
+                && (io.is_match(f.text) || crate::transport::SERVERLESS_ENTRY.is_match(f.text))
+        });
+        if serves {
+            if let Some((f, m)) = repo
+                .files
+                .iter()
+                .filter(|f| f.role == Role::Core && f.is_source() && info.is_match(f.text))
+                .filter(|f| !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
+                .find_map(|f| dispatch.find(f.text).map(|m| (f, m)))
+            {
+                core_servers.push((
+                    f,
+                    "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo; served from another file)",
+                    m.start(),
+                ));
+            }
+        }
+    }
+    // A Go program built on an MCP library the catalogue does not list:
+    // it imports that library's `server` package (`…/mcp/server`,
+    // `…/mcp-protocol/server`) and has a `main`.
+    if core_servers.is_empty() && clients.is_empty() {
+        let own = repo
+            .files
+            .iter()
+            .find(|f| f.path == "go.mod")
+            .and_then(|f| GO_MODULE.captures(f.text))
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string());
+        let is_main = |f: &&File| f.text.contains("package main") && f.text.contains("func main(");
+        if repo
+            .files
+            .iter()
+            .any(|f| f.role == Role::Core && f.path.ends_with(".go") && is_main(&f))
+        {
+            if let Some((f, m)) = repo
+                .files
+                .iter()
+                .filter(|f| f.role == Role::Core && f.path.ends_with(".go"))
+                .find_map(|f| {
+                    GO_MCP_SERVER_IMPORT
+                        .captures_iter(f.text)
+                        .find(|c| own.as_deref().is_none_or(|o| !c[1].starts_with(o)))
+                        .and_then(|c| c.get(0))
+                        .map(|m| (f, m))
+                })
+            {
+                core_servers.push((
+                    f,
+                    "Go program importing an MCP library's server package",
+                    m.start(),
+                ));
+            }
+        }
+    }
+    // Spring AI's MCP server starters turn a Spring Boot application into an
+    // MCP server: they auto-configure the transport and expose every tool
+    // callback bean, so the application itself may hold no MCP call.
+    if core_servers.is_empty() {
+        if let Some((f, m)) = repo
+            .files
+            .iter()
+            .filter(|f| f.role == Role::Core && is_jvm_build(f))
+            .find_map(|f| SPRING_MCP_SERVER_STARTER.find(f.text).map(|m| (f, m)))
+        {
+            if repo.files.iter().any(|f| {
+                f.role == Role::Core && f.is_source() && f.text.contains("@SpringBootApplication")
+            }) {
+                core_servers.push((
+                    f,
+                    "Spring Boot application with Spring AI's MCP server starter",
+                    m.start(),
+                ));
+            }
         }
     }
     if clients.is_empty()

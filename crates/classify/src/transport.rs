@@ -41,6 +41,29 @@ static DEFAULT_STDIO: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"(?m)\b(?:mcp|server|app)\.run\(\s*\)|\.run_stdio_async\(|mcp\.run\(\s*transport=args"#)
 });
 
+/// Reading requests line by line from standard input.
+static STDIN_READ: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"process\.stdin|sys\.stdin|readline\.createInterface|os\.Stdin|io::stdin\(|Console\.In\b|Console\.ReadLine|OpenStandardInput|System\.in\b|\$stdin|STDIN"#,
+    )
+});
+
+/// Serving HTTP: a listener, a web framework's route, or a serverless
+/// function's request handler.
+static HTTP_HANDLER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"\.listen\(|ListenAndServe|createServer\(|app\.(?:post|route)\(|@app\.(?:post|route)\(|HttpListener|axum::|actix_web|uvicorn|Flask\(|FastAPI\(|express\(\)|new\s+Hono\("#,
+    )
+});
+
+/// Request handlers of serverless platforms: Vercel and Next.js route
+/// handlers, Netlify and AWS Lambda functions, Cloudflare Workers.
+pub(crate) static SERVERLESS_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"export\s+default\s+(?:async\s+)?function\s+handler\s*\(|export\s+(?:async\s+)?function\s+(?:POST|GET)\s*\(|exports\.handler\s*=|export\s+(?:const|async function)\s+handler\b|def\s+lambda_handler\s*\(|export\s+default\s*\{\s*(?:async\s+)?fetch\s*\("#,
+    )
+});
+
 pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Transport> {
     let mut out = BTreeSet::new();
     for f in files {
@@ -92,8 +115,20 @@ pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Tra
     }
     if out.is_empty() {
         // Every SDK's default is stdio; Spring AI's web starters are HTTP.
+        // A hand-rolled server speaks whatever its own I/O is: an HTTP
+        // handler that never reads stdin takes JSON-RPC over HTTP posts.
         let t = if sdk.contains(&Sdk::SpringAi) {
             Transport::Sse
+        } else if sdk.contains(&Sdk::HandRolled)
+            && !files
+                .iter()
+                .any(|f| f.is_source() && STDIN_READ.is_match(f.text))
+            && files.iter().any(|f| {
+                f.is_source()
+                    && (HTTP_HANDLER.is_match(f.text) || SERVERLESS_ENTRY.is_match(f.text))
+            })
+        {
+            Transport::Http
         } else {
             Transport::Stdio
         };

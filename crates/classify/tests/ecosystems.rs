@@ -6,7 +6,7 @@
 mod common;
 
 use common::run;
-use mcp_survey_model::{Kind, Sdk};
+use mcp_survey_model::{Kind, Sdk, Transport};
 
 #[test]
 fn rust_servers_on_mcp_attr_and_rust_mcp_sdk_are_servers_on_another_sdk() {
@@ -207,4 +207,74 @@ fn class_libraries_that_implement_the_protocol_are_an_sdk() {
         ("src/Abstractions/Methods.cs", types),
     ]);
     assert_ne!(v.labels.kind, Kind::Sdk);
+}
+
+#[test]
+fn a_spring_boot_application_with_the_mcp_server_starter_is_a_server() {
+    let gradle = "plugins { id 'org.springframework.boot' version '3.4.0' }\ndependencies {\n    implementation 'org.springframework.ai:spring-ai-starter-mcp-server-webflux'\n}\n";
+    let app = "package org.acme.books;\n\nimport org.springframework.boot.SpringApplication;\nimport org.springframework.boot.autoconfigure.SpringBootApplication;\n\n@SpringBootApplication\npublic class BooksApplication {\n    public static void main(String[] args) { SpringApplication.run(BooksApplication.class, args); }\n}\n";
+    let tools = "package org.acme.books;\n\nimport org.springframework.ai.tool.ToolCallback;\n\npublic class CatalogCallback implements ToolCallback {\n}\n";
+    let files = [
+        ("build.gradle", gradle),
+        ("src/main/java/org/acme/books/BooksApplication.java", app),
+        ("src/main/java/org/acme/books/CatalogCallback.java", tools),
+    ];
+    let v = run(&files);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.sdk.contains(&Sdk::SpringAi), "{:?}", v.labels.sdk);
+    // Negative: the client starter makes a client, not a server.
+    let client = gradle.replace("mcp-server-webflux", "mcp-client-webflux");
+    let v = run(&[files[0], files[1], files[2]].map(|(p, t)| {
+        if p == "build.gradle" {
+            (p, client.as_str())
+        } else {
+            (p, t)
+        }
+    }));
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}
+
+#[test]
+fn a_json_rpc_dispatcher_behind_a_serverless_handler_is_an_http_server() {
+    let pkg = r#"{ "name": "issues-bridge", "dependencies": { "zod": "^3.23.0" } }"#;
+    let router = "export async function handleRpc(body: { method: string; id: number }) {\n  if (body.method === \"initialize\") {\n    return { protocolVersion: \"2025-06-18\", serverInfo: { name: \"issues-bridge\", version: \"0.1.0\" } };\n  }\n  if (body.method === \"tools/list\") {\n    return { tools: [] };\n  }\n}\n";
+    let handler = "import { handleRpc } from \"../src/router\";\n\nexport default async function handler(req: any, res: any) {\n  res.end(JSON.stringify(await handleRpc(req.body)));\n}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/router.ts", router),
+        ("api/rpc.ts", handler),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
+    assert_eq!(
+        v.labels.transport.iter().collect::<Vec<_>>(),
+        [&Transport::Http]
+    );
+    // Negative: with nothing that serves requests it is no server.
+    let v = run(&[("package.json", pkg), ("src/router.ts", router)]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}
+
+#[test]
+fn a_go_program_on_an_uncatalogued_mcp_librarys_server_package_is_a_server() {
+    let go_mod =
+        "module github.com/acme/ledger-tools\n\ngo 1.23\n\nrequire github.com/someone/mcp v0.8.2\n";
+    let main = "package main\n\nimport (\n\t\"net/http\"\n\n\tmcpserver \"github.com/someone/mcp/server\"\n)\n\nfunc main() {\n\tsrv := mcpserver.New()\n\thttp.ListenAndServe(\":8080\", srv)\n}\n";
+    let v = run(&[("go.mod", go_mod), ("cmd/ledger/main.go", main)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.sdk.contains(&Sdk::Other), "{:?}", v.labels.sdk);
+    // Negative: the library itself importing its own server package.
+    let own = go_mod.replace("github.com/acme/ledger-tools", "github.com/someone/mcp");
+    let v = run(&[("go.mod", own.as_str()), ("cmd/ledger/main.go", main)]);
+    assert!(
+        !v.evidence
+            .iter()
+            .any(|e| e.rule == "Go program importing an MCP library's server package"),
+        "{:?}",
+        v.evidence
+    );
 }
