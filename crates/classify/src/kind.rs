@@ -1249,6 +1249,8 @@ fn publishes_library(repo: &Repo) -> bool {
             r#"spring-boot-maven-plugin|org\.springframework\.boot['"]?\)?\s*(?:version|$)|id\s*\(?\s*['"]org\.springframework\.boot|\bapplication\b\s*\{|mainClass|Main-Class|quarkus-maven-plugin|io\.quarkus['"]?\s*\)"#,
         )
     });
+    static COMPOSER_APP: LazyLock<Regex> =
+        LazyLock::new(|| re(r#""type"\s*:\s*"project"|"bin"\s*:"#));
     let root: Vec<&File> = repo
         .files
         .iter()
@@ -1292,6 +1294,17 @@ fn publishes_library(repo: &Repo) -> bool {
     root.iter().any(|f| match f.name_lower().as_str() {
         "package.json" => NPM_LIBRARY.is_match(f.text) && !NPM_APP.is_match(f.text),
         n if n.ends_with(".gemspec") => !f.text.contains("executables"),
+        // Go builds commands only from `package main`, and none ships here.
+        "go.mod" => true,
+        // Composer's default type is "library"; applications say "project"
+        // or ship commands under "bin".
+        "composer.json" => !COMPOSER_APP.is_match(f.text),
+        // SwiftPM products: libraries and no executable.
+        "package.swift" => {
+            f.text.contains(".library(")
+                && !f.text.contains(".executable(")
+                && !f.text.contains(".executableTarget(")
+        }
         "cargo.toml" => !f.text.contains("[[bin]]"),
         "build.gradle"
         | "build.gradle.kts"
@@ -1322,8 +1335,13 @@ fn manifest_description(repo: &Repo) -> String {
 
 /// Where (if anywhere) a source file constructs an MCP server.
 fn server_construct(f: &File) -> Option<(&'static str, usize)> {
+    // Usage shown in doc comments (`* const server = new McpServer(`) is
+    // how libraries document themselves, not a server.
     for (rule, r) in SERVER_RULES.iter() {
-        if let Some(m) = r.find(f.text) {
+        if let Some(m) = r
+            .find_iter(f.text)
+            .find(|m| !crate::ctx::is_comment(f.line_text(m.start())))
+        {
             return Some((*rule, m.start()));
         }
     }

@@ -278,3 +278,46 @@ fn a_go_program_on_an_uncatalogued_mcp_librarys_server_package_is_a_server() {
         v.evidence
     );
 }
+
+#[test]
+fn protocol_libraries_in_go_php_and_swift_are_sdks() {
+    let go = [
+        ("go.mod", "module github.com/someone/mcp-kit\n\ngo 1.23\n"),
+        (
+            "README.md",
+            "# mcp-kit\n\nBuild Model Context Protocol servers in Go.\n",
+        ),
+        (
+            "mcp/server.go",
+            "package mcp\n\nconst methodToolsCall = \"tools/call\"\n\ntype Server struct{}\n\nfunc (s *Server) handle(method string) {}\n",
+        ),
+    ];
+    assert_eq!(run(&go).labels.kind, Kind::Sdk);
+    let php = [
+        (
+            "composer.json",
+            r#"{ "name": "someone/mcp-php", "description": "Model Context Protocol for PHP", "autoload": { "psr-4": { "Mcp\\": "src/" } } }"#,
+        ),
+        (
+            "src/Protocol.php",
+            "<?php\nnamespace Mcp;\nfinal class Protocol {\n    public const CALL = \"tools/call\";\n    public const VERSION_KEY = \"protocolVersion\";\n}\n",
+        ),
+    ];
+    assert_eq!(run(&php).labels.kind, Kind::Sdk);
+    // Negative: a Composer project is an application.
+    let app = php[0]
+        .1
+        .replace("\"name\"", "\"type\": \"project\", \"name\"");
+    assert_ne!(
+        run(&[("composer.json", app.as_str()), php[1]]).labels.kind,
+        Kind::Sdk
+    );
+}
+
+#[test]
+fn usage_in_a_doc_comment_is_not_a_server() {
+    let pkg = r#"{ "name": "tiny-mcp", "description": "A small MCP server library", "exports": { ".": "./dist/index.js" }, "types": "./dist/index.d.ts" }"#;
+    let core = "/**\n * Example:\n * const server = new McpServer({ name: \"demo\" });\n */\nexport class McpServer {\n  constructor(private opts: { name: string }) {}\n  handle(method: string) { if (method === \"tools/call\") { return; } }\n}\n";
+    let v = run(&[("package.json", pkg), ("src/core.ts", core)]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+}
