@@ -17,7 +17,7 @@ mod slices;
 mod snapshots;
 pub mod testing;
 
-pub use connect::{connect, redact_url};
+pub use connect::{check_url, connect, open_existing, redact_url};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};
