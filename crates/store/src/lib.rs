@@ -6,6 +6,7 @@
 //! queue (`FOR UPDATE SKIP LOCKED` with leases).
 
 pub mod clean;
+mod completion;
 mod connect;
 mod error;
 mod jobs;
