@@ -29,7 +29,7 @@ pub enum EvalError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("corpus folder {0} does not exist; materialize the corpus first (materialize.py LABELS DIR)")]
+    #[error("corpus folder {0} does not exist; give the folder holding one checkout per labelled repository, named OWNER__NAME")]
     Corpus(PathBuf),
     #[error("labels file {0} holds no labelled repository; every line must be one JSON object in the format of docs/labels.md")]
     NoLabels(PathBuf),
