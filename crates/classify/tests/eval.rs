@@ -77,7 +77,10 @@ fn evaluate_refuses_to_score_nothing() {
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "\n\n").expect("write");
     let e = evaluate(&corpus, &empty).expect_err("no labels");
-    assert!(e.to_string().contains("holds no labelled repository"), "{e}");
+    assert!(
+        e.to_string().contains("holds no labelled repository"),
+        "{e}"
+    );
 
     let unmatched = dir.path().join("unmatched.jsonl");
     std::fs::write(
@@ -93,5 +96,8 @@ fn evaluate_refuses_to_score_nothing() {
     let e = evaluate(&corpus, &unmatched).expect_err("nothing matched");
     let text = e.to_string();
     assert!(text.contains("none of the 2 repositories"), "{text}");
-    assert!(text.contains("acme__one"), "names the folder it looked for: {text}");
+    assert!(
+        text.contains("acme__one"),
+        "names the folder it looked for: {text}"
+    );
 }

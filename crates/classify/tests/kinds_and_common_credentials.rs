@@ -504,7 +504,10 @@ fn load_dir_applies_wants_size_and_binary_filters() {
 /// without a README, gets evidence that names no file.
 #[test]
 fn evidence_never_cites_a_file_the_repository_lacks() {
-    for files in [&[][..], &[("main.go", "package main\n\nfunc main() {}\n")][..]] {
+    for files in [
+        &[][..],
+        &[("main.go", "package main\n\nfunc main() {}\n")][..],
+    ] {
         let v = run(files);
         assert_eq!(v.labels.kind, Kind::Other);
         for e in &v.evidence {

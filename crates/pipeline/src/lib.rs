@@ -7,6 +7,6 @@ mod run;
 
 pub use classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
 pub use run::{
-    open_run, run_pipeline, BarFactory, PipelineError, RunOptions, RunOutcome,
-    run_pipeline_reporting, StageSummary,
+    open_run, run_pipeline, run_pipeline_reporting, BarFactory, PipelineError, RunOptions,
+    RunOutcome, StageSummary,
 };

@@ -223,11 +223,9 @@ pub fn redact_url(url: &str) -> String {
         Err(_) => {
             let start = url.find("://").map(|i| i + 3).unwrap_or(0);
             match (url[start..].rfind('@'), url[start..].find(':')) {
-                (Some(at), Some(colon)) if colon < at => format!(
-                    "{}***{}",
-                    &url[..start + colon + 1],
-                    &url[start + at..]
-                ),
+                (Some(at), Some(colon)) if colon < at => {
+                    format!("{}***{}", &url[..start + colon + 1], &url[start + at..])
+                }
                 _ => url.to_string(),
             }
         }
