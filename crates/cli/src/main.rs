@@ -174,11 +174,14 @@ fn main() -> ExitCode {
                 // Stop every task (workers outlive the dropped stage), then
                 // release what they leased after the stage's own release.
                 runtime.shutdown_timeout(std::time::Duration::from_secs(2));
-                if throwaway.is_some() {
-                    // The whole database is about to go: nothing to release.
-                    e
-                } else {
-                    commands::release_after_stop(e, &database_url)
+                match (&throwaway, e.downcast_ref::<commands::Interrupted>()) {
+                    // The whole database is about to go: nothing to release,
+                    // and nothing to resume.
+                    (Some(_), Some(stop)) => anyhow::anyhow!(
+                        "stopped by {}; the demo's throw-away database goes with what it did",
+                        stop.signal
+                    ),
+                    _ => commands::release_after_stop(e, &database_url),
                 }
             } else {
                 drop(runtime);

@@ -1,8 +1,12 @@
 //! A Postgres of the demo's own, for a machine where none runs: a cluster
-//! made with the installed `initdb` in a temporary folder, served on a free
-//! loopback port, stopped and deleted when the demo ends (also on Ctrl-C,
-//! which ends the demo through the same path). `initdb` refuses to run as
-//! root, so under root the cluster runs as the unprivileged `nobody`.
+//! made with the installed `initdb` in a temporary folder, served by
+//! `postgres` on a free loopback port as a child of this process, stopped,
+//! reaped and deleted when the demo ends (also on Ctrl-C, which ends the
+//! demo through the same path). `initdb` refuses to run as root, so under
+//! root the cluster runs as the unprivileged `nobody`.
+//!
+//! The server is this process's own child rather than `pg_ctl`'s daemon:
+//! the demo then waits for it to exit, and leaves no orphan or zombie.
 
 use anyhow::{bail, Context, Result};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -29,7 +33,7 @@ pub struct ThrowawayPostgres {
     bin: PathBuf,
     /// The user the cluster runs as, when this process runs as root.
     run_as: Option<(u32, u32)>,
-    started: bool,
+    server: Option<std::process::Child>,
     pub url: String,
     pub version: String,
 }
@@ -46,7 +50,7 @@ impl ThrowawayPostgres {
         let bin = find_binaries().ok_or_else(|| {
             anyhow::anyhow!(
                 "no Postgres answers on {DEFAULT_ADDRESS} and no Postgres server binaries \
-                 (initdb, pg_ctl) are installed in the PATH or the usual folders; \
+                 (initdb, postgres) are installed in the PATH or the usual folders; \
                  {HOW_TO_GET_POSTGRES}"
             )
         })?;
@@ -68,7 +72,7 @@ impl ThrowawayPostgres {
             dir: Some(dir),
             bin,
             run_as,
-            started: false,
+            server: None,
             url: String::new(),
             version,
         };
@@ -97,16 +101,12 @@ impl ThrowawayPostgres {
         self.folder().join("data")
     }
 
-    fn command(&self, program: &str) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(self.bin.join(program));
-        configure(cmd.as_std_mut(), self.run_as);
-        cmd.kill_on_drop(true);
-        cmd
-    }
-
     async fn init(&mut self) -> Result<()> {
-        let out = self
-            .command("initdb")
+        let mut cmd = tokio::process::Command::new(self.bin.join("initdb"));
+        configure(cmd.as_std_mut(), self.run_as);
+        // Interrupted (Ctrl-C while it runs), it must not outlive the demo.
+        cmd.kill_on_drop(true);
+        let out = cmd
             .arg("-D")
             .arg(self.data())
             .args([
@@ -131,74 +131,96 @@ impl ThrowawayPostgres {
         Ok(())
     }
 
+    /// Starts the server on `port` and waits until it accepts connections
+    /// (`postmaster.pid` says `ready`, as `pg_ctl -w` checks).
     async fn serve(&mut self, port: u16) -> Result<()> {
-        let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off",
-            self.folder().display()
-        );
-        self.started = true;
-        let out = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(self.data())
-            .arg("-l")
-            .arg(self.folder().join("server.log"))
-            .args(["-w", "-t", "60", "-o", &options, "start"])
-            .stdout(Stdio::null())
-            .output()
-            .await
-            .with_context(|| format!("cannot run {}", self.bin.join("pg_ctl").display()))?;
-        if !out.status.success() {
-            let log = std::fs::read(self.folder().join("server.log")).unwrap_or_default();
-            self.stop();
-            bail!(
-                "the throw-away Postgres did not start on port {port} ({}): {}",
-                out.status,
-                tail(&log)
-            );
-        }
-        Ok(())
-    }
-
-    /// Stops the server at once (its data is about to be deleted, so an
-    /// orderly checkpoint is wasted time); waits until it is gone.
-    fn stop(&mut self) {
-        if !std::mem::take(&mut self.started) {
-            return;
-        }
-        let mut cmd = Command::new(self.bin.join("pg_ctl"));
+        let log_path = self.folder().join("server.log");
+        let log = std::fs::File::create(&log_path)
+            .with_context(|| format!("cannot create {}", log_path.display()))?;
+        let mut cmd = Command::new(self.bin.join("postgres"));
         configure(&mut cmd, self.run_as);
-        let stopped = cmd
-            .arg("-D")
+        cmd.arg("-D")
             .arg(self.data())
-            .args(["-m", "immediate", "-w", "-t", "30", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !stopped {
-            self.kill_postmaster();
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-k",
+            ])
+            .arg(self.folder())
+            // Thrown away at the end: durability is wasted time.
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off"])
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log));
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("cannot run {}", self.bin.join("postgres").display()))?;
+        self.server = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let exited = match self.server.as_mut() {
+                Some(child) => child.try_wait()?,
+                None => None,
+            };
+            if let Some(status) = exited {
+                self.server = None;
+                bail!(
+                    "the throw-away Postgres did not start on port {port} ({status}): {}",
+                    tail(&std::fs::read(&log_path).unwrap_or_default())
+                );
+            }
+            if self.ready() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.stop();
+                bail!(
+                    "the throw-away Postgres was not ready within a minute: {}",
+                    tail(&std::fs::read(&log_path).unwrap_or_default())
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// The last resort when `pg_ctl stop` failed: SIGKILL to the server
-    /// named in `postmaster.pid`, and a short wait for it to go.
-    fn kill_postmaster(&self) {
-        let Some(pid) = std::fs::read_to_string(self.data().join("postmaster.pid"))
-            .ok()
-            .and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()))
-        else {
+    /// The eighth line of `postmaster.pid` is the server's state.
+    fn ready(&self) -> bool {
+        std::fs::read_to_string(self.data().join("postmaster.pid"))
+            .is_ok_and(|t| t.lines().nth(7).is_some_and(|l| l.trim() == "ready"))
+    }
+
+    /// Stops the server at once (SIGQUIT, an immediate shutdown: its data is
+    /// about to be deleted, so an orderly checkpoint is wasted time), and
+    /// waits for it; SIGKILL when it has not gone after a few seconds.
+    fn stop(&mut self) {
+        let Some(mut child) = self.server.take() else {
             return;
         };
-        // SAFETY: kill(2) with a pid read from the cluster's own pid file;
-        // it has no memory effects in this process.
+        let Ok(pid) = i32::try_from(child.id()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return;
+        };
+        // SAFETY: kill(2) on our own child, which has not been reaped yet
+        // (so the pid cannot belong to another process); no memory effects.
         unsafe {
-            libc::kill(pid, libc::SIGKILL);
+            libc::kill(pid, libc::SIGQUIT);
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => return,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return;
+                }
+            }
         }
     }
 }
@@ -260,11 +282,11 @@ fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// The folder holding `initdb` and `pg_ctl`: the PATH first, then where
+/// The folder holding `initdb` and `postgres`: the PATH first, then where
 /// Debian/Ubuntu, Red Hat, Homebrew and Postgres.app install them, newest
 /// version first.
 fn find_binaries() -> Option<PathBuf> {
-    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     let from_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -309,16 +331,16 @@ fn version_key(path: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// `PostgreSQL 15.8`, from `pg_ctl --version`.
+/// `PostgreSQL 15.8`, from `postgres --version`.
 fn version_of(bin: &Path) -> String {
-    Command::new(bin.join("pg_ctl"))
+    Command::new(bin.join("postgres"))
         .arg("--version")
         .output()
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| {
             s.trim()
-                .strip_prefix("pg_ctl (PostgreSQL) ")
+                .strip_prefix("postgres (PostgreSQL) ")
                 .map(str::to_string)
         })
         .map(|v| format!("PostgreSQL {v}"))
@@ -346,6 +368,36 @@ mod tests {
         v.sort_by_key(|p| std::cmp::Reverse(version_key(p)));
         assert_eq!(v[0], PathBuf::from("/usr/lib/postgresql/16"));
         assert_eq!(version_key(Path::new("postgresql@16")), vec![16]);
+    }
+
+    /// Needs the PostgreSQL server binaries; where they are not installed
+    /// there is nothing to start, and `demo` says how to get them.
+    #[tokio::test]
+    async fn a_throwaway_cluster_answers_then_leaves_no_process_or_folder() {
+        if find_binaries().is_none() {
+            eprintln!("no initdb/postgres installed: the throw-away cluster cannot be tried here");
+            return;
+        }
+        let pg = ThrowawayPostgres::start().await.expect("starts");
+        let url = url::Url::parse(&pg.url).expect("URL");
+        let port = url.port().expect("port");
+        assert!(
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok(),
+            "answers on {port}"
+        );
+        let folder = pg.folder().to_path_buf();
+        let pid = pg.server.as_ref().map(|c| c.id()).expect("server child");
+        assert!(folder.join("data/PG_VERSION").is_file());
+        drop(pg);
+        assert!(!folder.exists(), "{} deleted", folder.display());
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "server {pid} stopped and reaped"
+        );
+        assert!(
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err(),
+            "port {port} closed"
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub async fn database(cli: &Cli) -> Result<Option<ThrowawayPostgres>> {
         return Ok(None);
     }
     eprintln!("no Postgres answers on 127.0.0.1:5432: starting a throw-away one for the demo");
+    super::latch_signals()?;
     let started = Instant::now();
     let pg = tokio::select! {
         pg = ThrowawayPostgres::start() => pg?,

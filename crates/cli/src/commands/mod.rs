@@ -271,7 +271,47 @@ pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::E
     }
 }
 
+/// Signals remembered from the moment [`latch_signals`] was called.
+static LATCH: std::sync::OnceLock<tokio::sync::watch::Receiver<Option<&'static str>>> =
+    std::sync::OnceLock::new();
+
+/// From now on the first Ctrl-C or SIGTERM is remembered, even one that
+/// arrives while no stage listens (between two steps, or while the
+/// synthetic corpus is generated): for the demo with its own Postgres,
+/// which must always end through the path that stops and deletes it.
+/// Without this, a listener installed once and then dropped would swallow
+/// such a signal, and without any listener the signal would kill the
+/// process and leave the server running.
+#[cfg(unix)]
+pub(crate) fn latch_signals() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Registered here, before returning, so there is no window.
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = int.recv() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        };
+        let _ = tx.send(Some(name));
+        // Keep the sender: a closed channel would read as an error.
+        std::future::pending::<()>().await;
+    });
+    let _ = LATCH.set(rx);
+    Ok(())
+}
+
 pub(crate) async fn shutdown_signal() -> Result<&'static str> {
+    if let Some(latched) = LATCH.get() {
+        let mut rx = latched.clone();
+        loop {
+            if let Some(name) = *rx.borrow_and_update() {
+                return Ok(name);
+            }
+            rx.changed().await.context("the signal listener stopped")?;
+        }
+    }
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
