@@ -74,7 +74,8 @@ pub const TOKEN_HELP: &str = "\
 GitHub token, first found: GITHUB_TOKENS (several, comma-separated; each gets its own rate \
 limits), GITHUB_TOKEN, GH_TOKEN, else `gh auth token` when the GitHub CLI is installed and \
 logged in. api.github.com needs one (code search refuses anonymous requests): create a token \
-without scopes at https://github.com/settings/tokens and `export GITHUB_TOKEN=...`.";
+without scopes at https://github.com/settings/tokens and `export GITHUB_TOKEN=...`. A simulator \
+on loopback (`--github-url http://127.0.0.1:PORT`) needs none.";
 
 /// How politely the client treats the archive host and how long it waits
 /// after errors. GitHub's defaults suit api.github.com; a simulator or a

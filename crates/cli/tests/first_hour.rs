@@ -493,3 +493,27 @@ async fn stages_run_one_by_one_finish_the_run_and_export_picks_it() {
     );
     sim.shutdown().await;
 }
+
+/// A simulator on loopback refuses anonymous code search as GitHub does,
+/// yet `run` against it works with no token set at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulator_on_loopback_needs_no_token() {
+    let db = TestDb::create().await.expect("test database");
+    let _cleanup = DropDatabase(db.name.clone());
+    let sim = sim(synthetic::generate(20, 9), fast_sim(None)).await;
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let path = empty.path().to_str().expect("utf-8");
+    let args = ["run", "--name", "anonymous", "--out", "reports"];
+    let out = run_cli(command(
+        &db.url,
+        &sim.base_url(),
+        cwd.path(),
+        &args,
+        &[("PATH", path)],
+    ))
+    .await;
+    assert_ok(&out, "run against the simulator without a token");
+    assert_eq!(run_status(db.store.pool(), "anonymous").await, "finished");
+    sim.shutdown().await;
+}

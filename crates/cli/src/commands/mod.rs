@@ -55,9 +55,7 @@ pub async fn open_reader(url: &str) -> Result<Store> {
 pub fn preflight(database_url: &str, github: &GithubArgs) -> Result<Vec<Token>> {
     mcp_survey_store::check_url(database_url)?;
     mcp_survey_github::parse_base_url(&github.github_url)?;
-    let tokens = tokens::resolve();
-    tokens::require_for(&github.github_url, &tokens)?;
-    Ok(tokens.tokens)
+    Ok(tokens::for_url(&github.github_url, tokens::resolve())?.tokens)
 }
 
 /// The GitHub client for `--github-url` with `tokens`, checked with one

@@ -54,14 +54,33 @@ fn gh_auth_token() -> Option<Token> {
     (!token.is_empty()).then_some(token)
 }
 
-/// Refuses to start against api.github.com without a token: GitHub's code
-/// search refuses anonymous requests, and anonymous core requests (60 an
-/// hour) cannot fetch a survey. A simulator or another host is left alone.
-pub fn require_for(github_url: &str, tokens: &Tokens) -> Result<()> {
-    let host = url::Url::parse(github_url.trim())
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-    if tokens.tokens.is_empty() && host.as_deref() == Some("api.github.com") {
+/// The tokens for `github_url`: those [`resolve`] finds; with none,
+/// api.github.com is refused before any request (its code search refuses
+/// anonymous requests, and 60 anonymous core requests an hour cannot fetch
+/// a survey), while a simulator on loopback gets a stand-in token, since it
+/// refuses anonymous code search as GitHub does but accepts any token
+/// unless started with `--tokens`. Other hosts (GitHub Enterprise) are
+/// asked anonymously, as configured.
+pub fn for_url(github_url: &str, found: Tokens) -> Result<Tokens> {
+    if !found.tokens.is_empty() {
+        tracing::debug!(source = found.source, "GitHub token");
+        return Ok(found);
+    }
+    let url = url::Url::parse(github_url.trim()).ok();
+    let host = url.as_ref().and_then(|u| u.host());
+    let loopback = match host {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if loopback {
+        return Ok(Tokens {
+            tokens: vec![Token::new("loopback-simulator")],
+            source: "a stand-in for a simulator on loopback",
+        });
+    }
+    if matches!(host, Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("api.github.com")) {
         bail!(
             "no GitHub token: api.github.com's code search needs one (and anonymous requests are \
              limited to 60 an hour). Create a token without scopes at \
@@ -70,8 +89,7 @@ pub fn require_for(github_url: &str, tokens: &Tokens) -> Result<()> {
              `mcp-survey demo` needs none"
         );
     }
-    tracing::debug!(source = tokens.source, "GitHub token");
-    Ok(())
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -87,14 +105,26 @@ mod tests {
 
     #[test]
     fn github_itself_needs_a_token_a_simulator_does_not() {
-        let e = require_for("https://api.github.com", &none()).expect_err("refused");
+        let e = for_url("https://api.github.com", none())
+            .err()
+            .expect("refused");
         assert!(e.to_string().contains("GITHUB_TOKEN"), "{e}");
-        assert!(require_for("https://API.github.com/", &none()).is_err());
-        assert!(require_for("http://127.0.0.1:8088", &none()).is_ok());
+        assert!(for_url("https://API.github.com/", none()).is_err());
+        for local in [
+            "http://127.0.0.1:8088",
+            "http://localhost:1",
+            "http://[::1]:2",
+        ] {
+            let t = for_url(local, none()).expect("a simulator needs none");
+            assert_eq!(t.tokens.len(), 1, "{local}: a stand-in token");
+        }
+        let enterprise = for_url("https://ghe.example/api/v3", none()).expect("anonymous");
+        assert!(enterprise.tokens.is_empty());
         let one = Tokens {
             tokens: vec![Token::new("ghp_x")],
             source: "GITHUB_TOKEN",
         };
-        assert!(require_for("https://api.github.com", &one).is_ok());
+        let t = for_url("https://api.github.com", one).expect("has a token");
+        assert_eq!(t.source, "GITHUB_TOKEN");
     }
 }
