@@ -1,22 +1,12 @@
 //! Bad input at the binary's edge: one clear line, a non-zero exit, no panic,
 //! nothing half-written.
 
+mod common;
+
+use common::bare as mcp_survey;
 use mcp_survey_ghsim::{serve, synthetic, SimConfig};
 use mcp_survey_store::testing::TestDb;
-use std::process::{Command, Output};
-
-fn mcp_survey(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GITHUB_TOKENS")
-        .env_remove("GH_TOKEN");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
+use std::process::Output;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

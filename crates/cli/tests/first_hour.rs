@@ -6,14 +6,14 @@
 
 mod common;
 
-use common::{assert_ok, command, fast_sim, run_cli, sim, text};
+use common::{assert_ok, bare as mcp_survey, command, fast_sim, run_cli, sim, text};
 use mcp_survey_ghsim::synthetic;
 use mcp_survey_store::testing::{admin_url, TestDb};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -78,19 +78,6 @@ async fn postgres_contents() -> BTreeSet<String> {
         let _ = conn.close().await;
     }
     out
-}
-
-fn mcp_survey(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GITHUB_TOKENS")
-        .env_remove("GH_TOKEN");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
 }
 
 /// Fails with a message holding every one of `expected`, and no panic.

@@ -1,4 +1,4 @@
-use super::{open_client_with, open_store, until_shutdown, worker_id};
+use super::{open_client_with, open_store, worker_id};
 use crate::throwaway::ThrowawayPostgres;
 use crate::{default_report_dir, ui, Cli, Command};
 use anyhow::{bail, Context, Result};
@@ -106,17 +106,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         join: false,
         bars: ui::bar_factory(cli.no_progress),
     };
-    let outcome =
-        until_shutdown(&store, async {
-            Ok(mcp_survey_pipeline::run_pipeline_reporting(
-                &store,
-                &client,
-                &options,
-                &ui::print_stage,
-            )
-            .await?)
-        })
-        .await?;
+    let outcome = super::stages::run_pipeline(&store, &client, &options).await?;
     let stats = sim.stats();
     sim.shutdown().await;
     super::stages::print_outcome(

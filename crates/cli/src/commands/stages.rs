@@ -340,17 +340,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         join: args.join,
         bars: ui::bar_factory(cli.no_progress),
     };
-    let outcome =
-        until_shutdown(&store, async {
-            Ok(mcp_survey_pipeline::run_pipeline_reporting(
-                &store,
-                &client,
-                &options,
-                &ui::print_stage,
-            )
-            .await?)
-        })
-        .await?;
+    let outcome = run_pipeline(&store, &client, &options).await?;
     print_outcome(
         &outcome.report,
         client.stats().total_requests(),
@@ -358,6 +348,22 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         started,
     );
     Ok(())
+}
+
+/// Every stage of a run, each leaving its summary line, until done or
+/// until Ctrl-C / SIGTERM.
+pub async fn run_pipeline(
+    store: &Store,
+    client: &mcp_survey_github::GithubClient,
+    options: &RunOptions,
+) -> Result<mcp_survey_pipeline::RunOutcome> {
+    until_shutdown(store, async {
+        Ok(
+            mcp_survey_pipeline::run_pipeline_reporting(store, client, options, &ui::print_stage)
+                .await?,
+        )
+    })
+    .await
 }
 
 /// The end of `run` and `demo`: the headline table, then one line with the

@@ -61,6 +61,21 @@ pub fn command(db: &str, github: &str, cwd: &Path, args: &[&str], env: &[(&str, 
     cmd
 }
 
+/// The binary with `args` as given, none of the caller's database or token
+/// settings, and only `env` set; run to the end.
+pub fn bare(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_TOKENS")
+        .env_remove("GH_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
 /// Runs `cmd` to the end off the async runtime.
 pub async fn run_cli(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
