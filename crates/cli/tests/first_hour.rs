@@ -404,6 +404,9 @@ async fn stages_run_one_by_one_finish_the_run_and_export_picks_it() {
     let out = step(&["report", "--run", "staged", "--out", "reports"]).await;
     assert_ok(&out, "report");
     assert!(!text(&out).contains("partial"), "{}", text(&out));
+    let report =
+        std::fs::read_to_string(cwd.path().join("reports/staged/report.md")).expect("report.md");
+    assert!(!report.contains("Partial report"), "{report}");
 
     let out = step(&["export"]).await;
     assert_ok(&out, "export");

@@ -207,10 +207,7 @@ fn time_and_requests(s: &StageSummary) -> String {
 /// the run is finished.
 pub async fn finish_if_complete(store: &Store, run: &Run) -> Result<bool> {
     if store.finish_run_if_complete(run.id).await? {
-        eprintln!(
-            "run {} is finished: every stage is done; `mcp-survey report --run {}` writes its report",
-            run.name, run.name
-        );
+        eprintln!("run {} is finished: every stage is done", run.name);
         return Ok(true);
     }
     Ok(store.run_by_id(run.id).await?.status == RunStatus::Finished)
@@ -305,11 +302,17 @@ pub async fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<()> {
     })
     .await?;
     options.progress.finish_and_clear();
-    finish_if_complete(&store, &run).await?;
+    let finished = finish_if_complete(&store, &run).await?;
     println!(
         "run {}: {} snapshots classified ({} already labelled) in {:.1}s",
         run.name, stats.classified, stats.already_labelled, stats.elapsed_seconds
     );
+    if finished {
+        eprintln!(
+            "next: `mcp-survey report --run {}` writes its report",
+            run.name
+        );
+    }
     Ok(())
 }
 
