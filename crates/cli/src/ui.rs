@@ -60,12 +60,38 @@ pub fn rate(per_sec: f64) -> String {
     }
 }
 
-/// `12/40 pages`, or `starting` while the stage has not counted its work:
-/// never a `0/0`.
-fn counts(state: &ProgressState, unit: &str) -> String {
-    match state.len() {
-        Some(len) if len > 0 => format!("{}/{len} {unit}", state.pos()),
-        _ => "starting".to_string(),
+/// Everything a bar shows after its clock: `[████░░░░] 12/40 pages (3.1/s,
+/// eta 4s)`, or `starting` while the stage has not counted its work, never
+/// a full bar over `0/0`.
+fn progress(state: &ProgressState, unit: &str) -> String {
+    const WIDTH: u64 = 30;
+    let len = state.len().unwrap_or(0);
+    if len == 0 {
+        return "starting".to_string();
+    }
+    let pos = state.pos().min(len);
+    let filled = (pos * WIDTH / len) as usize;
+    let per_sec = state.per_sec();
+    let eta = if per_sec.is_finite() && per_sec > 0.0 {
+        duration(state.eta())
+    } else {
+        "-".to_string()
+    };
+    format!(
+        "{}{} {pos}/{len} {unit} ({}, eta {eta})",
+        "█".repeat(filled),
+        "░".repeat(WIDTH as usize - filled),
+        rate(per_sec),
+    )
+}
+
+/// `42s`, `3m05s`, `2h07m`.
+fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
     }
 }
 
@@ -75,21 +101,16 @@ pub fn bar(stage: &'static str, plain: bool) -> ProgressBar {
     let unit = unit(stage);
     if !plain && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
-        let style = ProgressStyle::with_template(
-            "{prefix:>9} [{elapsed_precise}] {wide_bar} {counts} ({rate}, eta {eta})",
-        )
-        .map(|s| {
-            s.with_key(
-                "counts",
-                move |st: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = w.write_str(&counts(st, unit));
-                },
-            )
-            .with_key("rate", |st: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = w.write_str(&rate(st.per_sec()));
+        let style = ProgressStyle::with_template("{prefix:>9} [{elapsed_precise}] {progress}")
+            .map(|s| {
+                s.with_key(
+                    "progress",
+                    move |st: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&progress(st, unit));
+                    },
+                )
             })
-        })
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_prefix(stage);
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -143,6 +164,13 @@ pub fn print_stage(s: &StageSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(duration(Duration::from_secs(42)), "42s");
+        assert_eq!(duration(Duration::from_secs(185)), "3m05s");
+        assert_eq!(duration(Duration::from_secs(7620)), "2h07m");
+    }
 
     #[test]
     fn rates_have_sensible_precision() {
