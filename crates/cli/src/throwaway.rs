@@ -286,10 +286,19 @@ fn free_port() -> Result<u16> {
 /// Debian/Ubuntu, Red Hat, Homebrew and Postgres.app install them, newest
 /// version first.
 fn find_binaries() -> Option<PathBuf> {
-    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    let from_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    first_with_binaries(search_order(std::env::split_paths(&path).collect()))
+}
+
+/// The first folder holding both programs the cluster needs.
+fn first_with_binaries(candidates: Vec<PathBuf>) -> Option<PathBuf> {
+    candidates
+        .into_iter()
+        .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
+}
+
+/// The PATH's folders, then the usual install folders, newest first.
+fn search_order(from_path: Vec<PathBuf>) -> Vec<PathBuf> {
     // (parent folder, prefix of its version folders) for each layout.
     let layouts: [(&str, &str); 5] = [
         ("/usr/lib/postgresql", ""),
@@ -317,7 +326,7 @@ fn find_binaries() -> Option<PathBuf> {
         candidates.extend(versions.into_iter().map(|p| p.join("bin")));
     }
     candidates.extend(["/opt/homebrew/bin", "/usr/local/bin"].map(PathBuf::from));
-    candidates.into_iter().find(|dir| has_both(dir))
+    candidates
 }
 
 /// The numbers in a folder name (`15`, `postgresql@16`, `pgsql-13`,
@@ -398,6 +407,36 @@ mod tests {
             TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err(),
             "port {port} closed"
         );
+    }
+
+    #[test]
+    fn binaries_are_looked_for_in_the_path_first_and_need_both_programs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let order = search_order(vec![dir.path().to_path_buf()]);
+        assert_eq!(order[0], dir.path());
+        assert!(order.contains(&PathBuf::from("/opt/homebrew/bin")));
+        assert_eq!(first_with_binaries(vec![dir.path().to_path_buf()]), None);
+        std::fs::write(dir.path().join("initdb"), "").expect("write");
+        assert_eq!(first_with_binaries(vec![dir.path().to_path_buf()]), None);
+        std::fs::write(dir.path().join("postgres"), "").expect("write");
+        assert_eq!(
+            first_with_binaries(vec![
+                PathBuf::from("/nonexistent"),
+                dir.path().to_path_buf()
+            ]),
+            Some(dir.path().to_path_buf())
+        );
+    }
+
+    #[test]
+    fn without_binaries_the_message_says_how_to_get_postgres() {
+        for how in [
+            "docker compose up -d --wait",
+            "apt install postgresql",
+            "brew install",
+        ] {
+            assert!(HOW_TO_GET_POSTGRES.contains(how), "{how}");
+        }
     }
 
     #[test]
