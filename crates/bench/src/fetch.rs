@@ -1,4 +1,4 @@
-//! Issue 4's numbers: core requests per newly fetched repository, the cost
+//! The fetch's numbers: core requests per newly fetched repository, the cost
 //! of a second snapshot after a week of changes, peak memory of the fetch
 //! over huge repositories, throughput and where the time goes.
 
@@ -288,11 +288,11 @@ async fn run_child(
     let out = tokio::process::Command::new(exe)
         .arg("--database-url")
         .arg(db_url)
-        .arg("--github-url")
-        .arg(github_url)
         .arg("--no-progress")
         .args(["bench", "fetch-child", "--run", run, "--workers"])
         .arg(workers.to_string())
+        .arg("--github-url")
+        .arg(github_url)
         .env("GITHUB_TOKEN", BENCH_TOKEN)
         .env_remove("GITHUB_TOKENS")
         .stderr(std::process::Stdio::inherit())

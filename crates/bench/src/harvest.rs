@@ -1,4 +1,4 @@
-//! Issue 3's numbers: discovery recall against the uncapped truth, search
+//! The harvest's numbers: discovery recall against the uncapped truth, search
 //! requests against the ideal, secondary-limit refusals and the busiest
 //! rate-limit window (both from the simulator's own log), and kill/resume.
 
@@ -81,7 +81,7 @@ pub struct RequestCounts {
     /// First pages of slices that came back over the cap and were split:
     /// the counting requests slicing needs (their hits are kept too).
     pub counting_requests: u64,
-    /// 1.2 × ideal + counting: issue 3's budget.
+    /// 1.2 × ideal + counting: the harvest's request budget.
     pub budget: f64,
     pub within_budget: bool,
     /// (search_total - counting) / ideal.

@@ -1,6 +1,6 @@
 //! Benchmarks of the harvest, fetch and classify stages against the GitHub
-//! simulator, each in a throw-away database: the numbers issues 3 and 4 ask
-//! for, computed against the simulator's own accounting (not the client's),
+//! simulator, each in a throw-away database: the numbers BENCHMARKS.md reports,
+//! computed against the simulator's own accounting (not the client's),
 //! so a client that miscounts cannot flatter itself.
 //!
 //! Every benchmark starts its simulator in-process on 127.0.0.1 and talks to

@@ -29,8 +29,17 @@ pub enum EvalError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("corpus folder {0} does not exist; materialize the corpus first (materialize.py LABELS DIR)")]
+    #[error("corpus folder {0} does not exist; give the folder holding one checkout per labelled repository, named OWNER__NAME")]
     Corpus(PathBuf),
+    #[error("labels file {0} holds no labelled repository; every line must be one JSON object in the format of docs/labels.md")]
+    NoLabels(PathBuf),
+    #[error("none of the {labels} repositories labelled in {labels_file} has a folder in {corpus} (looked for {example}, named OWNER__NAME); check --corpus and --labels belong together")]
+    NothingMatched {
+        labels: usize,
+        labels_file: PathBuf,
+        corpus: PathBuf,
+        example: PathBuf,
+    },
     #[error(transparent)]
     Load(#[from] LoadError),
 }
@@ -199,6 +208,19 @@ pub fn evaluate(corpus_dir: &Path, labels_file: &Path) -> Result<EvalReport, Eva
         report.load_time += t1 - t0;
         report.record(&labelled.repo, &labelled.labels, &verdict.labels);
     }
+    // Scores over nothing would read as perfect (every ratio of 0 over 0 is
+    // 1): refuse instead.
+    if report.repos == 0 {
+        return Err(match report.missing.first() {
+            None => EvalError::NoLabels(labels_file.to_path_buf()),
+            Some(first) => EvalError::NothingMatched {
+                labels: report.missing.len(),
+                labels_file: labels_file.to_path_buf(),
+                corpus: corpus_dir.to_path_buf(),
+                example: corpus_dir.join(first.replace('/', "__")),
+            },
+        });
+    }
     Ok(report)
 }
 
@@ -293,10 +315,12 @@ impl EvalReport {
         })
     }
 
-    /// The JSON shape of issue 5, item 5.
+    /// The scores as JSON: per field, the headline shares, the mismatches
+    /// and the labelled repositories missing from the corpus folder.
     pub fn to_json(&self) -> Value {
         json!({
             "repos": self.repos,
+            "missing": self.missing,
             "kind": { "accuracy": round(ratio(self.kind_correct, self.repos)) },
             "is_server": {
                 "precision": round(self.is_server.precision()),

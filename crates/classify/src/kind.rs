@@ -709,7 +709,9 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         .filter(|f| f.role == Role::Doc || paths::is_manifest(f.path))
         .any(|f| MCP_WORDS.is_match(f.text))
         || repo.description.is_some_and(|d| MCP_WORDS.is_match(d));
-    let readme_path = readme.map(|r| r.path).unwrap_or("README.md");
+    // Without a README the evidence names no file rather than one that is
+    // not there.
+    let readme_path = readme.map(|r| r.path).unwrap_or("");
     // Registry dumps: hundreds of JSON/YAML entries, little code.
     let data_files = repo
         .files

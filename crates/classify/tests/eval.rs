@@ -1,4 +1,4 @@
-//! The eval report's JSON shape (issue 5 item 5) on a tiny synthetic corpus.
+//! The eval report's JSON shape on a tiny synthetic corpus.
 
 use mcp_survey_classify::eval::evaluate;
 
@@ -57,9 +57,47 @@ fn evaluate_scores_present_repos_and_reports_missing_ones() {
         assert!(j["headline"][h]["predicted"].is_number(), "{h}");
     }
     assert!(j["mismatches"].is_array());
+    assert_eq!(j["missing"], serde_json::json!(["acme/gone"]));
     let table = report.render_table();
+    assert!(table.contains("missing from the corpus folder (skipped, not scored): 1"));
     assert!(table.contains("missing: acme/gone"));
 
     assert!(evaluate(&dir.path().join("nope"), &labels).is_err());
     assert!(evaluate(&corpus, &dir.path().join("nope.jsonl")).is_err());
+}
+
+/// Scores over nothing would print 1.000 everywhere: an empty labels file,
+/// or labels none of which has a folder, is an error that says why.
+#[test]
+fn evaluate_refuses_to_score_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(corpus.join("acme__other")).expect("mkdir");
+
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "\n\n").expect("write");
+    let e = evaluate(&corpus, &empty).expect_err("no labels");
+    assert!(
+        e.to_string().contains("holds no labelled repository"),
+        "{e}"
+    );
+
+    let unmatched = dir.path().join("unmatched.jsonl");
+    std::fs::write(
+        &unmatched,
+        concat!(
+            r#"{"repo":"acme/one","kind":"other","language":"Go","credentials":"none"}"#,
+            "\n",
+            r#"{"repo":"acme/two","kind":"other","language":"Go","credentials":"none"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let e = evaluate(&corpus, &unmatched).expect_err("nothing matched");
+    let text = e.to_string();
+    assert!(text.contains("none of the 2 repositories"), "{text}");
+    assert!(
+        text.contains("acme__one"),
+        "names the folder it looked for: {text}"
+    );
 }

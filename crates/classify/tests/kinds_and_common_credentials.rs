@@ -499,3 +499,23 @@ fn load_dir_applies_wants_size_and_binary_filters() {
     assert!(head.ends_with('\n') && big.starts_with(head.as_str()));
     assert!(load_dir(&root.join("missing")).is_err());
 }
+
+/// Evidence cites only files the repository has: an empty checkout, or one
+/// without a README, gets evidence that names no file.
+#[test]
+fn evidence_never_cites_a_file_the_repository_lacks() {
+    for files in [
+        &[][..],
+        &[("main.go", "package main\n\nfunc main() {}\n")][..],
+    ] {
+        let v = run(files);
+        assert_eq!(v.labels.kind, Kind::Other);
+        for e in &v.evidence {
+            assert!(
+                e.file.is_empty() || files.iter().any(|(p, _)| *p == e.file),
+                "{e:?} cites a file not in {files:?}"
+            );
+        }
+        assert!(!v.evidence.is_empty(), "the kind is explained");
+    }
+}

@@ -1,20 +1,12 @@
 //! Bad input at the binary's edge: one clear line, a non-zero exit, no panic,
 //! nothing half-written.
 
+mod common;
+
+use common::bare as mcp_survey;
 use mcp_survey_ghsim::{serve, synthetic, SimConfig};
 use mcp_survey_store::testing::TestDb;
-use std::process::{Command, Output};
-
-fn mcp_survey(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GITHUB_TOKENS");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
+use std::process::Output;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -49,8 +41,11 @@ fn an_unreachable_database_is_one_clear_line() {
 #[test]
 fn a_malformed_database_url_is_one_clear_line() {
     let out = mcp_survey(&["--database-url", "mysql://x", "migrate"], &[]);
-    assert!(!out.status.success());
-    assert!(!stderr(&out).contains("panicked"));
+    assert_clean_failure(&out, "invalid database URL \"mysql://x\"");
+    assert!(
+        stderr(&out).contains("postgres://USER"),
+        "shows the expected form"
+    );
 }
 
 #[test]
@@ -74,9 +69,9 @@ fn a_seed_file_with_an_unknown_qualifier_is_refused_before_any_request() {
         &[
             "--database-url",
             "postgres://postgres@127.0.0.1:1/x",
+            "harvest",
             "--github-url",
             "http://127.0.0.1:1",
-            "harvest",
             "--seeds",
             seeds.to_str().expect("utf-8 path"),
         ],
@@ -109,14 +104,14 @@ async fn a_malformed_github_url_and_a_wrong_token_fail_cleanly_and_write_no_run(
             &[
                 "--database-url",
                 &url,
+                "run",
                 "--github-url",
                 "htp:/nowhere",
-                "run",
             ],
             &[],
         );
         let wrong = mcp_survey(
-            &["--database-url", &url, "--github-url", &base, "run"],
+            &["--database-url", &url, "run", "--github-url", &base],
             &[("GITHUB_TOKEN", "ghp_wrongwrongwrong")],
         );
         (malformed, wrong)

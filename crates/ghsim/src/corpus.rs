@@ -287,8 +287,8 @@ impl Corpus {
         Ok(Corpus { repos })
     }
 
-    /// Attaches true labels from a labelled-corpus file (`labels.jsonl`,
-    /// `shared/corpus/dev.jsonl`) to the repositories they name; returns how
+    /// Attaches true labels from a labelled-corpus file (`labels.jsonl`, in
+    /// the format of docs/labels.md) to the repositories they name; returns how
     /// many matched. Lines for repositories not in the corpus are ignored.
     pub fn read_labels(&mut self, path: &Path) -> Result<usize, SimError> {
         let mut by_name: HashMap<String, usize> = HashMap::new();

@@ -6,4 +6,7 @@ mod classify_stage;
 mod run;
 
 pub use classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
-pub use run::{open_run, run_pipeline, BarFactory, PipelineError, RunOptions, RunOutcome};
+pub use run::{
+    open_run, run_pipeline, run_pipeline_reporting, BarFactory, PipelineError, RunOptions,
+    RunOutcome, StageSummary,
+};

@@ -23,6 +23,73 @@ pub enum PipelineError {
 /// Makes the progress bar of a stage (hidden ones when not on a terminal).
 pub type BarFactory = Arc<dyn Fn(&'static str) -> ProgressBar + Send + Sync>;
 
+/// What one finished stage did: the front end turns it into one line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSummary {
+    pub stage: &'static str,
+    /// How many `unit`s the stage handled.
+    pub items: u64,
+    pub unit: &'static str,
+    pub seconds: f64,
+    /// GitHub requests this process sent for the stage; None for a stage
+    /// that sends none.
+    pub requests: Option<u64>,
+    /// What else deserves a mention (failures), or empty.
+    pub detail: String,
+}
+
+impl StageSummary {
+    pub fn harvest(stats: &HarvestStats) -> Self {
+        let failed = stats.failed_slices.len();
+        StageSummary {
+            stage: "harvest",
+            items: stats.repositories_found.max(0) as u64,
+            unit: "repositories",
+            seconds: stats.elapsed_seconds,
+            requests: Some(stats.requests.values().sum()),
+            detail: if failed > 0 {
+                format!("{failed} search slices failed")
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    /// `requests`: the client's request count over the stage.
+    pub fn fetch(stats: &FetchStats, requests: u64) -> Self {
+        let mut detail = Vec::new();
+        if stats.gone > 0 {
+            detail.push(format!("{} gone", stats.gone));
+        }
+        if stats.failed > 0 {
+            detail.push(format!("{} failed", stats.failed));
+        }
+        StageSummary {
+            stage: "fetch",
+            items: stats.fetched_tarball + stats.fetched_trees + stats.reused,
+            unit: "repositories",
+            seconds: stats.elapsed_seconds,
+            requests: Some(requests),
+            detail: detail.join(", "),
+        }
+    }
+
+    pub fn classify(stats: &ClassifyStats) -> Self {
+        StageSummary {
+            stage: "classify",
+            items: stats.classified,
+            unit: "snapshots",
+            seconds: stats.elapsed_seconds,
+            requests: None,
+            detail: if stats.already_labelled > 0 {
+                format!("{} already labelled", stats.already_labelled)
+            } else {
+                String::new()
+            },
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct RunOptions {
     /// Snapshot name; None = today's UTC date (with a suffix when taken).
@@ -108,6 +175,16 @@ pub async fn run_pipeline(
     client: &GithubClient,
     options: &RunOptions,
 ) -> Result<RunOutcome, PipelineError> {
+    run_pipeline_reporting(store, client, options, &|_| {}).await
+}
+
+/// [`run_pipeline`], calling `stage_done` as each stage finishes.
+pub async fn run_pipeline_reporting(
+    store: &Store,
+    client: &GithubClient,
+    options: &RunOptions,
+    stage_done: &(dyn Fn(&StageSummary) + Send + Sync),
+) -> Result<RunOutcome, PipelineError> {
     let github_url = client.config().base_url.to_string();
     if let Some(outcome) = finish_interrupted_report(store, options).await? {
         return Ok(outcome);
@@ -124,13 +201,22 @@ pub async fn run_pipeline(
     harvest_options.progress = (options.bars)("harvest");
     let harvest_stats = harvest(store, client, run.id, &options.seeds, &harvest_options).await?;
     harvest_options.progress.finish_and_clear();
+    stage_done(&StageSummary::harvest(&harvest_stats));
 
     let mut fetch_options = FetchOptions::new(&options.worker_id);
     fetch_options.workers = options.fetch_workers;
     fetch_options.download = options.download;
     fetch_options.progress = (options.bars)("fetch");
+    let requests_before = client.stats().total_requests();
     let fetch_stats = fetch_run(store, client, run.id, &fetch_options).await?;
     fetch_options.progress.finish_and_clear();
+    stage_done(&StageSummary::fetch(
+        &fetch_stats,
+        client
+            .stats()
+            .total_requests()
+            .saturating_sub(requests_before),
+    ));
     store
         .put_run_stats(
             run.id,
@@ -143,6 +229,7 @@ pub async fn run_pipeline(
     classify_options.progress = (options.bars)("classify");
     let classify_stats = classify_run(store, run.id, &classify_options).await?;
     classify_options.progress.finish_and_clear();
+    stage_done(&StageSummary::classify(&classify_stats));
     store
         .put_run_stats(
             run.id,

@@ -1,4 +1,4 @@
-//! One bad repository never stops the stage (issue 18): a corpus with one
+//! One bad repository never stops the stage: a corpus with one
 //! repository of each archive fault (NUL and over-long paths, a trickling
 //! download, a gzip stream of empty deflate blocks, a flat archive, two top
 //! folders, a redirect to `file://`) is fetched and classified within the

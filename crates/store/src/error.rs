@@ -1,12 +1,25 @@
 /// Errors of the storage layer. Messages say what failed and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot connect to Postgres at {url}: {source}. Is Postgres running? Start it (e.g. `docker compose up -d`) or pass --database-url / set DATABASE_URL")]
+    #[error("cannot connect to Postgres at {url}: {source}. Is Postgres running? Start it (e.g. `docker compose up -d --wait`) or pass --database-url / set DATABASE_URL")]
     Connect {
         url: String,
         #[source]
         source: sqlx::Error,
     },
+    #[error("Postgres at {url} refused the role {user:?}: {source}. Check the user name and password in the URL, or create the role (as the postgres user: createuser --createdb {user})")]
+    Auth {
+        url: String,
+        user: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database {database:?} does not exist at {url}; this command only reads, so it creates nothing. Check --database-url / DATABASE_URL, or start a survey there (`mcp-survey run`, `mcp-survey demo`, or `mcp-survey migrate` for an empty one)")]
+    NoDatabase { url: String, database: String },
+    #[error("database {database:?} has no mcp-survey tables; this command only reads, so it changes nothing. Check --database-url / DATABASE_URL, or run `mcp-survey migrate` against it")]
+    NoSchema { database: String },
+    #[error("database {database:?} lacks {missing} of this build's schema migrations; this command only reads, so it changes nothing. Run `mcp-survey migrate` to bring it up to date")]
+    OutdatedSchema { database: String, missing: usize },
     #[error("invalid database URL {url:?}: {detail}. Expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
     BadUrl { url: String, detail: String },
     #[error("cannot create database {database:?}: {source}. Create it by hand (createdb {database}) or use a role allowed to create databases")]

@@ -6,6 +6,7 @@
 //! queue (`FOR UPDATE SKIP LOCKED` with leases).
 
 pub mod clean;
+mod completion;
 mod connect;
 mod error;
 mod jobs;
@@ -17,7 +18,7 @@ mod slices;
 mod snapshots;
 pub mod testing;
 
-pub use connect::{connect, redact_url};
+pub use connect::{check_url, connect, open_existing, redact_url};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};

@@ -1,5 +1,5 @@
-//! `mcp-survey bench harvest|fetch|classify`: the benchmarks of issues 3
-//! and 4 against an in-process simulator, each in throw-away databases on
+//! `mcp-survey bench harvest|fetch|classify|chaos`: the measurements in
+//! BENCHMARKS.md against an in-process simulator, each in throw-away databases on
 //! the Postgres server named by MCP_SURVEY_TEST_DATABASE_URL (default: the
 //! local one). The work is in the `mcp-survey-bench` crate.
 
@@ -135,6 +135,9 @@ pub struct ChaosBenchArgs {
 pub struct FetchChildArgs {
     #[arg(long)]
     pub run: String,
+    /// The simulator to fetch from.
+    #[arg(long)]
+    pub github_url: String,
     #[arg(long, default_value_t = 8)]
     pub workers: usize,
 }
@@ -146,8 +149,8 @@ pub async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
         BenchCommand::Classify(a) => classify(a).await,
         BenchCommand::Chaos(a) => chaos(a).await,
         BenchCommand::FetchChild(a) => {
-            let store = open_store(&cli.database_url).await?;
-            let report = fetch_child(&store, &cli.github_url, &a.run, a.workers).await?;
+            let store = open_store(cli.database_url()).await?;
+            let report = fetch_child(&store, &a.github_url, &a.run, a.workers).await?;
             println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }

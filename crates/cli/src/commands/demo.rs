@@ -1,6 +1,7 @@
-use super::{open_client_with, open_store, until_shutdown, worker_id};
-use crate::{default_report_dir, ui, Cli};
-use anyhow::{Context, Result};
+use super::{open_client_with, open_store, worker_id};
+use crate::throwaway::ThrowawayPostgres;
+use crate::{default_report_dir, ui, Cli, Command};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use mcp_survey_ghsim::{serve, synthetic, SimConfig};
 use mcp_survey_github::Token;
@@ -23,16 +24,48 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 120.0)]
     pub time_scale: f64,
     /// Run (snapshot) name; default: demo-<UTC time>.
-    #[arg(long)]
+    #[arg(long, value_parser = super::stages::run_name)]
     pub name: Option<String>,
     /// Folder the report folder is written under.
     #[arg(long, default_value_os_t = default_report_dir())]
     pub out: PathBuf,
 }
 
+/// The demo's database when it must bring its own: the demo was asked for
+/// with no database named (no --database-url, no DATABASE_URL) and nothing
+/// answers where the default URL points. None otherwise, and for every
+/// other command.
+pub async fn database(cli: &Cli) -> Result<Option<ThrowawayPostgres>> {
+    if !matches!(cli.command, Command::Demo(_)) || cli.database_url_given() {
+        return Ok(None);
+    }
+    if ThrowawayPostgres::default_address_answers() {
+        return Ok(None);
+    }
+    eprintln!("no Postgres answers on 127.0.0.1:5432: starting a throw-away one for the demo");
+    super::latch_signals()?;
+    let started = Instant::now();
+    let pg = tokio::select! {
+        pg = ThrowawayPostgres::start() => pg?,
+        // Dropping the half-started cluster removes what it made.
+        signal = super::shutdown_signal() => bail!(
+            "stopped by {} while the throw-away Postgres started; it was removed again",
+            signal?
+        ),
+    };
+    eprintln!(
+        "throw-away {} at {} in {} ({:.1}s); it is stopped and deleted when the demo ends",
+        pg.version,
+        mcp_survey_store::redact_url(&pg.url),
+        pg.folder().display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Some(pg))
+}
+
 pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     let started = Instant::now();
-    let store = open_store(&cli.database_url).await?;
+    let store = open_store(cli.database_url()).await?;
     let mut corpus = synthetic::generate(args.repos, args.seed);
     for week in 0..args.week {
         corpus = synthetic::evolve(&corpus, args.seed.wrapping_add(week as u64 + 1), 0.1).0;
@@ -69,28 +102,18 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         report_dir: args.out.clone(),
         worker_id: worker_id(),
         fetch_workers: 8,
-        download: super::download_limits(&cli.client)?,
+        download: mcp_survey_fetch::DownloadLimits::default(),
         join: false,
         bars: ui::bar_factory(cli.no_progress),
     };
-    let outcome = until_shutdown(&store, async {
-        Ok(mcp_survey_pipeline::run_pipeline(&store, &client, &options).await?)
-    })
-    .await?;
+    let outcome = super::stages::run_pipeline(&store, &client, &options).await?;
     let stats = sim.stats();
     sim.shutdown().await;
-    print!(
-        "{}",
-        mcp_survey_report::render_table(&outcome.report.summary_value)
-    );
-    println!(
-        "{} repositories found, {} fetched, {} servers; {} requests to the simulator; {:.1}s",
-        outcome.report.summary_value.funnel.found,
-        outcome.report.summary_value.funnel.fetched,
-        outcome.report.summary_value.headline.servers,
+    super::stages::print_outcome(
+        &outcome.report,
         stats.requests_total,
-        started.elapsed().as_secs_f64()
+        "the simulator",
+        started,
     );
-    println!("report written to {}", outcome.report.markdown.display());
     Ok(())
 }

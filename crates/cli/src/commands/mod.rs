@@ -3,8 +3,9 @@ pub mod demo;
 pub mod reporting;
 pub mod sim;
 pub mod stages;
+pub mod tokens;
 
-use crate::{Cli, ClientTuning, Command};
+use crate::{Cli, ClientTuning, Command, GithubArgs};
 use anyhow::{Context, Result};
 use mcp_survey_github::{ClientConfig, GithubClient, GithubError, Token};
 use mcp_survey_store::Store;
@@ -13,11 +14,11 @@ use std::time::Duration;
 pub async fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Migrate => {
-            let store = open_store(&cli.database_url).await?;
+            let store = open_store(cli.database_url()).await?;
             let runs = store.list_runs().await?;
             println!(
                 "database {} is ready ({} runs)",
-                mcp_survey_store::redact_url(&cli.database_url),
+                mcp_survey_store::redact_url(cli.database_url()),
                 runs.len()
             );
             Ok(())
@@ -31,20 +32,37 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Export(args) => reporting::export(&cli, args).await,
         Command::Run(args) => stages::run(&cli, args).await,
         Command::Demo(args) => demo::run(&cli, args).await,
-        Command::Runs => stages::runs(&cli).await,
+        Command::Runs(args) => stages::runs(&cli, args).await,
         Command::Status(args) => stages::status(&cli, args).await,
         Command::Bench(args) => bench::run(&cli, args).await,
     }
 }
 
+/// The database for a command that writes a survey: created and migrated
+/// when missing.
 pub async fn open_store(url: &str) -> Result<Store> {
     Ok(mcp_survey_store::connect(url, 16).await?)
 }
 
-/// The GitHub client for `--github-url` with the tokens of GITHUB_TOKENS /
-/// GITHUB_TOKEN, checked with one free request (`/rate_limit` does not count)
-/// so a wrong token fails at once with a clear message.
-pub async fn open_client(github_url: &str, tuning: &ClientTuning) -> Result<GithubClient> {
+/// The database for a command that only reads: never created or migrated.
+pub async fn open_reader(url: &str) -> Result<Store> {
+    Ok(mcp_survey_store::open_existing(url, 4).await?)
+}
+
+/// Checks what a command that writes needs before anything is written or
+/// asked: a valid database URL, a GitHub URL, and a token when the URL is
+/// GitHub's own. Returns the tokens.
+pub fn preflight(database_url: &str, github: &GithubArgs) -> Result<Vec<Token>> {
+    mcp_survey_store::check_url(database_url)?;
+    mcp_survey_github::parse_base_url(&github.github_url)?;
+    Ok(tokens::for_url(&github.github_url, tokens::resolve())?.tokens)
+}
+
+/// The GitHub client for `--github-url` with `tokens`, checked with one
+/// free request (`/rate_limit` does not count) so a wrong token fails at
+/// once with a clear message.
+pub async fn open_client(github: &GithubArgs, tokens: Vec<Token>) -> Result<GithubClient> {
+    let tuning = &github.tuning;
     let seconds = |name: &str, v: f64| -> Result<Duration> {
         Duration::try_from_secs_f64(v)
             .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds ≥ 0, not {v}"))
@@ -53,7 +71,7 @@ pub async fn open_client(github_url: &str, tuning: &ClientTuning) -> Result<Gith
     let archive_max_wait = seconds("archive-max-wait", tuning.archive_max_wait)?;
     let backoff = seconds("backoff", tuning.backoff)?;
     let secondary_wait = seconds("secondary-wait", tuning.secondary_wait)?;
-    open_client_with(github_url, Token::from_env(), |c| {
+    open_client_with(&github.github_url, tokens, |c| {
         c.archive_min_interval = archive_interval;
         c.archive_max_wait = archive_max_wait;
         c.archive_concurrency = tuning.archive_concurrency;
@@ -108,19 +126,13 @@ pub async fn open_client_with(
 /// other machines keep their leases; those expire as usual.
 async fn reclaim_from_dead_local_processes(store: &Store) -> Result<()> {
     // Without a trustworthy machine name, "dead" could be another machine's
-    // live process: leave every lease to expire.
-    let Some(host) = host_name() else {
-        return Ok(());
-    };
+    // live process: leave every lease to expire (local_pid is then None).
     let me = worker_id();
     for holder in store.lease_holders().await? {
-        let Some((their_host, pid)) = holder.rsplit_once('-') else {
+        let Some(pid) = local_pid(&holder) else {
             continue;
         };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
-        if their_host != host || holder == me || process_alive(pid) {
+        if holder == me || process_alive(pid) {
             continue;
         }
         let (jobs, slices) = store.reclaim_process(&holder).await?;
@@ -134,6 +146,17 @@ async fn reclaim_from_dead_local_processes(store: &Store) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The process id of a lease holder (`HOST-PID`) of this machine; None for
+/// another machine's, or when this machine's name is unknown.
+pub(crate) fn local_pid(holder: &str) -> Option<u32> {
+    let host = host_name()?;
+    let (their_host, pid) = holder.rsplit_once('-')?;
+    if their_host != host {
+        return None;
+    }
+    pid.parse().ok()
 }
 
 /// The machine's name: HOSTNAME when set (containers set it), else the
@@ -152,7 +175,7 @@ fn host_name() -> Option<&'static str> {
 
 /// Whether a process with this id runs here (a reused id counts as alive:
 /// the lease then simply runs out).
-fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
     } else {
@@ -246,7 +269,47 @@ pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::E
     }
 }
 
-async fn shutdown_signal() -> Result<&'static str> {
+/// Signals remembered from the moment [`latch_signals`] was called.
+static LATCH: std::sync::OnceLock<tokio::sync::watch::Receiver<Option<&'static str>>> =
+    std::sync::OnceLock::new();
+
+/// From now on the first Ctrl-C or SIGTERM is remembered, even one that
+/// arrives while no stage listens (between two steps, or while the
+/// synthetic corpus is generated): for the demo with its own Postgres,
+/// which must always end through the path that stops and deletes it.
+/// Without this, a listener installed once and then dropped would swallow
+/// such a signal, and without any listener the signal would kill the
+/// process and leave the server running.
+#[cfg(unix)]
+pub(crate) fn latch_signals() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Registered here, before returning, so there is no window.
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = int.recv() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        };
+        let _ = tx.send(Some(name));
+        // Keep the sender: a closed channel would read as an error.
+        std::future::pending::<()>().await;
+    });
+    let _ = LATCH.set(rx);
+    Ok(())
+}
+
+pub(crate) async fn shutdown_signal() -> Result<&'static str> {
+    if let Some(latched) = LATCH.get() {
+        let mut rx = latched.clone();
+        loop {
+            if let Some(name) = *rx.borrow_and_update() {
+                return Ok(name);
+            }
+            rx.changed().await.context("the signal listener stopped")?;
+        }
+    }
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

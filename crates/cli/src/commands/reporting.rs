@@ -1,7 +1,8 @@
 //! `report` (one run, or `--compare A B`) and `export`: argument handling
 //! only; the work is in the mcp-survey-report crate.
 
-use super::open_store;
+use super::open_reader;
+use super::stages::{finish_if_complete, run_name};
 use crate::{default_report_dir, Cli};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -12,10 +13,10 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Run to report; default: the newest run (an unfinished one is reported as partial).
-    #[arg(long, conflicts_with = "compare")]
+    #[arg(long, conflicts_with = "compare", value_parser = run_name)]
     pub run: Option<String>,
     /// Compare two runs instead: the earlier A and the later B (written under OUT/A..B/).
-    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    #[arg(long, num_args = 2, value_names = ["A", "B"], value_parser = run_name)]
     pub compare: Option<Vec<String>>,
     /// Folder the report folder is written under.
     #[arg(long, default_value_os_t = default_report_dir())]
@@ -31,7 +32,7 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// Run to export; default: the newest finished run.
-    #[arg(long)]
+    #[arg(long, value_parser = run_name)]
     pub run: Option<String>,
     /// csv (lists joined with `;`) or jsonl (one JSON object per line).
     #[arg(long, value_enum, default_value_t = Format::Csv)]
@@ -42,14 +43,19 @@ pub struct ExportArgs {
 }
 
 pub async fn report(cli: &Cli, args: &ReportArgs) -> Result<()> {
-    let store = open_store(&cli.database_url).await?;
+    let store = open_reader(cli.database_url()).await?;
     if let Some(names) = &args.compare {
         let [a, b] = names.as_slice() else {
             bail!("--compare takes two run names: the earlier and the later");
         };
         return compare(&store, a, b, args).await;
     }
-    let run = store.resolve_run(args.run.as_deref()).await?;
+    let mut run = store.resolve_run(args.run.as_deref()).await?;
+    // Stages run one by one may have completed the run without saying so
+    // (a run left by an older build): finish it before reporting it.
+    if run.status == RunStatus::Running && finish_if_complete(&store, &run).await? {
+        run = store.run_by_id(run.id).await?;
+    }
     if run.status != RunStatus::Finished {
         eprintln!(
             "note: run {} is {}; the report covers what is done so far and is marked partial",
@@ -84,6 +90,21 @@ async fn compare(store: &Store, a: &str, b: &str, args: &ReportArgs) -> Result<(
     }
     let run_a = store.run_by_name(a).await?;
     let run_b = store.run_by_name(b).await?;
+    let started = |r: &Run| r.started_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    if (run_a.started_at, run_a.id) <= (run_b.started_at, run_b.id) {
+        eprintln!(
+            "comparing {a} (the older, started {}) with {b} (started {})",
+            started(&run_a),
+            started(&run_b)
+        );
+    } else {
+        eprintln!(
+            "note: {a} (started {}) is newer than {b} (started {}); the changes read from {a} to {b}, \
+             backwards in time; swap them (--compare {b} {a}) to see what changed since {b}",
+            started(&run_a),
+            started(&run_b)
+        );
+    }
     for run in [&run_a, &run_b] {
         if run.status != RunStatus::Finished {
             eprintln!(
@@ -109,10 +130,17 @@ async fn compare(store: &Store, a: &str, b: &str, args: &ReportArgs) -> Result<(
 }
 
 pub async fn export(cli: &Cli, args: &ExportArgs) -> Result<()> {
-    let store = open_store(&cli.database_url).await?;
+    let store = open_reader(cli.database_url()).await?;
     let run = match &args.run {
         Some(name) => store.run_by_name(name).await?,
-        None => latest_finished(&store).await?,
+        None => {
+            let run = latest_finished(&store).await?;
+            eprintln!(
+                "exporting run {}, the newest finished run (pass --run NAME for another)",
+                run.name
+            );
+            run
+        }
     };
     if run.status != RunStatus::Finished {
         eprintln!(

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 /// Client tuning for a simulator: no politeness pauses, short back-offs.
 pub const FAST: &[&str] = &[
-    "--no-progress",
     "--archive-interval",
     "0",
     "--archive-concurrency",
@@ -30,20 +29,29 @@ pub const FAST: &[&str] = &[
 /// Identity the child processes put in their leases (`HOSTNAME-pid:...`).
 pub const HOST: &str = "reltest";
 
+/// The subcommands that talk to GitHub, and so take `--github-url` and the
+/// client tuning.
+const TALK_TO_GITHUB: &[&str] = &["run", "harvest", "fetch"];
+
 /// The binary against `db` and the simulator at `github`, in `cwd`, with
-/// none of the caller's configuration and only `env` set.
+/// none of the caller's configuration and only `env` set. `args` starts
+/// with the subcommand.
 pub fn command(db: &str, github: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
-    cmd.arg("--database-url")
-        .arg(db)
-        .arg("--github-url")
-        .arg(github)
-        .args(FAST)
-        .args(args)
-        .current_dir(cwd)
+    cmd.arg("--database-url").arg(db).arg("--no-progress");
+    if let Some((sub, rest)) = args.split_first() {
+        cmd.arg(sub);
+        if TALK_TO_GITHUB.contains(sub) {
+            cmd.arg("--github-url").arg(github).args(FAST);
+        }
+        cmd.args(rest);
+    }
+    cmd.current_dir(cwd)
         .env_remove("DATABASE_URL")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GITHUB_TOKENS")
+        .env_remove("GH_TOKEN")
+        .env_remove("NO_COLOR")
         .env_remove("MCP_SURVEY_LOG")
         .env_remove("RUST_LOG")
         .env("HOSTNAME", HOST);
@@ -51,6 +59,21 @@ pub fn command(db: &str, github: &str, cwd: &Path, args: &[&str], env: &[(&str, 
         cmd.env(k, v);
     }
     cmd
+}
+
+/// The binary with `args` as given, none of the caller's database or token
+/// settings, and only `env` set; run to the end.
+pub fn bare(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-survey"));
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_TOKENS")
+        .env_remove("GH_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
 }
 
 /// Runs `cmd` to the end off the async runtime.
