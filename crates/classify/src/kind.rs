@@ -915,7 +915,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         let mut server_pkgs: BTreeSet<String> = BTreeSet::new();
         for (f, _, _) in &core_servers {
             let pkg = package_root(&manifest_dirs, f.path);
-            if is_frontend(&pkg) {
+            if is_frontend(&pkg) && !is_web_route_handler(f.path) {
                 // A server folder inside a web app: it is its own package.
                 let own = paths::parent_dir(f.path).to_string();
                 dirs.insert(own.clone());
@@ -952,6 +952,22 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         manifest_dirs: dirs,
         excluded,
     }
+}
+
+/// Next.js and SvelteKit route handlers and Nuxt server routes run in the
+/// web app's own server runtime: the app is the MCP server's backend, and
+/// the modules the route imports (`lib/`, `src/`) are server code.
+fn is_web_route_handler(path: &str) -> bool {
+    let name = paths::file_name(path).to_ascii_lowercase();
+    let routed = path.starts_with("app/")
+        || path.contains("/app/")
+        || path.starts_with("src/routes/")
+        || path.contains("/src/routes/");
+    (routed && (name.starts_with("route.") || name.starts_with("+server.")))
+        || path.starts_with("pages/api/")
+        || path.contains("/pages/api/")
+        || path.starts_with("server/api/")
+        || path.starts_with("server/routes/")
 }
 
 /// The shipped code depends on an MCP SDK, or speaks the protocol itself

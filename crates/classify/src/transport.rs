@@ -23,7 +23,7 @@ static RULES: LazyLock<Vec<(Transport, &'static str, Regex)>> = LazyLock::new(||
             Transport::Http,
             "streamable HTTP transport",
             re(
-                r#"(?i)StreamableHTTPServerTransport|streamable[-_]?http|StreamableHttp(?:Server|Handler|Service)|WithHttpTransport|NewStreamableHTTPServer|transport\s*=\s*["']http["']|http_app\s*\(|@hono/mcp|protocol\s*[=:]\s*STREAMABLE|protocol\s*[=:]\s*STATELESS|mcp-server-webmvc|WebMvcStreamable|StreamableHTTPSessionManager|httputil\.NewSingleHostReverseProxy|httputil\.ReverseProxy\b|createProxyMiddleware\s*\("#,
+                r#"(?i)StreamableHTTPServerTransport|streamable[-_]?http|StreamableHttp(?:Server|Handler|Service)|WithHttpTransport|NewStreamableHTTPServer|transport\s*=\s*["']http["']|http_app\s*\(|@hono/mcp|protocol\s*[=:]\s*STREAMABLE|protocol\s*[=:]\s*STATELESS|mcp-server-webmvc|WebMvcStreamable|StreamableHTTPSessionManager|httputil\.NewSingleHostReverseProxy|httputil\.ReverseProxy\b|createProxyMiddleware\s*\(|createMcpHandler\s*\("#,
             ),
         ),
         (

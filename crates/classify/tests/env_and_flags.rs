@@ -5,7 +5,7 @@
 mod common;
 
 use common::run;
-use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials, Kind, Transport};
 
 const PYPROJECT: &str = "[project]\nname = \"fit-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
 const PY_SERVER: &str = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"fit\")\n";
@@ -242,5 +242,48 @@ fn a_value_the_code_names_an_encryption_key_is_no_credential() {
         Credentials::Required,
         "{:?}",
         v.labels
+    );
+}
+
+#[test]
+fn a_settings_prefix_in_a_model_config_dict_names_the_variables() {
+    let settings = "from pydantic_settings import BaseSettings\n\n\nclass PortalConfig(BaseSettings):\n    portal: str | None = None\n    bearer_token: str | None = None\n\n    model_config = {\n        \"env_prefix\": \"PORTAL_\",\n    }\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/config.py", settings),
+    ]);
+    assert!(
+        v.labels.env_vars.contains("PORTAL_BEARER_TOKEN"),
+        "{:?}",
+        v.labels.env_vars
+    );
+    assert!(
+        !v.labels.env_vars.contains("BEARER_TOKEN"),
+        "{:?}",
+        v.labels.env_vars
+    );
+}
+
+#[test]
+fn modules_a_web_app_route_imports_are_server_code() {
+    let pkg = r#"{ "name": "notes-app", "private": true, "dependencies": { "next": "15.0.0", "react-dom": "19.0.0", "mcp-handler": "^1.0.0", "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let route = "import { createMcpHandler } from \"mcp-handler\";\nimport { notes } from \"@/lib/notes\";\n\nconst handler = createMcpHandler((server) => {\n  server.tool(\"list_notes\", {}, async () => notes());\n});\nexport { handler as GET, handler as POST };\n";
+    let lib = "const key = process.env.NOTES_SERVICE_API_KEY;\nexport async function notes() {\n  return fetch(\"https://notes.example/api\", { headers: { authorization: `Bearer ${key}` } });\n}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("app/[transport]/route.ts", route),
+        ("lib/notes.ts", lib),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.env_vars.contains("NOTES_SERVICE_API_KEY"),
+        "{:?}",
+        v.labels
+    );
+    assert!(
+        v.labels.transport.contains(&Transport::Http),
+        "{:?}",
+        v.labels.transport
     );
 }

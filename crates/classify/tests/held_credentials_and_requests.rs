@@ -61,6 +61,10 @@ func New(target *url.URL) http.Handler {
         ("go.mod", "module example.com/mcpgate\n"),
         ("README.md", readme),
         ("pkg/proxy/proxy.go", main),
+        (
+            "cmd/mcpgate/main.go",
+            "package main\n\nfunc main() { serve() }\n",
+        ),
     ];
     let v = run(&files);
     assert_eq!(v.labels.kind, Kind::Server);

@@ -1713,7 +1713,9 @@ fn pydantic_fields(f: &File) -> Vec<(String, usize)> {
     static CLASS: LazyLock<Regex> =
         LazyLock::new(|| re(r#"(?m)^class\s+\w+\s*\(\s*(?:\w+\.)?BaseSettings\s*\)\s*:"#));
     static PREFIX: LazyLock<Regex> =
-        LazyLock::new(|| re(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#));
+        // `env_prefix="LM_"` in `SettingsConfigDict(...)` or a v1 `Config`
+        // class, `"env_prefix": "LM_"` in a plain `model_config` dict.
+        LazyLock::new(|| re(r#"['"]?env_prefix['"]?\s*[=:]\s*['"]([A-Za-z0-9_]*)['"]"#));
     static FIELD: LazyLock<Regex> =
         LazyLock::new(|| re(r#"^    ([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^=\n]+)"#));
     let mut out = Vec::new();
