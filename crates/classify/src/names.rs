@@ -353,6 +353,31 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     if matches!(effective_last, "TOKEN") && parts.iter().any(|p| user_services.contains(p)) {
         return Some(NamedSecret::Credential(AuthMethod::Pat));
     }
+    // Services whose docs issue API keys or tokens from a user's own
+    // account settings, acting as that user: Redmine's "API access key"
+    // under My account, NetBox user tokens, Asana, Figma, Airtable and
+    // Databricks personal access tokens, Todoist and ClickUp personal API
+    // tokens, Linear personal API keys, Backlog keys from personal settings,
+    // Jenkins user API tokens, openHAB user tokens.
+    let per_user_keys = [
+        "REDMINE",
+        "NETBOX",
+        "ASANA",
+        "FIGMA",
+        "AIRTABLE",
+        "DATABRICKS",
+        "TODOIST",
+        "CLICKUP",
+        "LINEAR",
+        "BACKLOG",
+        "JENKINS",
+        "OPENHAB",
+    ];
+    if matches!(effective_last, "TOKEN" | "KEY" | "APIKEY")
+        && parts.iter().any(|p| per_user_keys.contains(p))
+    {
+        return Some(NamedSecret::Credential(AuthMethod::Pat));
+    }
     Some(NamedSecret::Credential(AuthMethod::ApiKey))
 }
 
@@ -623,6 +648,10 @@ mod tests {
         ] {
             assert_eq!(secret_method(own), Some(NamedSecret::ServerOwn), "{own}");
         }
+        assert_eq!(
+            secret_method("REDMINE_API_KEY"),
+            Some(NamedSecret::Credential(AuthMethod::Pat))
+        );
         // A crypto-market service's key is a credential like any other.
         assert_eq!(
             secret_method("CRYPTO_API_KEY"),

@@ -333,7 +333,9 @@ pub fn role(path: &str) -> Role {
     }
     let dirs: Vec<&str> = lower.split('/').collect();
     let dirs = &dirs[..dirs.len() - 1];
+    // Test helpers beside the code: `test-utils.ts`, `test-constants.ts`.
     let is_test_name = name.starts_with("test_")
+        || name.starts_with("test-")
         || name.ends_with("_test.go")
         || name.ends_with("_test.py")
         || name.contains(".test.")
@@ -461,6 +463,7 @@ mod tests {
             Role::Example
         );
         assert_eq!(role("scripts/eval.ts"), Role::Script);
+        assert_eq!(role("src/test-constants.ts"), Role::Test);
         assert_eq!(role("README.md"), Role::Doc);
         assert_eq!(role("pkg/x_test.go"), Role::Test);
         assert_eq!(role("widget_draft_do_not_use/jira/client.py"), Role::Script);

@@ -452,3 +452,49 @@ fn hand_parsed_flag_the_readme_calls_personal_is_a_pat() {
     assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
     assert!(!v.labels.auth_methods.contains(&AuthMethod::Pat));
 }
+
+#[test]
+fn a_static_token_wrapped_by_the_oauth2_package_is_no_oauth() {
+    let go_mod = "module github.com/acme/gh-mcp\n\nrequire (\n\tgithub.com/mark3labs/mcp-go v0.30.0\n\tgolang.org/x/oauth2 v0.20.0\n)\n";
+    let main = "package main\n\nimport (\n\t\"context\"\n\t\"os\"\n\n\t\"github.com/mark3labs/mcp-go/server\"\n\t\"golang.org/x/oauth2\"\n)\n\nfunc main() {\n\tts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: os.Getenv(\"GITHUB_PERSONAL_ACCESS_TOKEN\")})\n\t_ = oauth2.NewClient(context.Background(), ts)\n\ts := server.NewMCPServer(\"gh\", \"1.0\")\n\tserver.ServeStdio(s)\n}\n";
+    let v = run(&[("go.mod", go_mod), ("main.go", main)]);
+    assert!(
+        !v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Pat),
+        "{:?}",
+        v.labels
+    );
+    // Negative: an oauth2.Config runs a real flow.
+    let flow = main.replace(
+        "ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: os.Getenv(\"GITHUB_PERSONAL_ACCESS_TOKEN\")})",
+        "conf := &oauth2.Config{ClientID: os.Getenv(\"GH_CLIENT_ID\")}\n\tts := conf.TokenSource(context.Background(), nil)",
+    );
+    let v = run(&[("go.mod", go_mod), ("main.go", flow.as_str())]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+}
+
+#[test]
+fn an_llm_provider_class_and_a_profile_variable_are_no_login() {
+    let pyproject =
+        "[project]\nname = \"cad-mcp\"\ndependencies = [\"mcp>=1.2\", \"pydantic-ai\"]\n";
+    let server = "import os\nfrom mcp.server.fastmcp import FastMCP\nfrom pydantic_ai.providers.github import GitHubProvider\n\nmcp = FastMCP(\"cad\")\nprofile_name = None\nprovider = GitHubProvider(api_key=os.getenv(\"GITHUB_API_KEY\"))\n";
+    let v = run(&[("pyproject.toml", pyproject), ("src/cad/server.py", server)]);
+    assert!(
+        !v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert!(
+        !v.labels.auth_methods.contains(&AuthMethod::CloudIam),
+        "{:?}",
+        v.labels
+    );
+}

@@ -175,12 +175,12 @@ static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
 /// Interactive OAuth logins and the libraries that run them: each is both
 /// an OAuth method and a login at run time, so `OAUTH` and `OAUTH_FLOW`
 /// share them.
-const INTERACTIVE_OAUTH: &str = r#"device_code|DeviceCodeCredential|InteractiveBrowserCredential|mcpAuthRouter|OAuthProxy|OIDCProxy|AzureProvider|GitHubProvider|GoogleProvider|authenticator\s*=\s*["']externalbrowser|InstalledAppFlow|AuthorizationCodeInstalledApp|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode"#;
+const INTERACTIVE_OAUTH: &str = r#"device_code|DeviceCodeCredential|InteractiveBrowserCredential|mcpAuthRouter|OAuthProxy|OIDCProxy|fastmcp\.server\.auth\.providers\.(?:github|google|azure|workos|auth0|aws|descope|scalekit)\b|(?:Azure|GitHub|Google|WorkOS|Auth0)Provider\(\s*client_id|authenticator\s*=\s*["']externalbrowser|InstalledAppFlow|AuthorizationCodeInstalledApp|@google-cloud/local-auth|acquire_token_interactive|initiate_device_flow|acquireTokenInteractive|acquireTokenByDeviceCode"#;
 
 static OAUTH: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r#"(?i){}|{INTERACTIVE_OAUTH}"#,
-        r#"authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|grant_type|client_credentials|refresh_token|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|golang\.org/x/oauth2|oauth2\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|GoogleAuthorizationCodeFlow|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|JWTVerifier|RemoteAuthProvider|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|\.well-known/openid-configuration"#
+        r#"authorization_endpoint|oauth-protected-resource|oauth-authorization-server|protected_resource_metadata|ProtectedResourceMetadata|grant_type|client_credentials|refresh_token|OAuthServerProvider|ProxyOAuthServerProvider|OAuthProvider|oauth2ResourceServer|mcpServerOAuth2|AddMicrosoftIdentityWebApi|AcquireTokenOnBehalfOf|on_behalf_of|oauth2\.Config\b|clientcredentials\.Config|openid-client|oauth4webapi|simple-oauth2|\b(?:authlib|requests_oauthlib|oauthlib|httpx_auth|msal|google_auth_oauthlib|spotipy)\b|GoogleAuthorizationCodeFlow|GoogleCredential|OAuth2Client\b|SpotifyOAuth|PublicClientApplication|ConfidentialClientApplication|code_challenge|JWTVerifier|RemoteAuthProvider|auth_server_provider|AuthSettings|spring-boot-starter-oauth2|\.well-known/openid-configuration"#
     ))
 });
 
@@ -237,7 +237,7 @@ static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
 
 static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|profile_name\s*="#,
+        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|\(\s*profile_name\s*="#,
     )
 });
 
