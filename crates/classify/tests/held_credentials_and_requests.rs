@@ -498,3 +498,36 @@ fn an_llm_provider_class_and_a_profile_variable_are_no_login() {
         v.labels
     );
 }
+
+#[test]
+fn a_custom_credential_header_read_from_a_headers_map_is_a_request_credential() {
+    let pkg = r#"{ "name": "campus-mcp", "bin": { "campus-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1.22.0" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"campus\", version: \"1\" });\n";
+    let context = "import type { IncomingHttpHeaders } from 'node:http';\nexport const readContext = (headers: IncomingHttpHeaders) => ({\n  accessToken: headers['x-campus-access-token'],\n});\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/server.ts", server),
+        ("src/context.ts", context),
+    ]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::Request),
+        "{:?}",
+        v.labels
+    );
+    // Negative: a header an upstream answered with is no request credential.
+    let upstream = "export async function login(response: Response) {\n  return response.headers['x-access-token'];\n}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/server.ts", server),
+        ("src/upstream.ts", upstream),
+    ]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::Request),
+        "{:?}",
+        v.labels
+    );
+}

@@ -197,7 +197,7 @@ static OAUTH_FLOW: LazyLock<Regex> = LazyLock::new(|| {
 /// token caches and the files their quick-starts name.
 static TOKEN_STORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"CacheFileHandler|FileDataStoreFactory|token\.(?:json|pickle)|tokens\.json|\.credentials/|SerializableTokenCache|TokenCachePersistence|to_json\(\)\s*\)|credentials\.json|client_secrets?\.json"#,
+        r#"CacheFileHandler|FileDataStoreFactory|\btoken\.(?:json|pickle)\b|\btokens\.json\b|\.credentials/|SerializableTokenCache|TokenCachePersistence|to_json\(\)\s*\)|credentials\.json\b|client_secrets?\.json\b"#,
     )
 });
 
@@ -1048,10 +1048,18 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
                 );
             }
         }
-        if let Some(m) = REQUEST.find_iter(f.text).find(|m| {
-            let line = f.line_text(m.start());
-            !is_comment(line) && !OUTBOUND.is_match(line)
-        }) {
+        if let Some(m) = REQUEST
+            .find_iter(f.text)
+            .chain(
+                HEADER_INDEX
+                    .find_iter(f.text)
+                    .filter(|m| !assigned_to(f.text, m.end())),
+            )
+            .find(|m| {
+                let line = f.line_text(m.start());
+                !is_comment(line) && !OUTBOUND.is_match(line)
+            })
+        {
             if !request {
                 ev.add(
                     "credential_sources",
@@ -1664,6 +1672,22 @@ fn presence_test(line: &str, name: &str) -> bool {
             || after.starts_with("!== undefined");
     }
     cond.starts_with(&format!("let Some({name})"))
+}
+
+/// A custom credential header looked up in a request's headers map passed
+/// around on its own (`headers['x-portal-token']`, `headers.get("x-api-key")`);
+/// `response.headers[...]` is what an upstream answered, not a request.
+static HEADER_INDEX: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:^|[^.\w])headers\s*(?:\[\s*|\.get\(\s*)['"]x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*['"]\s*[\])]"#,
+    )
+});
+
+/// Is the expression ending at `end` the target of an assignment (a client
+/// setting an outbound header) rather than read?
+fn assigned_to(text: &str, end: usize) -> bool {
+    let rest = text[end..].trim_start_matches([' ', '\t']);
+    rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>")
 }
 
 /// Does this line test `name` for being missing or empty?
