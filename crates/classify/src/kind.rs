@@ -524,15 +524,16 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         }
         if f.role == Role::Core {
             let mut found = false;
+            let in_code = |m: &regex::Match| !crate::ctx::is_comment(f.line_text(m.start()));
             for (rule, r) in CLIENT_RULES.iter() {
-                if let Some(m) = r.find(f.text) {
+                if let Some(m) = r.find_iter(f.text).find(in_code) {
                     clients.push((f, rule, m.start()));
                     found = true;
                     break;
                 }
             }
             if !found {
-                if let Some(m) = GENERIC_CLIENT.find(f.text) {
+                if let Some(m) = GENERIC_CLIENT.find_iter(f.text).find(in_code) {
                     generic_clients.push((f, "MCP client class", m.start()));
                 }
             }

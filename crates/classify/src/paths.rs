@@ -370,7 +370,25 @@ pub fn role(path: &str) -> Role {
                 .any(|w| w[0] == "main" && matches!(w[1], "java" | "kotlin" | "scala" | "groovy")))
     };
     if dirs.iter().enumerate().any(|(i, d)| {
-        (EXAMPLE_DIRS.contains(d) || d.starts_with("example") || d.starts_with("sample"))
+        // `ChatDemo/`, `weather-example/`, `server_samples/` name samples
+        // too; `example.com`-style package folders are handled above.
+        (EXAMPLE_DIRS.contains(d)
+            || d.starts_with("example")
+            || d.starts_with("sample")
+            || d.ends_with("demo")
+            || d.ends_with("demos")
+            || [
+                "-example",
+                "_example",
+                "-examples",
+                "_examples",
+                "-sample",
+                "_sample",
+                "-samples",
+                "_samples",
+            ]
+            .iter()
+            .any(|s| d.ends_with(s)))
             && !jvm_package(i)
     }) {
         return Role::Example;
@@ -464,6 +482,8 @@ mod tests {
         );
         assert_eq!(role("scripts/eval.ts"), Role::Script);
         assert_eq!(role("src/test-constants.ts"), Role::Test);
+        assert_eq!(role("MCPClientChatDemo/App/Main.swift"), Role::Example);
+        assert_eq!(role("weather-example/server.py"), Role::Example);
         assert_eq!(role("README.md"), Role::Doc);
         assert_eq!(role("pkg/x_test.go"), Role::Test);
         assert_eq!(role("widget_draft_do_not_use/jira/client.py"), Role::Script);
