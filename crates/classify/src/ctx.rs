@@ -77,6 +77,15 @@ impl<'a> File<'a> {
         paths::file_name(self.path).to_ascii_lowercase()
     }
 
+    /// Does the file name end in one of these extensions (without the dot),
+    /// in any case? `Main.GO` is as much Go as `main.go`.
+    pub fn has_ext(&self, exts: &[&str]) -> bool {
+        let name = paths::file_name(self.path);
+        name.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty() && exts.iter().any(|e| ext.eq_ignore_ascii_case(e))
+        })
+    }
+
     pub fn under(&self, root: &str) -> bool {
         root.is_empty() || (self.path.starts_with(root) && self.path[root.len()..].starts_with('/'))
     }

@@ -617,12 +617,12 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         if repo
             .files
             .iter()
-            .any(|f| f.role == Role::Core && f.path.ends_with(".go") && is_main(&f))
+            .any(|f| f.role == Role::Core && f.has_ext(&["go"]) && is_main(&f))
         {
             if let Some((f, m)) = repo
                 .files
                 .iter()
-                .filter(|f| f.role == Role::Core && f.path.ends_with(".go"))
+                .filter(|f| f.role == Role::Core && f.has_ext(&["go"]))
                 .find_map(|f| {
                     GO_MCP_SERVER_IMPORT
                         .captures_iter(f.text)
@@ -721,9 +721,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
             f.role == Role::Core
                 && !f.is_source()
                 && !paths::is_manifest(f.path)
-                && (f.path.ends_with(".json")
-                    || f.path.ends_with(".yaml")
-                    || f.path.ends_with(".yml"))
+                && f.has_ext(&["json", "yaml", "yml"])
         })
         .count();
     let source_files = repo
@@ -1543,7 +1541,7 @@ pub fn language(repo: &Repo, roots: &BTreeSet<String>) -> String {
         if scoped && !roots.iter().any(|r| f.under(r)) {
             continue;
         }
-        if f.path.ends_with(".h") {
+        if f.has_ext(&["h"]) {
             header_bytes += f.text.len();
             continue;
         }

@@ -74,13 +74,8 @@ pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Tra
             }
             // Config files only name protocols in the Spring/Cargo forms.
             if is_config
-                && !(f.path.ends_with(".properties")
-                    || f.path.ends_with(".yml")
-                    || f.path.ends_with(".yaml")
-                    || f.path.ends_with("Cargo.toml")
-                    || f.path.ends_with(".xml")
-                    || f.path.ends_with(".gradle")
-                    || f.path.ends_with(".kts"))
+                && !(f.has_ext(&["properties", "yml", "yaml", "xml", "gradle", "kts"])
+                    || f.name_lower() == "cargo.toml")
             {
                 continue;
             }
