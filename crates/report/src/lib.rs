@@ -8,12 +8,16 @@
 //! the two agree cell by cell.
 
 mod aggregate;
+pub mod audit;
 mod charts;
 mod compare;
+pub mod corrected;
+pub mod correction;
 pub mod csv;
 mod export;
 mod headline;
 mod markdown;
+pub mod methods;
 pub mod queries;
 mod stats;
 mod tables;
@@ -26,11 +30,12 @@ pub use compare::{
     changes_csv, compare, render_comparison, shares_csv, write_comparison, Change, ChangeKind,
     Comparison, ComparisonFiles, RunRef, ShareChange,
 };
+pub use corrected::{Accuracy, AccuracyChoice, AccuracySource, Correction, FigureEstimate};
 pub use export::{export_rows, write_export, ExportFormat, ExportRow, EXPORT_COLUMNS};
 pub use headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
 pub use markdown::facet_line;
 pub use stats::{wilson_interval, Percent};
 pub use write::{
     build_summary, render_markdown, render_table, report_folder_name, report_is_complete,
-    write_report, ReportError, ReportFiles, Summary,
+    summary_with, write_report, write_report_with, ReportError, ReportFiles, Summary,
 };
