@@ -90,7 +90,7 @@ pub enum Command {
     Eval(commands::stages::EvalArgs),
     /// Write the report of a run under reports/<run>/, or with --compare A B what changed between two runs.
     Report(commands::reporting::ReportArgs),
-    /// Export a run's labelled servers (one row per server) as CSV or JSON lines.
+    /// Export a run's labelled servers (with --all every classified repository), one row each with the evidence, as CSV or JSON lines.
     Export(commands::reporting::ExportArgs),
     /// Harvest, fetch, classify and report in one go (a new snapshot).
     Run(commands::stages::RunArgs),
@@ -102,6 +102,8 @@ pub enum Command {
     Status(commands::stages::StatusArgs),
     /// Benchmarks against the built-in simulator (issues 3 and 4): harvest, fetch, classify.
     Bench(commands::bench::BenchArgs),
+    /// Audit a run's labels by hand: draw a stratified sample as a labelling sheet, then score the filled sheet.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {

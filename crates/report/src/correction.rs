@@ -476,10 +476,14 @@ pub struct SimulationResult {
     pub mean_ci_width: f64,
     /// The raw Wilson interval's coverage, for contrast.
     pub raw_covered: usize,
+    /// Trials whose corrected interval held the prevalence the population
+    /// was drawn with (the share of an ecosystem of which this census is
+    /// one draw; the interval's binomial term is for this).
+    pub covered_prevalence: usize,
 }
 
 pub fn simulate(spec: &SimulationSpec) -> SimulationResult {
-    let (mut covered, mut raw_covered, mut defined) = (0, 0, 0);
+    let (mut covered, mut raw_covered, mut defined, mut covered_prevalence) = (0, 0, 0, 0);
     let (mut err_raw, mut err_corr, mut width) = (0.0, 0.0, 0.0);
     for trial in 0..spec.trials {
         let mut rng = seeded(spec.seed, 1000 + trial as u64);
@@ -539,6 +543,8 @@ pub fn simulate(spec: &SimulationSpec) -> SimulationResult {
             err_corr += (c.estimate - true_share).abs();
             width += c.ci_high - c.ci_low;
             covered += usize::from(c.ci_low <= true_share && true_share <= c.ci_high);
+            covered_prevalence +=
+                usize::from(c.ci_low <= spec.prevalence && spec.prevalence <= c.ci_high);
         }
     }
     let per = |x: f64, k: usize| if k == 0 { 0.0 } else { x / k as f64 };
@@ -550,6 +556,7 @@ pub fn simulate(spec: &SimulationSpec) -> SimulationResult {
         mae_corrected: per(err_corr, defined),
         mean_ci_width: per(width, defined),
         raw_covered,
+        covered_prevalence,
     }
 }
 

@@ -26,12 +26,15 @@ mod write;
 pub use aggregate::{
     breakdowns, Breakdowns, CountRow, EnvVarRow, ExclusionRow, FacetRow, SeedQueryRow, ServiceRow,
 };
+pub use audit::{AuditError, AuditScore, DrawnSheet, EvidenceRef, SheetRow};
 pub use compare::{
     changes_csv, compare, render_comparison, shares_csv, write_comparison, Change, ChangeKind,
     Comparison, ComparisonFiles, RunRef, ShareChange,
 };
 pub use corrected::{Accuracy, AccuracyChoice, AccuracySource, Correction, FigureEstimate};
-pub use export::{export_rows, write_export, ExportFormat, ExportRow, EXPORT_COLUMNS};
+pub use export::{
+    export_rows, export_rows_with, write_export, ExportFormat, ExportRow, EXPORT_COLUMNS,
+};
 pub use headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
 pub use markdown::facet_line;
 pub use stats::{wilson_interval, Percent};
