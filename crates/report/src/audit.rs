@@ -484,24 +484,16 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<ReadRow>, AuditError> {
             )
         })
     };
-    let idx: HashMap<&str, usize> = [
-        "run",
-        "repo",
-        "stratum",
-        "stratum_size",
-        "human_kind",
-        "human_language",
-        "human_sdk",
-        "human_transport",
-        "human_credentials",
-        "human_auth_methods",
-        "human_credential_sources",
-        "human_env_vars",
-        "human_evidence",
-    ]
-    .into_iter()
-    .map(|c| col(c).map(|i| (c, i)))
-    .collect::<Result<_, _>>()?;
+    let idx: HashMap<&str, usize> = ["run", "repo", "stratum", "stratum_size"]
+        .into_iter()
+        .chain(
+            SHEET_COLUMNS
+                .iter()
+                .copied()
+                .filter(|c| c.starts_with("human_")),
+        )
+        .map(|c| col(c).map(|i| (c, i)))
+        .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (line, cells) in records {
         if cells.iter().all(|c| c.trim().is_empty()) {

@@ -230,7 +230,13 @@ pub fn hbars(
     if groups.iter().all(|g| g.bars.is_empty()) {
         return None;
     }
-    let label_w = 250.0;
+    // The label column fits the longest label, up to a third of the width
+    // (longer ones wrap).
+    let label_w = groups
+        .iter()
+        .map(|g| g.label.chars().count() as f64 * LABEL_SIZE * CHAR_WIDTH + 4.0)
+        .fold(60.0, f64::max)
+        .min(250.0);
     let note_w = groups
         .iter()
         .flat_map(|g| &g.bars)
@@ -255,6 +261,8 @@ pub fn hbars(
     let mut svg = Svg::new();
     let mut y = header(&mut svg, title, legend);
     let top = y;
+    // Bars go into their own layer, drawn over the grid once its height is known.
+    let mut grid = Svg::new();
     let bar_h = 16.0;
     let gap = 6.0;
     for g in groups {
@@ -295,7 +303,7 @@ pub fn hbars(
         let x = sx(v);
         svg.line(x, y, x, y + 5.0, "#444", 1.0);
         if v > 0.0 {
-            svg.line(x, top - 4.0, x, y, "#e4e4e4", 0.8);
+            grid.line(x, top - 4.0, x, y, "#e4e4e4", 0.8);
         }
         let label = match scale {
             Scale::Percent => format!("{v:.0}%"),
@@ -307,7 +315,8 @@ pub fn hbars(
     let desc = wrap(x_desc, x1 - x0, LABEL_SIZE);
     svg.lines((x0 + x1) / 2.0, y + 40.0, LABEL_SIZE, "middle", &desc);
     let height = y + 40.0 + desc.len() as f64 * LABEL_SIZE * 1.2 + MARGIN;
-    Some(svg.finish(height, title))
+    grid.body.push_str(&svg.body);
+    Some(grid.finish(height, title))
 }
 
 /// One x position of a line chart: a month, or several sparse months
@@ -399,7 +408,7 @@ fn by_period(buckets: &[Bucket], period: Period) -> Vec<Bucket> {
                 let q = start
                     .get(5..7)
                     .and_then(|m| m.parse::<u32>().ok())
-                    .map_or(String::new(), |m| format!(" Q{}", (m + 2) / 3));
+                    .map_or(String::new(), |m| format!(" Q{}", m.div_ceil(3)));
                 // A label that is already a quarter keeps it.
                 if start.contains('Q') {
                     start.to_string()

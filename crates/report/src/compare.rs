@@ -415,9 +415,9 @@ pub fn write_comparison(c: &Comparison, out: &Path) -> Result<ComparisonFiles, R
         json: dir.join("comparison.json"),
         dir,
     };
-    write_file(&files.changes_csv, &changes_csv(c))?;
-    write_file(&files.shares_csv, &shares_csv(c))?;
+    write_file(&files.changes_csv, changes_csv(c))?;
+    write_file(&files.shares_csv, shares_csv(c))?;
     write_file(&files.json, &serde_json::to_string_pretty(c)?)?;
-    write_file(&files.markdown, &render_comparison(c))?;
+    write_file(&files.markdown, render_comparison(c))?;
     Ok(files)
 }

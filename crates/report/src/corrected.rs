@@ -237,6 +237,17 @@ impl FigureEstimate {
     }
 }
 
+impl Correction {
+    /// The corrected cell of the figure `key` (see [`corrected_cell`]).
+    pub(crate) fn cell(&self, key: &str) -> String {
+        self.figures
+            .iter()
+            .find(|f| f.figure == key)
+            .map(crate::write::corrected_cell)
+            .unwrap_or_default()
+    }
+}
+
 /// Corrects the headline with `accuracy`; without accuracy data every
 /// figure keeps its raw value and says so.
 pub fn correct(h: &Headline, accuracy: &Accuracy) -> Correction {

@@ -259,22 +259,39 @@ pub fn correct_share(
     let (se, sp) = sensitivity_specificity(items, figure)?;
     let estimate = rogan_gladen(p, se, sp)?;
     // A stream per figure: the four intervals do not share their draws.
-    let mut rng = seeded(seed, figure as u64);
+    let (values, undefined) = bootstrap(
+        items,
+        replicates,
+        seeded(seed, figure as u64),
+        |buf, rng| {
+            let p_star = redraw_share(rng, p, n);
+            sensitivity_specificity(buf, figure).and_then(|(se, sp)| rogan_gladen(p_star, se, sp))
+        },
+    );
+    Some(interval(estimate, values, undefined, (se, sp)))
+}
+
+/// Runs `replicates` bootstrap replicates: each resamples the items within
+/// their strata and asks `statistic` for its value (None: undefined on that
+/// resample). Returns the values and how many were undefined.
+fn bootstrap(
+    items: &[LabelledItem],
+    replicates: usize,
+    mut rng: ChaCha8Rng,
+    mut statistic: impl FnMut(&[LabelledItem], &mut ChaCha8Rng) -> Option<f64>,
+) -> (Vec<f64>, usize) {
     let strata = Strata::new(items);
     let mut buf = Vec::with_capacity(items.len());
     let mut values = Vec::with_capacity(replicates);
     let mut undefined = 0;
     for _ in 0..replicates {
         strata.resample(&mut rng, &mut buf);
-        let p_star = redraw_share(&mut rng, p, n);
-        match sensitivity_specificity(&buf, figure)
-            .and_then(|(se, sp)| rogan_gladen(p_star, se, sp))
-        {
+        match statistic(&buf, &mut rng) {
             Some(v) => values.push(v),
             None => undefined += 1,
         }
     }
-    Some(interval(estimate, values, undefined, (se, sp)))
+    (values, undefined)
 }
 
 fn interval(
@@ -314,18 +331,9 @@ pub fn correct_server_count(
     let s = servers.max(0) as f64;
     let (precision, recall) = server_precision_recall(items)?;
     let estimate = s * precision / recall;
-    let mut rng = seeded(seed, 100);
-    let strata = Strata::new(items);
-    let mut buf = Vec::with_capacity(items.len());
-    let mut values = Vec::with_capacity(replicates);
-    let mut undefined = 0;
-    for _ in 0..replicates {
-        strata.resample(&mut rng, &mut buf);
-        match server_precision_recall(&buf) {
-            Some((p, r)) => values.push(s * p / r),
-            None => undefined += 1,
-        }
-    }
+    let (values, undefined) = bootstrap(items, replicates, seeded(seed, 100), |buf, _| {
+        server_precision_recall(buf).map(|(p, r)| s * p / r)
+    });
     Some(interval(estimate, values, undefined, (precision, recall)))
 }
 

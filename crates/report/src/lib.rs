@@ -3,9 +3,14 @@
 //! repositories found to servers, breakdowns, charts and CSV files; the
 //! difference between two runs; and the labelled dataset for sharing.
 //!
-//! Invariant: every number a report shows is also computed by a file in
-//! `queries/`, with the same rounding (`Percent`), and a test checks that
-//! the two agree cell by cell.
+//! Invariant: every count and raw share a report shows is also computed by
+//! a file in `queries/`, with the same rounding (`Percent`), and a test
+//! checks that the two agree cell by cell. The corrected figures are the
+//! exception: they come from a seeded bootstrap (`correction`), not SQL,
+//! and `corrected.csv` and `summary.json` carry them with their inputs.
+//!
+//! Invariant: a report of a run that did not read public GitHub (the
+//! simulator) says so on top and links no repository to github.com.
 
 mod aggregate;
 pub mod audit;

@@ -4,7 +4,7 @@
 use crate::aggregate::FacetRow;
 use crate::headline::PUBLISHED;
 use crate::tables::{facets, funnel_rows, headline_rows};
-use crate::write::{corrected_cell, pct, share_cell, Summary};
+use crate::write::{pct, share_cell, Summary};
 use std::fmt::Write as _;
 
 /// Table cells never contain a raw `|` or line break.
@@ -75,13 +75,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         h.servers
     );
     let c = &summary.correction;
-    let corrected = |key: &str| {
-        c.figures
-            .iter()
-            .find(|f| f.figure == key)
-            .map(corrected_cell)
-            .unwrap_or_default()
-    };
+    let corrected = |key: &str| c.cell(key);
     if c.source.is_some() {
         let _ = writeln!(
             md,

@@ -300,13 +300,13 @@ pub(crate) fn corrected_csv(s: &Summary) -> String {
 /// `1,979`: counts in notes read at a glance.
 fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or_default())
+        .collect();
+    let out = groups.join(",");
     if n < 0 {
         format!("-{out}")
     } else {
@@ -488,7 +488,7 @@ pub fn charts(s: &Summary) -> Vec<(String, String)> {
         .collect();
     if let Some(svg) = month_lines(
         "Static-secret, OAuth and credential-need shares by the month the repository was created",
-        "month the repository was created (UTC); sparse months merged; bars: 95% Wilson interval; n: servers created then",
+        "when the repository was created (UTC; by quarter or year when months are too many to label; a period with fewer than 20 servers merged with the next); bars: 95% Wilson interval; n: servers created then",
         &[
             ("static API key or PAT", Ink::Ours),
             ("OAuth", Ink::Second),

@@ -303,13 +303,7 @@ pub fn render_table(summary: &Summary) -> String {
         }
     );
     let c = &summary.correction;
-    let corrected = |key: &str| {
-        c.figures
-            .iter()
-            .find(|f| f.figure == key)
-            .map(corrected_cell)
-            .unwrap_or_default()
-    };
+    let corrected = |key: &str| c.cell(key);
     let _ = writeln!(t, "{:<40} {:>12}  this run", "figure", "published");
     let _ = writeln!(
         t,
