@@ -300,6 +300,49 @@ async fn an_audit_filled_from_the_truth_corrects_the_report() {
     }
     assert!(svgs >= 5, "{svgs} charts");
 
+    // An `eval --json` on the written corpus corrects instead when named.
+    let eval_json = cwd.join("eval.json");
+    let evaluated = run_cli(command(
+        &db.url,
+        &base,
+        cwd,
+        &[
+            "eval",
+            "--corpus",
+            &s(&corpus_dir),
+            "--labels",
+            &s(&corpus_dir.join("labels.jsonl")),
+            "--json",
+            &s(&eval_json),
+        ],
+        &[],
+    ))
+    .await;
+    assert_ok(&evaluated, "eval --json");
+    let with_eval = run_cli(command(
+        &db.url,
+        &base,
+        cwd,
+        &[
+            "report",
+            "--run",
+            "audited",
+            "--accuracy",
+            &s(&eval_json),
+            "--out",
+            &s(&cwd.join("eval-reports")),
+        ],
+        &[],
+    ))
+    .await;
+    assert_ok(&with_eval, "report --accuracy");
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(cwd.join("eval-reports/audited/summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["correction"]["source"]["kind"], "eval");
+    assert_eq!(summary["correction"]["source"]["labelled"], 500);
+
     // The export with non-servers, kind and evidence, one row per repository.
     let exported = run_cli(command(
         &db.url,

@@ -138,10 +138,25 @@ impl Accuracy {
     ) -> Result<Accuracy, LoadError> {
         match choice {
             AccuracyChoice::EvalFile(path) => Ok(Accuracy::from_eval_file(path)?),
-            AccuracyChoice::StoredAudit => Ok(stored_score(store, run)
-                .await?
-                .map(|a| Accuracy::from_audit(&a))
-                .unwrap_or_default()),
+            AccuracyChoice::StoredAudit => Ok(match stored_score(store, run).await? {
+                None => Accuracy::default(),
+                Some(a) => {
+                    let mut accuracy = Accuracy::from_audit(&a);
+                    // Re-labelled since the audit: the scored predictions
+                    // are no longer the ones this report counts.
+                    if a.classifier_version != run.classifier_version {
+                        if let Some(s) = accuracy.source.as_mut() {
+                            s.description.push_str(&format!(
+                                " (scored against classifier {}, but the run now reports classifier {}: \
+                                 score the sheet again to measure the current one)",
+                                a.classifier_version.as_deref().unwrap_or("unknown"),
+                                run.classifier_version.as_deref().unwrap_or("unknown")
+                            ));
+                        }
+                    }
+                    accuracy
+                }
+            }),
         }
     }
 }
