@@ -412,16 +412,17 @@ fn write_sheet(
             *drawn as f64 / (*size).max(1) as f64
         ));
     }
-    readme.push_str(
+    readme.push_str(&format!(
         "\nFill in the `human` fields (sheet.jsonl) or the `human_*` columns (sheet.csv) by reading each \
          repository at its commit, in the vocabulary of docs/labels.md; leave a row's kind empty to skip it. \
          For a server, credentials, auth_methods and credential_sources are needed (an empty list is `[]` \
          in JSON, an empty cell in CSV); language, sdk, transport and env_vars are scored where given. \
          In CSV, lists are joined with `;`. Then score either file:\n\n\
-         ```sh\nmcp-survey audit score --run RUN sheet.jsonl\n```\n\n\
+         ```sh\nmcp-survey audit score --run {} sheet.jsonl\n```\n\n\
          Rows left empty are not scored: each stratum's weight is spread over its filled rows, which assumes \
          the filled rows of a stratum are like its empty ones.\n",
-    );
+        run.name
+    ));
     files.push(write(&out.join("README.md"), &readme)?);
     Ok(files)
 }
