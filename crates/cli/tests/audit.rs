@@ -218,6 +218,55 @@ async fn an_audit_filled_from_the_truth_corrects_the_report() {
         text(&broken)
     );
 
+    // The spreadsheet form scores the same way: lists joined with `;`.
+    let csv_text = std::fs::read_to_string(audit_dir.join("sheet.csv")).expect("sheet.csv");
+    let mut records = mcp_survey_report::csv::parse(&csv_text);
+    let header = records.remove(0);
+    let at = |c: &str| header.iter().position(|h| h == c).expect("column");
+    for row in &mut records {
+        let t = &truth[&row[at("repo")]];
+        for field in [
+            "kind",
+            "language",
+            "sdk",
+            "transport",
+            "credentials",
+            "auth_methods",
+            "credential_sources",
+            "env_vars",
+        ] {
+            row[at(&format!("human_{field}"))] = match &t[field] {
+                Value::Array(values) => values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                v => v.as_str().unwrap_or_default().to_string(),
+            };
+        }
+    }
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let filled_csv = audit_dir.join("filled.csv");
+    std::fs::write(
+        &filled_csv,
+        mcp_survey_report::csv::table(&header_refs, records),
+    )
+    .expect("write the filled csv");
+    let scored_csv = run_cli(command(
+        &db.url,
+        &base,
+        cwd,
+        &["audit", "score", "--run", "audited", &s(&filled_csv)],
+        &[],
+    ))
+    .await;
+    assert_ok(&scored_csv, "audit score of the CSV sheet");
+    assert!(
+        text(&scored_csv).contains("scored 100 of 100 rows"),
+        "{}",
+        text(&scored_csv)
+    );
+
     let scored = run_cli(command(
         &db.url,
         &base,

@@ -428,7 +428,7 @@ pub fn charts(s: &Summary) -> Vec<(String, String)> {
     };
     if let Some(svg) = hbars(
         &format!("MCP servers by language{}", top(&b.language)),
-        "servers (a whole number per bar)",
+        "number of MCP servers",
         &counts(&b.language),
         Scale::Count,
         &[],
@@ -440,7 +440,7 @@ pub fn charts(s: &Summary) -> Vec<(String, String)> {
             "MCP servers by SDK{}; a server may use several",
             top(&b.sdk)
         ),
-        "servers (a whole number per bar)",
+        "number of MCP servers",
         &counts(&b.sdk),
         Scale::Count,
         &[],
