@@ -16,6 +16,18 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The fields a person labels, as docs/labels.md names them.
+const LABEL_FIELDS: [&str; 8] = [
+    "kind",
+    "language",
+    "sdk",
+    "transport",
+    "credentials",
+    "auth_methods",
+    "credential_sources",
+    "env_vars",
+];
+
 /// Drops the test's database when the test ends, passed or failed.
 struct DropDb(String);
 
@@ -179,16 +191,7 @@ async fn an_audit_filled_from_the_truth_corrects_the_report() {
     for (i, mut row) in sheet.into_iter().enumerate() {
         if i > 0 {
             let t = &truth[row["repo"].as_str().expect("repo")];
-            for field in [
-                "kind",
-                "language",
-                "sdk",
-                "transport",
-                "credentials",
-                "auth_methods",
-                "credential_sources",
-                "env_vars",
-            ] {
+            for field in LABEL_FIELDS {
                 row["human"][field] = t[field].clone();
             }
         }
@@ -225,16 +228,7 @@ async fn an_audit_filled_from_the_truth_corrects_the_report() {
     let at = |c: &str| header.iter().position(|h| h == c).expect("column");
     for row in &mut records {
         let t = &truth[&row[at("repo")]];
-        for field in [
-            "kind",
-            "language",
-            "sdk",
-            "transport",
-            "credentials",
-            "auth_methods",
-            "credential_sources",
-            "env_vars",
-        ] {
+        for field in LABEL_FIELDS {
             row[at(&format!("human_{field}"))] = match &t[field] {
                 Value::Array(values) => values
                     .iter()
