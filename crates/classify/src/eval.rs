@@ -162,6 +162,10 @@ pub struct EvalReport {
     pub oauth: (usize, usize),
     pub env: (usize, usize),
     pub mismatches: Vec<Mismatch>,
+    /// Every scored repository reduced to the headline figures, label and
+    /// prediction side by side: what `report --accuracy` corrects with (it
+    /// resamples these items to know how sure the accuracy is).
+    pub items: Vec<Value>,
     /// Time spent loading and classifying (not part of the JSON shape).
     pub load_time: Duration,
     pub classify_time: Duration,
@@ -227,6 +231,11 @@ pub fn evaluate(corpus_dir: &Path, labels_file: &Path) -> Result<EvalReport, Eva
 impl EvalReport {
     fn record(&mut self, repo: &str, truth: &Labels, pred: &Labels) {
         self.repos += 1;
+        self.items.push(json!({
+            "repo": repo,
+            "truth": headline_outcome(truth),
+            "predicted": headline_outcome(pred),
+        }));
         let mut mismatch = |field: &str, label: Value, predicted: Value| {
             self.mismatches.push(Mismatch {
                 repo: repo.to_string(),
@@ -339,6 +348,7 @@ impl EvalReport {
                 "oauth": self.share(self.oauth),
                 "env": self.share(self.env),
             },
+            "items": self.items,
             "mismatches": self.mismatches.iter().map(|m| json!({
                 "repo": m.repo,
                 "field": m.field,
@@ -456,6 +466,19 @@ impl EvalReport {
         }
         s
     }
+}
+
+/// A repository's labels as the four headline figures and whether it is a
+/// server (field names as the report's `correction::Outcome`).
+fn headline_outcome(l: &Labels) -> Value {
+    let server = l.is_server();
+    json!({
+        "server": server,
+        "requires_credentials": server && l.credentials == Credentials::Required,
+        "static_key_or_pat": server && l.has_static_key_or_pat(),
+        "oauth": server && l.auth_methods.contains(&mcp_survey_model::AuthMethod::Oauth),
+        "reads_env": server && l.credential_sources.contains(&CredentialSource::Env),
+    })
 }
 
 /// Kept for callers that want the label strings of a set field.

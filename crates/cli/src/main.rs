@@ -127,7 +127,7 @@ pub enum Command {
     Eval(commands::stages::EvalArgs),
     /// Write the report of a run under reports/<run>/, or with --compare A B what changed between two runs.
     Report(commands::reporting::ReportArgs),
-    /// Export a run's labelled servers (one row per server) as CSV or JSON lines.
+    /// Export a run's labelled servers (with --all every classified repository), one row each with the evidence, as CSV or JSON lines.
     Export(commands::reporting::ExportArgs),
     /// Harvest, fetch, classify and report in one go (a new snapshot).
     #[command(after_help = TOKEN_HELP)]
@@ -140,6 +140,8 @@ pub enum Command {
     Status(commands::stages::StatusArgs),
     /// Benchmarks against the built-in simulator: harvest, fetch, classify, chaos.
     Bench(commands::bench::BenchArgs),
+    /// Audit a run's labels by hand: draw a stratified sample as a labelling sheet, then score the filled sheet.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {

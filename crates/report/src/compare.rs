@@ -75,6 +75,9 @@ pub struct RunRef {
     pub classifier_version: Option<String>,
     pub repositories: i64,
     pub servers: i64,
+    /// The API the run talked to: only a run of public GitHub links its
+    /// repositories to github.com.
+    pub github_url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +190,7 @@ async fn run_ref(store: &Store, run: &Run, h: &Headline) -> Result<RunRef, Repor
         classifier_version: run.classifier_version.clone(),
         repositories: store.run_repository_count(run.id).await?,
         servers: h.servers,
+        github_url: run.github_url.clone(),
     })
 }
 
@@ -284,6 +288,12 @@ pub fn shares_csv(c: &Comparison) -> String {
 pub fn render_comparison(c: &Comparison) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# What changed from `{}` to `{}`\n", c.a.name, c.b.name);
+    let github = [&c.a, &c.b]
+        .iter()
+        .all(|r| crate::audit::is_public_github(&r.github_url));
+    if !github {
+        let _ = writeln!(md, "{}", crate::write::not_github_banner(&c.b.github_url));
+    }
     for r in [&c.a, &c.b] {
         if r.partial {
             let _ = writeln!(
@@ -371,14 +381,18 @@ pub fn render_comparison(c: &Comparison) -> String {
         for x in rows {
             let _ = writeln!(
                 md,
-                "| [{r}](https://github.com/{r}) | {} → {} | {} → {} | {} → {} |",
+                "| {} | {} → {} | {} → {} | {} → {} |",
+                if github {
+                    format!("[{r}](https://github.com/{r})", r = x.repo)
+                } else {
+                    format!("`{}`", x.repo)
+                },
                 x.kind_a.as_deref().unwrap_or("–"),
                 x.kind_b.as_deref().unwrap_or("–"),
                 x.credentials_a.as_deref().unwrap_or("–"),
                 x.credentials_b.as_deref().unwrap_or("–"),
                 show(&x.auth_methods_a),
                 show(&x.auth_methods_b),
-                r = x.repo
             );
         }
     }
@@ -401,9 +415,9 @@ pub fn write_comparison(c: &Comparison, out: &Path) -> Result<ComparisonFiles, R
         json: dir.join("comparison.json"),
         dir,
     };
-    write_file(&files.changes_csv, &changes_csv(c))?;
-    write_file(&files.shares_csv, &shares_csv(c))?;
+    write_file(&files.changes_csv, changes_csv(c))?;
+    write_file(&files.shares_csv, shares_csv(c))?;
     write_file(&files.json, &serde_json::to_string_pretty(c)?)?;
-    write_file(&files.markdown, &render_comparison(c))?;
+    write_file(&files.markdown, render_comparison(c))?;
     Ok(files)
 }

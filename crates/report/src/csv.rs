@@ -31,10 +31,18 @@ fn line(cells: impl IntoIterator<Item = String>) -> String {
 
 /// Parses what [`table`] writes (for tests and for reading reports back).
 pub fn parse(text: &str) -> Vec<Vec<String>> {
+    records(text).into_iter().map(|(_, row)| row).collect()
+}
+
+/// Like [`parse`], with the 1-based line each record starts on, so an error
+/// in a file a person edited can name the line to look at.
+pub fn records(text: &str) -> Vec<(usize, Vec<String>)> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut cell = String::new();
     let mut quoted = false;
+    let mut line = 1;
+    let mut start = 1;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match (quoted, c) {
@@ -43,12 +51,19 @@ pub fn parse(text: &str) -> Vec<Vec<String>> {
                 chars.next();
             }
             (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
+            (true, c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                cell.push(c)
+            }
             (false, '"') => quoted = true,
             (false, ',') => row.push(std::mem::take(&mut cell)),
             (false, '\n') => {
                 row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
+                rows.push((start, std::mem::take(&mut row)));
+                line += 1;
+                start = line;
             }
             (false, '\r') => {}
             (false, c) => cell.push(c),
@@ -56,7 +71,7 @@ pub fn parse(text: &str) -> Vec<Vec<String>> {
     }
     if !cell.is_empty() || !row.is_empty() {
         row.push(cell);
-        rows.push(row);
+        rows.push((start, row));
     }
     rows
 }
@@ -77,6 +92,15 @@ mod tests {
                 vec!["a".to_string(), "b".to_string()],
                 vec!["x,y".to_string(), "say \"hi\"\nthere".to_string()]
             ]
+        );
+        let lines: Vec<usize> = records(&format!("{text}a,b\n"))
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(
+            lines,
+            vec![1, 2, 4],
+            "a quoted line break moves the next record down"
         );
     }
 }

@@ -1,7 +1,11 @@
 //! The labelled dataset of one run, for sharing alongside a paper: one row
-//! per server with its labels and repository metadata (view
-//! `server_labels_export`), never file contents or evidence snippets.
+//! per repository with its labels, the evidence behind them (field, value,
+//! file, line, rule) and repository metadata (view `labels_export`). Servers
+//! only by default; with `all`, every classified repository with its kind,
+//! so the classifier's misses can be audited too. Never file contents or
+//! matched snippets.
 
+use crate::audit::{evidence_refs, EvidenceRef};
 use crate::csv;
 use crate::write::ReportError;
 use chrono::{DateTime, Utc};
@@ -50,9 +54,12 @@ pub struct ExportRow {
     pub description: Option<String>,
     pub topics: Vec<String>,
     pub default_branch: String,
+    /// Why each label was given: one entry per (field, value) the
+    /// classifier decided, with the file, line and rule.
+    pub evidence: Vec<EvidenceRef>,
 }
 
-pub const EXPORT_COLUMNS: [&str; 23] = [
+pub const EXPORT_COLUMNS: [&str; 24] = [
     "repo",
     "run",
     "classifier_version",
@@ -76,6 +83,7 @@ pub const EXPORT_COLUMNS: [&str; 23] = [
     "description",
     "topics",
     "default_branch",
+    "evidence",
 ];
 
 #[derive(sqlx::FromRow)]
@@ -103,18 +111,31 @@ struct Row {
     description: Option<String>,
     topics: Vec<String>,
     default_branch: String,
+    evidence: Option<serde_json::Value>,
 }
 
 /// The run's servers, by repository name (byte order).
 pub async fn export_rows(store: &Store, run: &Run) -> Result<Vec<ExportRow>, StoreError> {
+    export_rows_with(store, run, false).await
+}
+
+/// The run's servers, or with `all` every classified repository, one row
+/// each, by repository name (byte order).
+pub async fn export_rows_with(
+    store: &Store,
+    run: &Run,
+    all: bool,
+) -> Result<Vec<ExportRow>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT repo, run_name, classifier_version, commit_sha, kind, language, sdk, transport,
                 credentials, auth_methods, credential_sources, env_vars, repository_id,
                 github_language, stargazers_count, forks_count, fork, archived, created_at,
-                pushed_at, description, topics, default_branch
-         FROM server_labels_export WHERE run_id = $1 ORDER BY repo COLLATE \"C\"",
+                pushed_at, description, topics, default_branch, evidence
+         FROM labels_export WHERE run_id = $1 AND ($2 OR kind = 'server')
+         ORDER BY repo COLLATE \"C\", repository_id",
     )
     .bind(run.id)
+    .bind(all)
     .fetch_all(store.pool())
     .await?;
     Ok(rows
@@ -143,6 +164,7 @@ pub async fn export_rows(store: &Store, run: &Run) -> Result<Vec<ExportRow>, Sto
             description: r.description,
             topics: r.topics,
             default_branch: r.default_branch,
+            evidence: r.evidence.as_ref().map(evidence_refs).unwrap_or_default(),
         })
         .collect())
 }
@@ -174,6 +196,9 @@ fn csv_cells(r: &ExportRow) -> Vec<String> {
         opt(&r.description),
         r.topics.join(";"),
         r.default_branch.clone(),
+        // JSON in one cell: a file path may hold any character but a quote
+        // that JSON escapes, so the cell parses back unambiguously.
+        serde_json::to_string(&r.evidence).unwrap_or_default(),
     ]
 }
 

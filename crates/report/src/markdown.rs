@@ -45,6 +45,13 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         "# MCP server authentication survey: run `{}`\n",
         summary.run
     );
+    if !summary.public_github {
+        let _ = writeln!(
+            md,
+            "{}",
+            crate::write::not_github_banner(&summary.github_url)
+        );
+    }
     if summary.partial {
         let _ = writeln!(
             md,
@@ -67,20 +74,76 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
          Each cell gives the share, its numerator and denominator, and a 95% Wilson score interval.\n",
         h.servers
     );
-    let _ = writeln!(md, "| figure | Astrix 2025 | this run |");
-    let _ = writeln!(md, "| --- | ---: | --- |");
-    let _ = writeln!(
-        md,
-        "| MCP servers analysed | {} | {} |",
-        PUBLISHED.servers, h.servers
-    );
-    for (_, label, published, ours) in headline_rows(h) {
+    let c = &summary.correction;
+    let corrected = |key: &str| c.cell(key);
+    if c.source.is_some() {
         let _ = writeln!(
             md,
-            "| {label} | {} | {} |",
-            pct(published),
-            share_cell(ours)
+            "| figure | Astrix 2025 | this run (raw) | corrected for classifier error |"
         );
+        let _ = writeln!(md, "| --- | ---: | --- | --- |");
+        let _ = writeln!(
+            md,
+            "| MCP servers analysed | {} | {} | {} |",
+            PUBLISHED.servers,
+            h.servers,
+            corrected("servers")
+        );
+    } else {
+        let _ = writeln!(md, "| figure | Astrix 2025 | this run |");
+        let _ = writeln!(md, "| --- | ---: | --- |");
+        let _ = writeln!(
+            md,
+            "| MCP servers analysed | {} | {} |",
+            PUBLISHED.servers, h.servers
+        );
+    }
+    for (key, label, published, ours) in headline_rows(h) {
+        if c.source.is_some() {
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {} | {} |",
+                pct(published),
+                share_cell(ours),
+                corrected(key)
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {} |",
+                pct(published),
+                share_cell(ours)
+            );
+        }
+    }
+    let _ = writeln!(md);
+    match &c.source {
+        Some(source) => {
+            let _ = writeln!(
+                md,
+                "Corrected shares account for the classifier's measured errors (Rogan–Gladen; see Methods). \
+                 Accuracy source: {}. Their intervals include the uncertainty of that accuracy.",
+                source.description
+            );
+            for f in c.figures.iter().filter(|f| f.corrected.is_none()) {
+                let _ = writeln!(
+                    md,
+                    "\n- {} is not corrected: {}.",
+                    crate::tables::figure_label(f.figure),
+                    f.note.as_deref().unwrap_or("no accuracy data")
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "**No accuracy data was given for this report: the shares above are the classifier's raw labels, not \
+                 corrected for its errors, and their intervals assume every label is right.** Score an audit of this \
+                 run (`mcp-survey audit draw --run {run}`, label the sheet, `mcp-survey audit score --run {run} SHEET`) \
+                 or pass `--accuracy FILE` (an `eval --json` output) to correct them.",
+                run = summary.run
+            );
+        }
     }
     let _ = writeln!(md);
     image(
@@ -247,6 +310,8 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         }
         let _ = writeln!(md, "\n(`seed_queries.csv`)\n");
     }
+
+    crate::methods::render(&mut md, summary);
 
     let _ = writeln!(md, "## Reproducing\n");
     let _ = writeln!(

@@ -3,7 +3,7 @@
 //! compared cell by cell.
 
 use crate::aggregate::FacetRow;
-use crate::charts::{hbars, lines, Bar};
+use crate::charts::{hbars, merge_sparse, month_lines, Bar, Bucket, Group, Ink, Scale};
 use crate::csv;
 use crate::headline::{Funnel, Headline, Share, PUBLISHED};
 use crate::stats::Percent;
@@ -220,6 +220,7 @@ pub fn csv_files(s: &Summary) -> Vec<(String, String)> {
             }),
         ),
     ));
+    files.push(("corrected.csv".to_string(), corrected_csv(s)));
     files.push((
         "seed_queries.csv".to_string(),
         csv::table(
@@ -244,112 +245,258 @@ pub fn csv_files(s: &Summary) -> Vec<(String, String)> {
     files
 }
 
-/// The SVG charts: (file name, contents). A chart with no data is left out
+/// The label of a headline figure key (summary.json's `figure`).
+pub(crate) fn figure_label(key: &str) -> &'static str {
+    match key {
+        "servers" => "MCP servers",
+        "requires_credentials" => "servers that require credentials",
+        "static_key_or_pat" => "static API keys or personal access tokens",
+        "oauth" => "OAuth",
+        "reads_env" => "credentials from environment variables",
+        _ => "figure",
+    }
+}
+
+/// corrected.csv: every headline figure raw and corrected, with the
+/// accuracy source (summary.json's `correction.figures`).
+pub(crate) fn corrected_csv(s: &Summary) -> String {
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.6}")).unwrap_or_default();
+    csv::table(
+        &[
+            "figure",
+            "raw",
+            "raw_ci_low",
+            "raw_ci_high",
+            "corrected",
+            "ci_low",
+            "ci_high",
+            "n",
+            "numerator",
+            "accuracy_1",
+            "accuracy_2",
+            "accuracy_source",
+            "note",
+        ],
+        s.correction.figures.iter().map(|f| {
+            vec![
+                f.figure.to_string(),
+                format!("{:.6}", f.raw),
+                opt(f.raw_ci_low),
+                opt(f.raw_ci_high),
+                opt(f.corrected),
+                opt(f.ci_low),
+                opt(f.ci_high),
+                f.n.to_string(),
+                f.numerator.to_string(),
+                opt(f.accuracy.map(|a| a.0)),
+                opt(f.accuracy.map(|a| a.1)),
+                f.accuracy_source.to_string(),
+                f.note.clone().unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// `1,979`: counts in notes read at a glance.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or_default())
+        .collect();
+    let out = groups.join(",");
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A share bar: the percentage, its Wilson interval, and the counts behind it.
+fn share_bar(numerator: i64, denominator: i64, ink: Ink, suffix: &str) -> Bar {
+    let (lo, hi) = crate::stats::wilson_interval(numerator, denominator);
+    Bar {
+        value: Percent::of(numerator, denominator).as_f64(),
+        whisker: Some((lo * 100.0, hi * 100.0)),
+        ink,
+        note: format!(
+            "{}% ({} / {}){suffix}",
+            Percent::of(numerator, denominator),
+            thousands(numerator),
+            thousands(denominator)
+        ),
+    }
+}
+
+/// The charts: (SVG file name, contents). A chart with no data is left out
 /// (the Markdown then shows no image for it).
 pub fn charts(s: &Summary) -> Vec<(String, String)> {
     let b = &s.breakdowns;
     let mut out = Vec::new();
+    let corrected = s.correction.source.is_some();
     if s.headline.servers > 0 {
-        let mut bars = Vec::new();
-        for (_, label, published, ours) in headline_rows(&s.headline) {
-            let mut p = Bar::new(format!("{label} (Astrix 2025)"), published * 100.0);
-            p.published = true;
-            bars.push(p);
-            let mut o = Bar::new(format!("{label} (this run)"), ours.share * 100.0);
-            o.whisker = Some((ours.ci95_low * 100.0, ours.ci95_high * 100.0));
-            bars.push(o);
+        let mut groups = Vec::new();
+        for (key, label, published, ours) in headline_rows(&s.headline) {
+            let mut bars = vec![Bar {
+                value: published * 100.0,
+                whisker: None,
+                ink: Ink::Published,
+                note: if key == "reads_env" {
+                    format!(
+                        "{}% (of credentials, not servers)",
+                        Percent::from_fraction(published)
+                    )
+                } else {
+                    format!(
+                        "{}% (n={})",
+                        Percent::from_fraction(published),
+                        thousands(PUBLISHED.servers)
+                    )
+                },
+            }];
+            bars.push(share_bar(ours.numerator, ours.denominator, Ink::Ours, ""));
+            if let Some(f) = s.correction.figures.iter().find(|f| f.figure == key) {
+                if let (Some(c), Some(lo), Some(hi)) = (f.corrected, f.ci_low, f.ci_high) {
+                    bars.push(Bar {
+                        value: c * 100.0,
+                        whisker: Some((lo * 100.0, hi * 100.0)),
+                        ink: Ink::Corrected,
+                        note: format!(
+                            "{}% ({}–{}%)",
+                            Percent::from_fraction(c),
+                            Percent::from_fraction(lo),
+                            Percent::from_fraction(hi)
+                        ),
+                    });
+                }
+            }
+            groups.push(Group {
+                label: label.to_string(),
+                bars,
+            });
         }
-        let labels: Vec<Bar> = bars
-            .into_iter()
-            .map(|mut b| {
-                b.label = shorten(&b.label, 44);
-                b
-            })
-            .collect();
+        let mut legend = vec![
+            (Ink::Published, "Astrix, State of MCP Server Security 2025"),
+            (Ink::Ours, "this run, raw"),
+        ];
+        if corrected {
+            legend.push((Ink::Corrected, "this run, corrected for classifier error"));
+        }
+        let desc = if corrected {
+            format!(
+                "% of MCP servers (this run: n={}); black: 95% interval (raw: Wilson; corrected: bootstrap incl. the accuracy's uncertainty)",
+                thousands(s.headline.servers)
+            )
+        } else {
+            format!(
+                "% of MCP servers (this run: n={}); black: 95% Wilson interval; not corrected: no accuracy data",
+                thousands(s.headline.servers)
+            )
+        };
         if let Some(svg) = hbars(
-            &format!(
-                "Headline: this run ({} servers) vs Astrix 2025 (5,205)",
-                s.headline.servers
-            ),
-            "% of MCP servers (black: 95% Wilson interval)",
-            &labels,
-            Some(100.0),
+            "Headline figures: this run beside the published study",
+            &desc,
+            &groups,
+            Scale::Percent,
+            &legend,
         ) {
             out.push(("headline.svg".to_string(), svg));
         }
     }
-    let top = |rows: &[FacetRow]| -> Vec<Bar> {
+    let counts = |rows: &[FacetRow]| -> Vec<Group> {
         rows.iter()
             .take(15)
-            .map(|r| Bar::new(shorten(&r.key, 40), r.servers as f64))
+            .map(|r| Group {
+                label: r.key.clone(),
+                bars: vec![Bar {
+                    value: r.servers as f64,
+                    whisker: None,
+                    ink: Ink::Ours,
+                    note: thousands(r.servers),
+                }],
+            })
             .collect()
     };
+    let top = |rows: &[FacetRow]| {
+        if rows.len() > 15 {
+            format!(" (top 15 of {})", rows.len())
+        } else {
+            String::new()
+        }
+    };
     if let Some(svg) = hbars(
-        "MCP servers by language (top 15)",
-        "servers",
-        &top(&b.language),
-        None,
+        &format!("MCP servers by language{}", top(&b.language)),
+        "number of MCP servers",
+        &counts(&b.language),
+        Scale::Count,
+        &[],
     ) {
         out.push(("by_language.svg".to_string(), svg));
     }
     if let Some(svg) = hbars(
-        "MCP servers by SDK (top 15; a server may use several)",
-        "servers",
-        &top(&b.sdk),
-        None,
+        &format!(
+            "MCP servers by SDK{}; a server may use several",
+            top(&b.sdk)
+        ),
+        "number of MCP servers",
+        &counts(&b.sdk),
+        Scale::Count,
+        &[],
     ) {
         out.push(("by_sdk.svg".to_string(), svg));
     }
-    let shares = |rows: &[crate::aggregate::CountRow]| -> Vec<Bar> {
+    let shares = |rows: &[crate::aggregate::CountRow]| -> Vec<Group> {
         rows.iter()
-            .map(|r| Bar::new(r.key.clone(), r.servers_pct.as_f64()))
+            .map(|r| Group {
+                label: r.key.clone(),
+                bars: vec![share_bar(r.servers, s.headline.servers, Ink::Ours, "")],
+            })
             .collect()
     };
+    let of_servers = format!(
+        "% of the {} MCP servers (servers with it / all servers); black: 95% Wilson interval",
+        thousands(s.headline.servers)
+    );
     if let Some(svg) = hbars(
         "Auth methods (a server may have several)",
-        "% of MCP servers",
+        &of_servers,
         &shares(&b.auth_methods),
-        Some(100.0),
+        Scale::Percent,
+        &[],
     ) {
         out.push(("auth_methods.svg".to_string(), svg));
     }
     if let Some(svg) = hbars(
-        "Where servers read their secrets from",
-        "% of MCP servers",
+        "Where servers read their secrets from (a server may have several)",
+        &of_servers,
         &shares(&b.credential_sources),
-        Some(100.0),
+        Scale::Percent,
+        &[],
     ) {
         out.push(("credential_sources.svg".to_string(), svg));
     }
-    let months: Vec<String> = b.created_month.iter().map(|r| r.key.clone()).collect();
-    let pick = |f: fn(&FacetRow) -> Percent| -> Vec<Option<f64>> {
-        b.created_month
-            .iter()
-            .map(|r| (r.servers > 0).then(|| f(r).as_f64()))
-            .collect()
-    };
-    if let Some(svg) = lines(
-        "OAuth and static-secret shares by repository creation month",
-        "month the repository was created (UTC)",
-        "% of that month's servers",
-        &months,
+    let months: Vec<Bucket> = b
+        .created_month
+        .iter()
+        .map(|r| Bucket {
+            label: r.key.clone(),
+            servers: r.servers,
+            counts: vec![r.static_key_or_pat, r.oauth, r.requires_credentials],
+        })
+        .collect();
+    if let Some(svg) = month_lines(
+        "Static-secret, OAuth and credential-need shares by the month the repository was created",
+        "when the repository was created (UTC; by quarter or year when months are too many to label; a period with fewer than 20 servers merged with the next); bars: 95% Wilson interval; n: servers created then",
         &[
-            ("static API key or PAT", pick(|r| r.static_key_or_pat_pct)),
-            ("OAuth", pick(|r| r.oauth_pct)),
-            ("requires credentials", pick(|r| r.requires_credentials_pct)),
+            ("static API key or PAT", Ink::Ours),
+            ("OAuth", Ink::Second),
+            ("requires credentials", Ink::Third),
         ],
+        &merge_sparse(&months),
     ) {
         out.push(("by_created_month.svg".to_string(), svg));
     }
     out
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
 }

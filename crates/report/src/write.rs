@@ -1,5 +1,7 @@
 use crate::aggregate::{breakdowns, Breakdowns};
+use crate::corrected::{correct, Accuracy, AccuracyChoice, AccuracyError, Correction, LoadError};
 use crate::headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
+use crate::methods::{methods, Methods};
 use crate::stats::Percent;
 use crate::tables;
 use mcp_survey_store::{Run, RunStatus, Store, StoreError};
@@ -21,6 +23,19 @@ pub enum ReportError {
     Export(#[source] std::io::Error),
     #[error("cannot serialise the summary: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Accuracy(#[from] AccuracyError),
+    #[error("cannot draw the chart {name}: {message}")]
+    Chart { name: String, message: String },
+}
+
+impl From<LoadError> for ReportError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Store(e) => ReportError::Store(e),
+            LoadError::Accuracy(e) => ReportError::Accuracy(e),
+        }
+    }
 }
 
 /// Everything `summary.json` holds.
@@ -41,6 +56,15 @@ pub struct Summary {
     pub breakdowns: Breakdowns,
     /// Search pages GitHub answered incomplete or short, and what stayed so.
     pub search: mcp_survey_store::SearchCompleteness,
+    /// False when the run did not talk to public GitHub (the bundled
+    /// simulator's synthetic corpus, or another server): the report then
+    /// says so on top and links nothing to github.com.
+    pub public_github: bool,
+    /// The headline figures raw and corrected for the classifier's errors,
+    /// and where the accuracy came from.
+    pub correction: Correction,
+    /// What the methods section needs beyond the rest.
+    pub methods: Methods,
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +77,26 @@ pub struct ReportFiles {
     pub written: Vec<PathBuf>,
 }
 
+/// The summary with the run's stored audit (if any) as the accuracy.
 pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreError> {
+    let accuracy = Accuracy::load(store, run, &AccuracyChoice::StoredAudit)
+        .await
+        .map_err(|e| match e {
+            LoadError::Store(e) => e,
+            // A stored audit never reads a file.
+            LoadError::Accuracy(e) => StoreError::Corrupt(e.to_string()),
+        })?;
+    summary_with(store, run, &accuracy).await
+}
+
+/// The summary corrected with `accuracy`.
+pub async fn summary_with(
+    store: &Store,
+    run: &Run,
+    accuracy: &Accuracy,
+) -> Result<Summary, StoreError> {
+    let headline = headline(store, run.id).await?;
+    let correction = correct(&headline, accuracy);
     Ok(Summary {
         run: run.name.clone(),
         status: format!("{:?}", run.status).to_lowercase(),
@@ -63,41 +106,69 @@ pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreErr
         github_url: run.github_url.clone(),
         started_at: run.started_at,
         finished_at: run.finished_at,
-        headline: headline(store, run.id).await?,
+        headline,
         funnel: funnel(store, run.id).await?,
         published: PUBLISHED,
         breakdowns: breakdowns(store, run.id).await?,
         search: store.search_completeness(run.id).await?,
+        public_github: crate::audit::is_public_github(&run.github_url),
+        correction,
+        methods: methods(store, run.id).await?,
     })
 }
 
-/// Writes `report.md`, `summary.json`, one CSV per table and the SVG charts
-/// under `out/<run>/`.
+/// Writes `report.md`, `summary.json`, one CSV per table and the charts
+/// (SVG and PNG) under `out/<run>/`, corrected with the run's stored audit
+/// when it has one.
 pub async fn write_report(
     store: &Store,
     run: &Run,
     out: &Path,
 ) -> Result<ReportFiles, ReportError> {
-    let summary = build_summary(store, run).await?;
+    write_report_with(store, run, out, &AccuracyChoice::StoredAudit).await
+}
+
+/// [`write_report`] with the accuracy `choice` names.
+pub async fn write_report_with(
+    store: &Store,
+    run: &Run,
+    out: &Path,
+    choice: &AccuracyChoice,
+) -> Result<ReportFiles, ReportError> {
+    let accuracy = Accuracy::load(store, run, choice).await?;
+    let summary = summary_with(store, run, &accuracy).await?;
     let dir = out.join(sanitize(&run.name));
     create_dir(&dir)?;
     let mut written = Vec::new();
-    let mut put = |name: &str, text: &str| -> Result<PathBuf, ReportError> {
+    let mut put = |name: &str, text: &[u8]| -> Result<PathBuf, ReportError> {
         let path = dir.join(name);
         write_file(&path, text)?;
         written.push(path.clone());
         Ok(path)
     };
     for (name, text) in tables::csv_files(&summary) {
-        put(&name, &text)?;
+        put(&name, text.as_bytes())?;
     }
     let charts = tables::charts(&summary);
+    let fonts = crate::charts::fonts();
     for (name, svg) in &charts {
-        put(name, svg)?;
+        put(name, svg.as_bytes())?;
+        // The PNG is drawn from the SVG itself, so the two never differ.
+        let png = crate::charts::png(svg, &fonts).map_err(|message| ReportError::Chart {
+            name: name.clone(),
+            message,
+        })?;
+        put(&name.replace(".svg", ".png"), &png)?;
     }
     let chart_names: Vec<&str> = charts.iter().map(|(n, _)| n.as_str()).collect();
-    let markdown = put("report.md", &render_markdown_with(&summary, &chart_names))?;
-    let summary_path = put(SUMMARY_FILE, &serde_json::to_string_pretty(&summary)?)?;
+    let markdown = put(
+        "report.md",
+        render_markdown_with(&summary, &chart_names).as_bytes(),
+    )?;
+    let summary_path = put(
+        SUMMARY_FILE,
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
     Ok(ReportFiles {
         dir,
         markdown,
@@ -114,7 +185,7 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
     })
 }
 
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+pub(crate) fn write_file(path: &Path, text: impl AsRef<[u8]>) -> Result<(), ReportError> {
     // Write beside and rename, so a reader never sees half a report. The
     // temporary name is the process's own: several workers finishing the
     // same run together each write the whole report without colliding.
@@ -182,6 +253,41 @@ pub(crate) fn share_cell(s: &Share) -> String {
     )
 }
 
+/// The note on top of a report of a run that did not talk to public
+/// GitHub: a loopback address is the bundled simulator's synthetic corpus.
+pub(crate) fn not_github_banner(api_url: &str) -> String {
+    let loopback = ["127.0.0.1", "localhost", "[::1]", "::1"]
+        .iter()
+        .any(|h| api_url.contains(&format!("://{h}")));
+    if loopback {
+        format!(
+            "> **Synthetic data.** This run read the bundled GitHub simulator at `{api_url}`, not github.com: every \
+             repository, count and share here is made up by the simulator's corpus generator and says nothing about \
+             the real MCP ecosystem. No repository is linked to github.com.\n"
+        )
+    } else {
+        format!(
+            "> **Not public GitHub.** This run read `{api_url}`, not api.github.com; no repository is linked to github.com.\n"
+        )
+    }
+}
+
+/// `raw → corrected (95% CI lo–hi)` for stdout and Markdown, or why not.
+pub(crate) fn corrected_cell(f: &crate::corrected::FigureEstimate) -> String {
+    match (f.corrected, f.ci_low, f.ci_high) {
+        (Some(c), Some(lo), Some(hi)) if f.figure == "servers" => {
+            format!("{c:.0} (95% CI {lo:.0}–{hi:.0})")
+        }
+        (Some(c), Some(lo), Some(hi)) => format!(
+            "{}% (95% CI {}%–{}%)",
+            Percent::from_fraction(c),
+            Percent::from_fraction(lo),
+            Percent::from_fraction(hi)
+        ),
+        _ => "not corrected".to_string(),
+    }
+}
+
 /// The headline table as plain text, for stdout.
 pub fn render_table(summary: &Summary) -> String {
     let h = &summary.headline;
@@ -196,23 +302,43 @@ pub fn render_table(summary: &Summary) -> String {
             ""
         }
     );
+    let c = &summary.correction;
+    let corrected = |key: &str| c.cell(key);
     let _ = writeln!(t, "{:<40} {:>12}  this run", "figure", "published");
     let _ = writeln!(
         t,
-        "{:<40} {:>12}  {}",
-        "MCP servers", PUBLISHED.servers, h.servers
+        "{:<40} {:>12}  {}{}",
+        "MCP servers",
+        PUBLISHED.servers,
+        h.servers,
+        if c.source.is_some() {
+            format!("; corrected {}", corrected("servers"))
+        } else {
+            String::new()
+        }
     );
     let rows = [
-        ("require credentials", PUBLISHED.required, &h.required),
+        (
+            "require credentials",
+            PUBLISHED.required,
+            &h.required,
+            "requires_credentials",
+        ),
         (
             "static API keys or PATs",
             PUBLISHED.static_key_or_pat,
             &h.static_key_or_pat,
+            "static_key_or_pat",
         ),
-        ("OAuth", PUBLISHED.oauth, &h.oauth),
-        ("credentials from env variables", PUBLISHED.env, &h.env),
+        ("OAuth", PUBLISHED.oauth, &h.oauth, "oauth"),
+        (
+            "credentials from env variables",
+            PUBLISHED.env,
+            &h.env,
+            "reads_env",
+        ),
     ];
-    for (label, published, ours) in rows {
+    for (label, published, ours, key) in rows {
         let _ = writeln!(
             t,
             "{:<40} {:>12}  {}",
@@ -220,6 +346,20 @@ pub fn render_table(summary: &Summary) -> String {
             pct(published),
             share_cell(ours)
         );
+        if c.source.is_some() {
+            let _ = writeln!(t, "{:<40} {:>12}  {}", "  corrected", "", corrected(key));
+        }
+    }
+    match &c.source {
+        Some(s) => {
+            let _ = writeln!(t, "corrected for classifier error with {}", s.description);
+        }
+        None => {
+            let _ = writeln!(
+                t,
+                "no accuracy data: shares are raw (score an audit with `mcp-survey audit`, or pass --accuracy)"
+            );
+        }
     }
     t
 }

@@ -203,6 +203,30 @@ async fn reports_queries_and_snapshot_diff_agree() {
             "{svg} is an SVG"
         );
     }
+    // Every SVG the report wrote parses as XML, and has its PNG.
+    let mut parsed = 0;
+    for entry in std::fs::read_dir(&dir).expect("report folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let text = std::fs::read_to_string(&path).expect("svg");
+            let doc = roxmltree::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
+            assert_eq!(doc.root_element().tag_name().name(), "svg");
+            assert!(
+                doc.descendants().any(|n| n.has_tag_name("text")),
+                "{} has its labels as text",
+                path.display()
+            );
+            let png = std::fs::read(path.with_extension("png")).expect("a PNG beside the SVG");
+            assert!(
+                png.starts_with(b"\x89PNG\r\n"),
+                "{} is a PNG",
+                path.display()
+            );
+            parsed += 1;
+        }
+    }
+    assert_eq!(parsed, 6, "six charts");
     let markdown = std::fs::read_to_string(&files.markdown).expect("report.md");
     assert!(markdown.contains("![Headline shares"));
 

@@ -29,9 +29,41 @@ pub enum BenchCommand {
     Classify(ClassifyBenchArgs),
     /// Whole runs as separate processes under injected faults, SIGKILLs in every stage, and several processes sharing one run; each compared with an undisturbed run.
     Chaos(ChaosBenchArgs),
+    /// Check the error-corrected shares by simulation: seeded trials with a known prevalence and confusion, an audit drawn by `audit draw`'s sampler; coverage of the corrected 95% interval and mean absolute errors.
+    Estimator(EstimatorBenchArgs),
     /// Internal: the fetch half of `bench fetch`, in a process of its own.
     #[command(hide = true)]
     FetchChild(FetchChildArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EstimatorBenchArgs {
+    /// Seeded trials.
+    #[arg(long, default_value_t = 100)]
+    pub trials: usize,
+    /// Servers in each trial's population.
+    #[arg(long, default_value_t = 2000)]
+    pub population: usize,
+    /// True share of the figure.
+    #[arg(long, default_value_t = 0.6)]
+    pub prevalence: f64,
+    /// Chance the classifier finds the figure where it is.
+    #[arg(long, default_value_t = 0.8)]
+    pub sensitivity: f64,
+    /// Chance the classifier rejects the figure where it is not.
+    #[arg(long, default_value_t = 0.9)]
+    pub specificity: f64,
+    /// Repositories in each trial's audit sample.
+    #[arg(long, default_value_t = 200)]
+    pub audit: usize,
+    /// Bootstrap replicates per interval.
+    #[arg(long, default_value_t = mcp_survey_report::correction::BOOTSTRAP_REPLICATES)]
+    pub replicates: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the full result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -148,6 +180,7 @@ pub async fn run(cli: &Cli, args: &BenchArgs) -> Result<()> {
         BenchCommand::Fetch(a) => fetch(a).await,
         BenchCommand::Classify(a) => classify(a).await,
         BenchCommand::Chaos(a) => chaos(a).await,
+        BenchCommand::Estimator(a) => estimator(a),
         BenchCommand::FetchChild(a) => {
             let store = open_store(cli.database_url()).await?;
             let report = fetch_child(&store, &a.github_url, &a.run, a.workers).await?;
@@ -443,5 +476,65 @@ async fn chaos(a: &ChaosBenchArgs) -> Result<()> {
     if !b.passed() {
         anyhow::bail!("the chaos benchmark found lost, duplicated or changed results (see above)");
     }
+    Ok(())
+}
+
+fn estimator(a: &EstimatorBenchArgs) -> Result<()> {
+    for (name, v) in [
+        ("prevalence", a.prevalence),
+        ("sensitivity", a.sensitivity),
+        ("specificity", a.specificity),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            anyhow::bail!("--{name} must be between 0 and 1, not {v}");
+        }
+    }
+    if a.trials == 0 || a.population == 0 || a.audit == 0 {
+        anyhow::bail!("--trials, --population and --audit must be at least 1");
+    }
+    let spec = mcp_survey_report::correction::SimulationSpec {
+        trials: a.trials,
+        population: a.population,
+        prevalence: a.prevalence,
+        sensitivity: a.sensitivity,
+        specificity: a.specificity,
+        audit: a.audit,
+        replicates: a.replicates,
+        seed: a.seed,
+    };
+    let started = std::time::Instant::now();
+    let r = mcp_survey_report::correction::simulate(&spec);
+    let seconds = started.elapsed().as_secs_f64();
+    if a.json {
+        let mut v = serde_json::to_value(&r)?;
+        v["seconds"] = serde_json::json!(seconds);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{} trials: {} servers each, prevalence {}, sensitivity {}, specificity {}, audit of {} (stratified by prediction), {} bootstrap replicates, seed {}",
+        a.trials, a.population, a.prevalence, a.sensitivity, a.specificity, a.audit, a.replicates, a.seed
+    );
+    println!(
+        "corrected 95% interval held the true share in {} of {} trials (correction defined in {}); mean width {:.1} points",
+        r.covered,
+        a.trials,
+        r.corrected_trials,
+        r.mean_ci_width * 100.0
+    );
+    println!(
+        "corrected 95% interval held the generating prevalence {} in {} of {}",
+        a.prevalence, r.covered_prevalence, a.trials
+    );
+    println!(
+        "raw Wilson interval held the true share in {} of {}",
+        r.raw_covered, a.trials
+    );
+    println!(
+        "mean absolute error: raw {:.2} points, corrected {:.2} points",
+        r.mae_raw * 100.0,
+        r.mae_corrected * 100.0
+    );
+    println!("{seconds:.1}s");
     Ok(())
 }

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod bench;
 pub mod demo;
 pub mod reporting;
@@ -35,6 +36,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Runs(args) => stages::runs(&cli, args).await,
         Command::Status(args) => stages::status(&cli, args).await,
         Command::Bench(args) => bench::run(&cli, args).await,
+        Command::Audit(args) => audit::run(&cli, args).await,
     }
 }
 

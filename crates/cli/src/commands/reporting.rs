@@ -21,6 +21,9 @@ pub struct ReportArgs {
     /// Folder the report folder is written under.
     #[arg(long, default_value_os_t = default_report_dir())]
     pub out: PathBuf,
+    /// Correct the shares with this classifier accuracy (an `eval --json` output) instead of the run's stored audit.
+    #[arg(long, value_name = "FILE", conflicts_with = "compare")]
+    pub accuracy: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -37,9 +40,12 @@ pub struct ExportArgs {
     /// csv (lists joined with `;`) or jsonl (one JSON object per line).
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
-    /// Output file; `-` for stdout. Default: reports/<run>/servers.<csv|jsonl>.
+    /// Output file; `-` for stdout. Default: reports/<run>/servers.<csv|jsonl> (labels.<csv|jsonl> with --all).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Every classified repository with its kind, not only the servers (to audit what the classifier missed).
+    #[arg(long)]
+    pub all: bool,
 }
 
 pub async fn report(cli: &Cli, args: &ReportArgs) -> Result<()> {
@@ -63,7 +69,11 @@ pub async fn report(cli: &Cli, args: &ReportArgs) -> Result<()> {
             status(&run)
         );
     }
-    let files = mcp_survey_report::write_report(&store, &run, &args.out).await?;
+    let choice = match &args.accuracy {
+        Some(file) => mcp_survey_report::AccuracyChoice::EvalFile(file.clone()),
+        None => mcp_survey_report::AccuracyChoice::StoredAudit,
+    };
+    let files = mcp_survey_report::write_report_with(&store, &run, &args.out, &choice).await?;
     print!("{}", mcp_survey_report::render_table(&files.summary_value));
     if files.summary_value.headline.servers == 0 {
         eprintln!(
@@ -153,7 +163,7 @@ pub async fn export(cli: &Cli, args: &ExportArgs) -> Result<()> {
         Format::Csv => ExportFormat::Csv,
         Format::Jsonl => ExportFormat::Jsonl,
     };
-    let rows = mcp_survey_report::export_rows(&store, &run).await?;
+    let rows = mcp_survey_report::export_rows_with(&store, &run, args.all).await?;
     let to_stdout = args.out.as_deref() == Some(std::path::Path::new("-"));
     if to_stdout {
         let stdout = std::io::stdout();
@@ -171,7 +181,11 @@ pub async fn export(cli: &Cli, args: &ExportArgs) -> Result<()> {
     let path = args.out.clone().unwrap_or_else(|| {
         default_report_dir()
             .join(folder_name(&run.name))
-            .join(format!("servers.{}", format.extension()))
+            .join(format!(
+                "{}.{}",
+                if args.all { "labels" } else { "servers" },
+                format.extension()
+            ))
     });
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -185,7 +199,12 @@ pub async fn export(cli: &Cli, args: &ExportArgs) -> Result<()> {
     })?);
     let n = mcp_survey_report::write_export(&rows, format, &mut file)?;
     eprintln!(
-        "{n} servers of run {} written to {}",
+        "{n} {} of run {} written to {}",
+        if args.all {
+            "classified repositories"
+        } else {
+            "servers"
+        },
         run.name,
         path.display()
     );
