@@ -581,19 +581,23 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     // HTTP app hands each request body to it.
     if core_servers.is_empty() && clients.is_empty() {
         let [dispatch, info, io] = &*HAND_ROLLED;
-        let serves = repo.files.iter().any(|f| {
-            f.role == Role::Core
-                && f.is_source()
-                && (io.is_match(f.text) || crate::transport::SERVERLESS_ENTRY.is_match(f.text))
-        });
-        if serves {
-            if let Some((f, m)) = repo
-                .files
-                .iter()
-                .filter(|f| f.role == Role::Core && f.is_source() && info.is_match(f.text))
-                .filter(|f| !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
-                .find_map(|f| dispatch.find(f.text).map(|m| (f, m)))
-            {
+        // The dispatcher is rare; look for it before scanning for I/O.
+        let candidate = repo
+            .files
+            .iter()
+            .filter(|f| f.role == Role::Core && f.is_source())
+            .find_map(|f| {
+                let m = dispatch.find(f.text)?;
+                (info.is_match(f.text) && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
+                    .then_some((f, m))
+            });
+        if let Some((f, m)) = candidate {
+            let serves = repo.files.iter().any(|g| {
+                g.role == Role::Core
+                    && g.is_source()
+                    && (io.is_match(g.text) || crate::transport::SERVERLESS_ENTRY.is_match(g.text))
+            });
+            if serves {
                 core_servers.push((
                     f,
                     "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo; served from another file)",

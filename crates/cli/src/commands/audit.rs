@@ -1,7 +1,7 @@
 //! `audit draw` and `audit score`: argument handling only; the sampling,
 //! the sheets and the scoring are in the mcp-survey-report crate.
 
-use super::open_store;
+use super::{open_reader, open_store};
 use crate::Cli;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -50,9 +50,10 @@ pub struct ScoreArgs {
 }
 
 pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<()> {
-    let store = open_store(&cli.database_url).await?;
     match &args.what {
         AuditCommand::Draw(a) => {
+            // Drawing reads the run and writes files only.
+            let store = open_reader(cli.database_url()).await?;
             let run = store.run_by_name(&a.run).await?;
             let out = a.out.clone().unwrap_or_else(|| {
                 crate::default_report_dir()
@@ -80,6 +81,8 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<()> {
             Ok(())
         }
         AuditCommand::Score(a) => {
+            // Scoring stores the score, so the schema must be current.
+            let store = open_store(cli.database_url()).await?;
             let run = store.run_by_name(&a.run).await?;
             let score = mcp_survey_report::audit::score(&store, &run, &a.sheet).await?;
             mcp_survey_report::audit::store_score(&store, &run, &score)
