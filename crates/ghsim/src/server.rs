@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use base64::Engine;
+use mcp_survey_model::CODE_SEARCH_MAX_FILE_BYTES;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -84,7 +85,7 @@ impl Default for SimConfig {
             result_cap: 1000,
             max_per_page: 100,
             incomplete_results_rate: 0.0,
-            code_search_max_file_bytes: 384 * 1024,
+            code_search_max_file_bytes: CODE_SEARCH_MAX_FILE_BYTES,
             gzip_bomb_bytes: 1 << 30,
             primary_limit_status: 403,
             require_user_agent: true,
