@@ -1,6 +1,7 @@
 //! The handler every request goes through: user agent, token, rate
 //! limits, injected faults, then the endpoint, ETag and `Link`.
 
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -129,8 +130,8 @@ pub(super) async fn handle_inner(
 
     let anon_key = format!("anonymous@{}", conn.peer.ip());
     let caller = match identify(st, headers, &anon_key) {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
+        Continue(caller) => caller,
+        Break(refusal) => return refusal,
     };
 
     if method != Method::GET && method != Method::HEAD {
@@ -158,8 +159,8 @@ pub(super) async fn handle_inner(
     }
 
     let (inflight, rate) = match admit(st, conn, &caller, resource) {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refusal,
+        Continue(admitted) => admitted,
+        Break(refusal) => return refusal,
     };
     st.stats.counted(resource.as_str());
     let mut h = HeaderMap::new();
@@ -211,9 +212,9 @@ fn no_user_agent() -> Response {
 
 /// The caller of a request with no token, an accepted one, or the refusal
 /// of a token that is not.
-fn identify(st: &AppState, headers: &HeaderMap, anon_key: &str) -> Result<Caller, Response> {
+fn identify(st: &AppState, headers: &HeaderMap, anon_key: &str) -> ControlFlow<Response, Caller> {
     match parse_auth(headers) {
-        None => Ok(Caller {
+        None => Continue(Caller {
             key: anon_key.to_string(),
             authed: false,
         }),
@@ -224,14 +225,14 @@ fn identify(st: &AppState, headers: &HeaderMap, anon_key: &str) -> Result<Caller
                 .as_ref()
                 .is_none_or(|v| v.contains(&token));
             if !ok {
-                return Err(bad_credentials(st, anon_key));
+                return Break(bad_credentials(st, anon_key));
             }
-            Ok(Caller {
+            Continue(Caller {
                 key: token_key(&token),
                 authed: true,
             })
         }
-        Some(Err(())) => Err(bad_credentials(st, anon_key)),
+        Some(Err(())) => Break(bad_credentials(st, anon_key)),
     }
 }
 
@@ -242,7 +243,7 @@ fn admit(
     conn: &ConnInfo,
     caller: &Caller,
     resource: Resource,
-) -> Result<(InflightGuard, RateState), Response> {
+) -> ControlFlow<Response, (InflightGuard, RateState)> {
     let (key, authed) = (caller.key.as_str(), caller.authed);
     let inflight = match st.limiter.enter(key) {
         Ok(g) => g,
@@ -250,16 +251,16 @@ fn admit(
             st.stats.secondary(resource.as_str());
             let s = st.limiter.peek(key, authed, resource);
             let retry = st.limiter.scaled(st.config.secondary.retry_after);
-            return Err(secondary_response(st, &s, retry));
+            return Break(secondary_response(st, &s, retry));
         }
     };
     match st.limiter.acquire(key, authed, resource) {
-        Decision::Allowed(s) => Ok((inflight, s)),
+        Decision::Allowed(s) => Continue((inflight, s)),
         Decision::NeedsAuth(s) => {
             st.stats.reject("requires_authentication");
             let mut h = HeaderMap::new();
             rate_headers(&mut h, &s);
-            Err(finish_json(
+            Break(finish_json(
                 st,
                 Reply::Json(
                     StatusCode::UNAUTHORIZED,
@@ -275,11 +276,11 @@ fn admit(
         }
         Decision::Primary(s) => {
             st.stats.primary(resource.as_str());
-            Err(primary_response(st, &s, authed, conn))
+            Break(primary_response(st, &s, authed, conn))
         }
         Decision::Secondary(s, retry) => {
             st.stats.secondary(resource.as_str());
-            Err(secondary_response(st, &s, retry))
+            Break(secondary_response(st, &s, retry))
         }
     }
 }
