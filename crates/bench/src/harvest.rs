@@ -151,8 +151,8 @@ pub struct Truth {
     pub largest: (String, usize),
 }
 
-pub fn truth(corpus: &Corpus, seeds: &SeedFile) -> Result<Truth, BenchError> {
-    let oracle = SearchOracle::new(corpus);
+pub fn truth(corpus: &Corpus, seeds: &SeedFile, config: &SimConfig) -> Result<Truth, BenchError> {
+    let oracle = SearchOracle::for_config(corpus, config);
     let mut queries = Vec::new();
     let mut union = BTreeSet::new();
     let mut largest = (String::new(), 0);
@@ -208,12 +208,12 @@ pub async fn bench_harvest(options: &HarvestBenchOptions) -> Result<HarvestBench
     let seeds = bench_seeds()?;
     let corpus = synthetic::generate(options.repos, options.seed);
     let n = corpus.repos.len();
-    let truth = truth(&corpus, &seeds)?;
     let config = SimConfig {
         time_scale: options.time_scale,
         faults: options.faults.clone(),
         ..SimConfig::default()
     };
+    let truth = truth(&corpus, &seeds, &config)?;
     let limits = config.limits;
     let sim = serve(
         corpus.clone(),

@@ -105,12 +105,6 @@ impl SimRepo {
         &self.meta.full_name
     }
 
-    /// The commit sha the simulator serves for this repository (None when it
-    /// has no file, i.e. an empty repository).
-    pub fn commit_sha(&self) -> Option<String> {
-        crate::git::GitModel::build(self).map(|g| g.commit_sha)
-    }
-
     /// Text of the root README, if any.
     pub fn readme(&self) -> Option<&[u8]> {
         self.files

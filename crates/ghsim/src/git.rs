@@ -253,6 +253,16 @@ fn sort_key(e: &TreeEntry) -> Vec<u8> {
     k
 }
 
+// Here rather than in `corpus`, which knows nothing of git: the corpus is
+// files and metadata, and the git model is built from it.
+impl SimRepo {
+    /// The commit sha the simulator serves for this repository (None when it
+    /// has no file, i.e. an empty repository).
+    pub fn commit_sha(&self) -> Option<String> {
+        GitModel::build(self).map(|g| g.commit_sha)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,32 +8,7 @@ use std::collections::HashMap;
 use crate::corpus::{language_of_path, Corpus, SimRepo};
 use crate::prng::fnv1a;
 use crate::query::{parse_range, ParsedQuery, QueryError, Range};
-
-/// GitHub-style tokens: runs of letters, digits and `_`, lower-cased. Every
-/// other character separates tokens, so `@modelcontextprotocol/sdk` is the
-/// sequence `modelcontextprotocol sdk` and `mcp-server` is `mcp server`.
-pub fn tokenize(text: &str, mut f: impl FnMut(&str)) {
-    let mut buf = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            buf.push(c.to_ascii_lowercase());
-        } else if c.is_alphanumeric() {
-            buf.extend(c.to_lowercase());
-        } else if !buf.is_empty() {
-            f(&buf);
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        f(&buf);
-    }
-}
-
-pub fn tokenize_to_vec(text: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    tokenize(text, |t| v.push(t.to_string()));
-    v
-}
+use crate::tokens::tokenize;
 
 /// True when `needle` occurs as adjacent tokens in `text`. Compares token
 /// hashes in a ring of the last `needle.len()` tokens, so scanning a file
@@ -752,6 +727,7 @@ impl CodeFilters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tokens::tokenize_to_vec;
 
     #[test]
     fn tokenizes_like_github() {

@@ -35,14 +35,15 @@ mod server;
 mod stats;
 pub mod synthetic;
 mod tarball;
+mod tokens;
 
 pub use corpus::{default_meta, language_of_path, Corpus, HostileEntry, SimLink, SimRepo};
 pub use error::SimError;
 pub use faults::{FaultConfig, FaultKind, NamedFault};
 pub use git::blob_sha;
-pub use index::tokenize_to_vec as tokenize;
 pub use limits::{BucketReport, Limit, Limits, Resource, SecondaryLimits};
 pub use oracle::SearchOracle;
 pub use prng::Rng;
 pub use server::{serve, SimConfig, SimHandle};
 pub use stats::SimStats;
+pub use tokens::tokenize_to_vec as tokenize;

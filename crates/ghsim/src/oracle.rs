@@ -9,6 +9,7 @@ use crate::corpus::Corpus;
 use crate::error::SimError;
 use crate::index::{code_in_fields, repo_in_fields, SearchIndex, CODE_QUALIFIERS, REPO_QUALIFIERS};
 use crate::query::parse;
+use crate::server::SimConfig;
 
 pub struct SearchOracle<'a> {
     corpus: &'a Corpus,
@@ -16,10 +17,17 @@ pub struct SearchOracle<'a> {
 }
 
 impl<'a> SearchOracle<'a> {
+    /// The truth of a simulator started with `SimConfig::default()`.
     pub fn new(corpus: &'a Corpus) -> Self {
+        SearchOracle::for_config(corpus, &SimConfig::default())
+    }
+
+    /// The truth of a simulator started with `config`: code search covers
+    /// the same files as the served one (`code_search_max_file_bytes`).
+    pub fn for_config(corpus: &'a Corpus, config: &SimConfig) -> Self {
         SearchOracle {
             corpus,
-            index: SearchIndex::build(corpus, 384 * 1024),
+            index: SearchIndex::build(corpus, config.code_search_max_file_bytes),
         }
     }
 

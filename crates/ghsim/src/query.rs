@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use crate::index::tokenize_to_vec;
+use crate::tokens::tokenize_to_vec;
 
 /// A refused query: the text becomes the 422 answer's error message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,14 +10,16 @@
 //! bisected.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use mcp_survey_model::CODE_SEARCH_MAX_FILE_BYTES;
 use mcp_survey_store::{NewSlice, Slice};
 
 /// GitHub serves at most this many results of one search.
 pub const RESULT_CAP: i64 = 1000;
 /// Results per page (GitHub's maximum).
 pub const PER_PAGE: u32 = 100;
-/// Code search only indexes files below 384 KB.
-pub const MAX_CODE_FILE_BYTES: i64 = 384 * 1024;
+/// Code search only indexes files below this size: the upper end of the
+/// `size:` range code queries are sliced over.
+pub const MAX_CODE_FILE_BYTES: i64 = CODE_SEARCH_MAX_FILE_BYTES as i64;
 /// Children aim at this many results each, leaving room for a skewed sample.
 const TARGET_PER_SLICE: i64 = 700;
 const MAX_CHILDREN: i64 = 32;

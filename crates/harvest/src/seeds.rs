@@ -43,6 +43,9 @@ const CODE_QUALIFIERS: &[&str] = &[
     "fork",
 ];
 
+/// The seed file format this build reads (`version = 1` at the top).
+pub const SEED_FORMAT_VERSION: u32 = 1;
+
 /// GitHub refuses queries longer than this.
 const MAX_QUERY_CHARS: usize = 256;
 /// GitHub refuses queries with more AND/OR/NOT operators than this.
@@ -70,7 +73,6 @@ pub enum SeedError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSeedFile {
-    #[allow(dead_code)]
     version: u32,
     #[serde(rename = "query", default)]
     queries: Vec<RawSeedQuery>,
@@ -132,6 +134,15 @@ impl SeedFile {
             file: file.to_string(),
             detail: e.to_string(),
         })?;
+        if raw.version != SEED_FORMAT_VERSION {
+            return Err(SeedError::Syntax {
+                file: file.to_string(),
+                detail: format!(
+                    "version = {} is not supported; this build reads version = {SEED_FORMAT_VERSION}",
+                    raw.version
+                ),
+            });
+        }
         let mut queries = Vec::with_capacity(raw.queries.len());
         let mut names = std::collections::BTreeSet::new();
         for q in raw.queries {
@@ -317,6 +328,16 @@ mod tests {
         .expect("valid code query");
         validate_query("topic:mcp-server -topic:minecraft", Endpoint::Repositories)
             .expect("negated qualifier");
+    }
+
+    #[test]
+    fn refuses_a_format_version_it_does_not_read_naming_the_one_it_does() {
+        let text = "version = 2\n[[query]]\nname = \"a\"\nendpoint = \"code\"\nq = \"x filename:a\"\nreason = \"r\"\n";
+        let msg = SeedFile::parse(text, "s.toml")
+            .expect_err("version 2")
+            .to_string();
+        assert!(msg.contains("version = 2 is not supported"), "{msg}");
+        assert!(msg.contains("reads version = 1"), "{msg}");
     }
 
     #[test]

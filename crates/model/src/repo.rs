@@ -1,6 +1,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// GitHub's code search only indexes files smaller than this (384 KB). The
+/// planner slices code queries by `size:` up to it and the simulator serves
+/// code search under it, so both read this one value.
+pub const CODE_SEARCH_MAX_FILE_BYTES: u64 = 384 * 1024;
+
 /// GitHub's repository object, reduced to the fields the survey keeps. Field
 /// names are GitHub's own, so the same struct reads API answers and the
 /// simulator's `meta.jsonl`.

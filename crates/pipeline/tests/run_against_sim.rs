@@ -27,8 +27,12 @@ fn options(name: &str, reports: &std::path::Path) -> RunOptions {
 
 /// The repositories any seed query matches, uncapped: what a perfect
 /// harvest finds.
-fn expected_repositories(corpus: &Corpus, seeds: &SeedFile) -> BTreeSet<String> {
-    let oracle = SearchOracle::new(corpus);
+fn expected_repositories(
+    corpus: &Corpus,
+    seeds: &SeedFile,
+    config: &SimConfig,
+) -> BTreeSet<String> {
+    let oracle = SearchOracle::for_config(corpus, config);
     let mut all = BTreeSet::new();
     for q in &seeds.queries {
         all.extend(
@@ -67,16 +71,16 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
         .expect("test database (is Postgres running?)");
     let corpus = Arc::new(synthetic::generate(400, 11));
     let seeds = SeedFile::parse(DEFAULT_SEEDS, "seeds").expect("seeds");
-    let expected = expected_repositories(&corpus, &seeds);
+    let config = SimConfig {
+        time_scale: 600.0,
+        ..SimConfig::default()
+    };
+    let expected = expected_repositories(&corpus, &seeds, &config);
     assert!(
         expected.len() > 250,
         "the corpus is mostly reachable: {}",
         expected.len()
     );
-    let config = SimConfig {
-        time_scale: 600.0,
-        ..SimConfig::default()
-    };
     let sim = serve(corpus.clone(), config, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("simulator");

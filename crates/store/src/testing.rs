@@ -1,6 +1,8 @@
 //! A fresh database per test: created on the server named by
 //! `MCP_SURVEY_TEST_DATABASE_URL` (default: the local `postgres` database),
-//! migrated, and dropped by `TestDb::drop_db`.
+//! migrated, and dropped when the `TestDb` is dropped, so a test that fails
+//! or panics leaves no database behind. `TestDb::drop_db` does the same
+//! awaiting, for a test that wants to see an error.
 
 use crate::error::Result;
 use crate::{connect, Store};
@@ -17,11 +19,13 @@ pub fn admin_url() -> String {
     std::env::var("MCP_SURVEY_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_string())
 }
 
-/// A database of its own for one test.
+/// A database of its own for one test, dropped with it.
 pub struct TestDb {
     pub store: Store,
     pub url: String,
     pub name: String,
+    /// Set once `drop_db` has dropped the database, so `Drop` has nothing to do.
+    dropped: bool,
 }
 
 impl TestDb {
@@ -36,20 +40,58 @@ impl TestDb {
         let options = PgConnectOptions::from_str(&admin)?.database(&name);
         let url = options.to_url_lossy().to_string();
         let store = connect(&url, 8).await?;
-        Ok(TestDb { store, url, name })
+        Ok(TestDb {
+            store,
+            url,
+            name,
+            dropped: false,
+        })
     }
 
     /// Drops the database (closing this test's connections first).
-    pub async fn drop_db(self) -> Result<()> {
+    pub async fn drop_db(mut self) -> Result<()> {
         self.store.pool().close().await;
-        let mut admin = PgConnectOptions::from_str(&admin_url())?.connect().await?;
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut admin)
-        .await?;
-        let _ = admin.close().await;
+        drop_database(&self.name).await?;
+        self.dropped = true;
         Ok(())
     }
+}
+
+impl Drop for TestDb {
+    /// `Drop` cannot await and may run inside the test's runtime (while a
+    /// failed assertion unwinds), where blocking on that runtime would
+    /// panic: the drop runs on a thread of its own with a runtime of its
+    /// own. `WITH (FORCE)` ends the test's connections still open.
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let name = self.name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(drop_database(&name))
+                .map_err(std::io::Error::other)
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("test database {} was not dropped: {e}", self.name),
+            Err(_) => eprintln!(
+                "test database {} was not dropped: the drop panicked",
+                self.name
+            ),
+        }
+    }
+}
+
+async fn drop_database(name: &str) -> Result<()> {
+    let mut admin = PgConnectOptions::from_str(&admin_url())?.connect().await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    Ok(())
 }
