@@ -72,14 +72,14 @@ pub const API_KEY_SERVICES: &[(Service, &str)] = &[
     ),
     (
         svc(
-            "linear",
-            "Linear",
-            "api.linear.app",
-            "manage Linear issues",
-            "create_issue",
-            "Create a Linear issue",
+            "groq",
+            "Groq",
+            "api.groq.com",
+            "run fast model inference on Groq",
+            "chat_completion",
+            "Ask a model hosted on Groq",
         ),
-        "LINEAR_API_KEY",
+        "GROQ_API_KEY",
     ),
     (
         svc(
@@ -149,14 +149,14 @@ pub const API_KEY_SERVICES: &[(Service, &str)] = &[
     ),
     (
         svc(
-            "airtable",
-            "Airtable",
-            "api.airtable.com",
-            "read and update Airtable bases",
-            "list_records",
-            "List records of a table",
+            "deepgram",
+            "Deepgram",
+            "api.deepgram.com",
+            "transcribe audio with Deepgram",
+            "transcribe_audio",
+            "Transcribe an audio file",
         ),
-        "AIRTABLE_API_KEY",
+        "DEEPGRAM_API_KEY",
     ),
     (
         svc(
