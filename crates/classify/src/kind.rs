@@ -354,7 +354,7 @@ static CLIENT_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         (
             "py client",
             re(
-                r#"\bClientSession\b|\bstdio_client\b|\bsse_client\b|\bstreamablehttp_client\b|streamable_http_client|MultiServerMCPClient|MCPServerStdio|MCPStdioTool|MCPStreamableHTTPTool|from\s+fastmcp\s+import\s+Client\b|chuk_mcp|from\s+mcp\s+import\s+[^\n]*ClientSession"#,
+                r#"\bClientSession\s*\(|\bstdio_client\b|\bsse_client\b|\bstreamablehttp_client\b|streamable_http_client|MultiServerMCPClient|MCPServerStdio|MCPStdioTool|MCPStreamableHTTPTool|from\s+fastmcp\s+import\s+Client\b|chuk_mcp|from\s+mcp\s+import\s+[^\n]*ClientSession"#,
             ),
         ),
         (

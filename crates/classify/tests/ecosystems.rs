@@ -321,3 +321,21 @@ fn usage_in_a_doc_comment_is_not_a_server() {
     let v = run(&[("package.json", pkg), ("src/core.ts", core)]);
     assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_struct_named_client_session_in_rust_is_not_the_python_sdks_client() {
+    let cargo = "[package]\nname = \"relay\"\n[dependencies]\naxum = \"0.8\"\n";
+    let code = "pub struct ClientSession {\n    id: u64,\n}\nfn main() {}\n";
+    let v = run(&[("Cargo.toml", cargo), ("src/main.rs", code)]);
+    assert_ne!(v.labels.kind, Kind::Client, "{:?}", v.evidence);
+    // Negative: the Python SDK's client session is a client.
+    let py = "from mcp import ClientSession, StdioServerParameters\nfrom mcp.client.stdio import stdio_client\n\nasync def main(params):\n    async with stdio_client(params) as (read, write):\n        async with ClientSession(read, write) as session:\n            await session.initialize()\n";
+    let v = run(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"agent\"\ndependencies = [\"mcp\"]\n",
+        ),
+        ("agent/main.py", py),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Client, "{:?}", v.evidence);
+}
