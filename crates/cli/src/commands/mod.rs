@@ -253,7 +253,20 @@ pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::E
         .and_then(|rt| {
             rt.block_on(async {
                 let store = mcp_survey_store::connect(database_url, 1).await?;
-                let released = store.release_process(&worker_id()).await?;
+                // A claim whose COMMIT left a dropped connection just before
+                // the stop can land after a release began: that release's
+                // snapshot saw the job still queued and skipped it. Release
+                // again after a pause until a pass finds nothing.
+                let mut released = (0, 0);
+                for pass in 0..5 {
+                    let (jobs, slices) = store.release_process(&worker_id()).await?;
+                    released.0 += jobs;
+                    released.1 += slices;
+                    if pass > 0 && jobs == 0 && slices == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
                 store.pool().close().await;
                 anyhow::Ok(released)
             })
