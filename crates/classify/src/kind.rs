@@ -580,18 +580,14 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     // file: a serverless function (Vercel, Netlify, Lambda, Workers) or an
     // HTTP app hands each request body to it.
     if core_servers.is_empty() && clients.is_empty() {
-        let [dispatch, info, io] = &*HAND_ROLLED;
+        let [_, _, io] = &*HAND_ROLLED;
         // The dispatcher is rare; look for it before scanning for I/O.
         let candidate = repo
             .files
             .iter()
             .filter(|f| f.role == Role::Core && f.is_source())
-            .find_map(|f| {
-                let m = dispatch.find(f.text)?;
-                (info.is_match(f.text) && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
-                    .then_some((f, m))
-            });
-        if let Some((f, m)) = candidate {
+            .find_map(|f| json_rpc_dispatcher(f).map(|off| (f, off)));
+        if let Some((f, off)) = candidate {
             let serves = repo.files.iter().any(|g| {
                 g.role == Role::Core
                     && g.is_source()
@@ -601,7 +597,7 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
                 core_servers.push((
                     f,
                     "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo; served from another file)",
-                    m.start(),
+                    off,
                 ));
             }
         }
@@ -1372,23 +1368,24 @@ fn server_construct(f: &File) -> Option<(&'static str, usize)> {
             return Some(("ts low-level Server with the SDK server import", m.start()));
         }
     }
-    let [dispatch, info, io] = &*HAND_ROLLED;
-    let ui = matches!(
-        paths::file_name(f.path).rsplit('.').next(),
-        Some("tsx" | "jsx" | "vue" | "svelte")
-    );
-    if let Some(m) = dispatch.find(f.text).filter(|_| !ui) {
-        if info.is_match(f.text)
-            && io.is_match(f.text)
-            && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text))
-        {
-            return Some((
-                "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo)",
-                m.start(),
-            ));
-        }
+    let [_, _, io] = &*HAND_ROLLED;
+    let off = json_rpc_dispatcher(f)?;
+    io.is_match(f.text).then_some((
+        "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo)",
+        off,
+    ))
+}
+
+/// Where this file dispatches MCP methods itself and answers `serverInfo`,
+/// and is neither a UI component nor an MCP client.
+fn json_rpc_dispatcher(f: &File) -> Option<usize> {
+    let [dispatch, info, _] = &*HAND_ROLLED;
+    if f.has_ext(&["tsx", "jsx", "vue", "svelte"]) {
+        return None;
     }
-    None
+    let m = dispatch.find(f.text)?;
+    (info.is_match(f.text) && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
+        .then_some(m.start())
 }
 
 fn detect_sdk(

@@ -595,7 +595,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             };
             // The code's own name for the value can say it is the server's
             // own key: `c.CredentialEncryptionKey = os.Getenv("APP_CRED_KEY")`.
-            if assigned_name(f, off).is_some_and(|target| {
+            let target = assigned_name(f, off);
+            if target.is_some_and(|target| {
                 secret_method(&camel_to_snake(target)) == Some(NamedSecret::ServerOwn)
             }) {
                 method = None;
@@ -606,14 +607,14 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
             }
             // `const t = env.X; if (t) { ...exit on a malformed t... }`: the
             // checks inside run only when the value is there.
-            let used_if_present = tested_for_presence_next(f, off);
+            let used_if_present = target.is_some_and(|t| tested_for_presence_next(f, off, t));
             if used_if_present {
                 any_optional_use = true;
             }
             let required = STRICT_READ.is_match(line)
                 || !used_if_present
                     && (REQUIRED_HINT.is_match(window) && mentions_missing(window)
-                        || checked_later(f, off));
+                        || target.is_some_and(|t| checked_later(f, off, t)));
             // Only a credential makes the server need one; its own signing
             // key is configuration, however strictly it is checked.
             if required && method.is_some() {
@@ -1567,25 +1568,8 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
 /// `self.token = os.environ.get(..)`) and a later line in the same file
 /// tests that name for absence and fails: a config loader that validates
 /// after reading everything.
-fn checked_later(f: &File, off: usize) -> bool {
-    static TARGET: LazyLock<Regex> =
-        LazyLock::new(|| re(r#"([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::=|=|:)\s*[^=:]*$"#));
-    let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let before = &f.text[line_start..off];
-    let Some(name) = TARGET
-        .captures(before)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
-    else {
-        return false;
-    };
-    if name.len() < 3 || matches!(name, "const" | "let" | "var" | "val" | "return" | "env") {
-        return false;
-    }
-    let line_end = f.text[off..]
-        .find('\n')
-        .map(|i| off + i + 1)
-        .unwrap_or(f.text.len());
+fn checked_later(f: &File, off: usize, name: &str) -> bool {
+    let line_end = next_line_start(f, off);
     let rest = &f.text[line_end..];
     let mut pos = line_end;
     for l in rest.split_inclusive('\n').take(60) {
@@ -1601,15 +1585,11 @@ fn checked_later(f: &File, off: usize) -> bool {
 /// Is the variable this read assigns tested for being present, before any
 /// test for its absence? `if (token) {`, `if token:`, `if token != "" {`,
 /// `if let Some(token)` guard code that only runs with the secret set.
-fn tested_for_presence_next(f: &File, off: usize) -> bool {
-    let Some(name) = assigned_name(f, off) else {
-        return false;
-    };
-    let line_end = f.text[off..]
-        .find('\n')
-        .map(|i| off + i + 1)
-        .unwrap_or(f.text.len());
-    for l in f.text[line_end..].split_inclusive('\n').take(3) {
+fn tested_for_presence_next(f: &File, off: usize, name: &str) -> bool {
+    for l in f.text[next_line_start(f, off)..]
+        .split_inclusive('\n')
+        .take(3)
+    {
         if !contains_identifier(l, name) {
             continue;
         }
@@ -1619,6 +1599,14 @@ fn tested_for_presence_next(f: &File, off: usize) -> bool {
         return presence_test(l, name);
     }
     false
+}
+
+/// Where the line after the one holding `off` starts.
+fn next_line_start(f: &File, off: usize) -> usize {
+    f.text[off..]
+        .find('\n')
+        .map(|i| off + i + 1)
+        .unwrap_or(f.text.len())
 }
 
 /// The identifier a read on this line is assigned to: `const token =`,
