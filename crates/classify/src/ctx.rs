@@ -150,6 +150,19 @@ impl Ev {
             matched: short(matched),
         });
     }
+
+    /// Evidence found at a byte offset of a file: its line number and the
+    /// line itself are what a reader checks.
+    pub fn at(&mut self, field: &str, value: &str, f: &File, offset: usize, rule: &str) {
+        self.add(
+            field,
+            value,
+            f.path,
+            f.line_of(offset),
+            rule,
+            f.line_text(offset),
+        );
+    }
 }
 
 /// Compiles a built-in pattern. Word boundaries are ASCII-only: a Unicode

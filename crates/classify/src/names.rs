@@ -197,21 +197,30 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     ) {
         return None;
     }
+    if let Some(method) = well_known(&parts, &joined, last) {
+        return Some(NamedSecret::Credential(method));
+    }
+    let tail = secret_tail(&parts, last)?;
+    kind_of(&parts, &joined, tail)
+}
 
+/// Names whose whole shape says what they hold: MTProto app hashes and
+/// sessions, the AWS chain's variables, database URLs.
+fn well_known(parts: &[&str], joined: &str, last: &str) -> Option<AuthMethod> {
     // MTProto clients (Telethon, Pyrogram, GramJS) authenticate an app
     // with its api_hash and a user with an exported string session.
     if joined.ends_with("API_HASH") {
-        return Some(NamedSecret::Credential(AuthMethod::ApiKey));
+        return Some(AuthMethod::ApiKey);
     }
     if joined.ends_with("SESSION_STRING") || joined.ends_with("SESSION_STRINGS") {
-        return Some(NamedSecret::Credential(AuthMethod::SessionCookie));
+        return Some(AuthMethod::SessionCookie);
     }
     // Cloud credential chains carry their own well-known names.
     if matches!(
-        joined.as_str(),
+        joined,
         "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN"
     ) {
-        return Some(NamedSecret::Credential(AuthMethod::CloudIam));
+        return Some(AuthMethod::CloudIam);
     }
     // Database URLs carry user and password.
     let db = [
@@ -234,8 +243,16 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
         || joined.ends_with("CONN_STR")
         || joined.ends_with("CONNECTIONSTRING")
     {
-        return Some(NamedSecret::Credential(AuthMethod::ConnectionString));
+        return Some(AuthMethod::ConnectionString);
     }
+    None
+}
+
+/// The word that makes the name a secret (`KEY`, `TOKEN`, `PASSWORD`, …),
+/// looking past `_VALUE`/`_B64` and `SECRET_ID`; `None` when the name holds
+/// no secret.
+fn secret_tail<'p>(parts: &[&'p str], last: &'p str) -> Option<&'p str> {
+    let has = |p: &str| parts.contains(&p);
     // `X_SECRET_ID` is half of a key pair in some clouds' APIs.
     let effective_last = if last == "ID" && parts.len() >= 2 && parts[parts.len() - 2] == "SECRET" {
         "SECRET"
@@ -267,6 +284,13 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     if matches!(effective_last, "PASS") && parts.len() == 1 {
         return None;
     }
+    Some(effective_last)
+}
+
+/// The kind of credential a secret name holds, or the server's own secret;
+/// `None` for the key of the server's own HTTPS listener.
+fn kind_of(parts: &[&str], joined: &str, effective_last: &str) -> Option<NamedSecret> {
+    let has = |p: &str| parts.contains(&p);
     // The server's own signing and encryption material, not a credential
     // someone hands it; still a secret the operator sets.
     // Django and Flask sign sessions with `SECRET_KEY`; Auth.js and
@@ -283,7 +307,7 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
         || has("HMAC")
         || joined == "SECRET_KEY"
         || matches!(
-            joined.as_str(),
+            joined,
             "AUTH_SECRET" | "NEXTAUTH_SECRET" | "BETTER_AUTH_SECRET"
         )
         || (has("COOKIE") && has("SECRET"))

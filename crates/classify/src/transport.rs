@@ -83,26 +83,18 @@ pub fn detect(files: &[&File], sdk: &BTreeSet<Sdk>, ev: &mut Ev) -> BTreeSet<Tra
                 .find_iter(f.text)
                 .find(|m| !crate::ctx::is_comment(f.line_text(m.start())))
             {
-                ev.add(
-                    "transport",
-                    t.as_str(),
-                    f.path,
-                    f.line_of(m.start()),
-                    rule,
-                    f.line_text(m.start()),
-                );
+                ev.at("transport", t.as_str(), f, m.start(), rule);
                 out.insert(*t);
             }
         }
         if !out.contains(&Transport::Stdio) && f.is_source() {
             if let Some(m) = DEFAULT_STDIO.find(f.text) {
-                ev.add(
+                ev.at(
                     "transport",
                     "stdio",
-                    f.path,
-                    f.line_of(m.start()),
+                    f,
+                    m.start(),
                     "server run() defaults to stdio",
-                    f.line_text(m.start()),
                 );
                 out.insert(Transport::Stdio);
             }

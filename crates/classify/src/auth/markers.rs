@@ -9,7 +9,31 @@ use std::sync::LazyLock;
 use mcp_survey_model::{AuthMethod, CredentialSource};
 use regex::Regex;
 
-use crate::ctx::{Ev, File};
+use crate::ctx::{re, Ev, File};
+
+static KEYCHAIN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bkeyring\b|\bkeytar\b|@napi-rs/keyring|find-generic-password|add-generic-password|security-framework|SecKeychain|secret-service|libsecret|SecretClient|SecretsManager|secretsmanager|get_secret_value|SecretManagerServiceClient|CredentialManager|wincred|DPAPI"#,
+    )
+});
+
+static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-config|DefaultAzureCredential|ChainedTokenCredential|ManagedIdentityCredential|AzureCliCredential|@azure/identity|Azure\.Identity|azure\.identity|google\.auth\.default|GoogleAuth\(|application[_-]default[_ -]credentials|auth application-default|GOOGLE_APPLICATION_CREDENTIALS|credentials\.Default\(|google\.golang\.org/api/option|AWS_PROFILE|\(\s*profile_name\s*="#,
+    )
+});
+
+static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|service_account\.json|ServiceAccountCredentials|from_service_account|kubeconfig|KUBECONFIG|X509Certificate2\(|pkcs12|\.p12["']"#,
+    )
+});
+
+pub(super) static SESSION_COOKIE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)storage_state|storageState|add_cookies|addCookies|\.cookies\(\)|li_at|cookie_?jar|browser_cookie3|cookies\.json|saveCookies|save_cookies|load_cookies|loadCookies"#,
+    )
+});
 
 /// What a marker says about the server.
 #[derive(Clone, Copy)]
@@ -28,25 +52,25 @@ struct Marker {
 
 static MARKERS: [Marker; 4] = [
     Marker {
-        regex: &super::KEYCHAIN,
+        regex: &KEYCHAIN,
         marks: Marks::Source(CredentialSource::Keychain),
         also: None,
         why: "OS keychain or secret manager",
     },
     Marker {
-        regex: &super::CLOUD,
+        regex: &CLOUD,
         marks: Marks::Method(AuthMethod::CloudIam),
         also: Some(CredentialSource::ConfigFile),
         why: "cloud provider credential chain",
     },
     Marker {
-        regex: &super::KEY_FILE,
+        regex: &KEY_FILE,
         marks: Marks::Method(AuthMethod::KeyFile),
         also: None,
         why: "private key, certificate or service-account file",
     },
     Marker {
-        regex: &super::SESSION_COOKIE,
+        regex: &SESSION_COOKIE,
         marks: Marks::Method(AuthMethod::SessionCookie),
         also: None,
         why: "browser session cookies",
@@ -88,13 +112,6 @@ pub fn apply(
         if let Some(s) = marker.also {
             sources.insert(s);
         }
-        ev.add(
-            field,
-            value,
-            f.path,
-            f.line_of(m.start()),
-            marker.why,
-            f.line_text(m.start()),
-        );
+        ev.at(field, value, f, m.start(), marker.why);
     }
 }

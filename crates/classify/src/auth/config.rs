@@ -1,0 +1,152 @@
+//! Secrets kept in configuration files: settings of a parsed config file,
+//! .NET configuration keys, and config loaders that read a file from the
+//! user's home or beside the binary.
+
+use std::sync::LazyLock;
+
+use mcp_survey_model::CredentialSource;
+use regex::Regex;
+
+use super::config_fields;
+use super::findings::Findings;
+use super::read_checks::{mentions_missing, REQUIRED_HINT};
+use super::{camel_to_snake, is_comment};
+use crate::ctx::{re, Ev, File};
+use crate::names::{secret_method, NamedSecret};
+
+/// `Configuration["Service:ApiKey"]`, `GetValue<string>("Service:Token")`.
+static DOTNET_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:Configuration|config|configuration|_config)\s*\[\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)"\s*\]|GetValue<string\??>\(\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)""#,
+    )
+});
+
+/// Config files in the user's home or next to the binary holding secrets.
+static CONFIG_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)expanduser\(\s*['"]~|os\.homedir\(\)|homedir\(\)|UserHomeDir\(\)|home_dir\(\)|Path\.home\(\)|XDG_CONFIG_HOME|user_config_dir|appdirs|platformdirs|envPaths|\.config/|~/\.|credentials\.json|\.tfrc|config\.(?:json|ya?ml|toml)\b|settings\.(?:json|ya?ml|toml)\b|IConfiguration|IOptions<|configuration\[|GetSection\(|@ConfigurationProperties|UserSecrets|AddUserSecrets|appsettings"#,
+    )
+});
+
+/// A file parsed as configuration: JSON/YAML/TOML/INI readers, the Rust
+/// `config` crate, viper.
+static CONFIG_PARSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"JSON\.parse\(|yaml\.safe_load|yaml\.load\(|tomllib\.load|toml\.loads?\(|toml::from_str|serde_json::from_(?:str|reader|slice)|serde_yaml::from_|json\.load\(|ConfigParser\(|ReadInConfig\(|add_source\(\s*File::"#,
+    )
+});
+
+/// Values copied from a parsed file into the environment under computed
+/// names: the config file can supply every variable the server reads.
+static ENV_INJECT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"process\.env\[\s*\w+\s*\]\s*=[^=]|os\.environ\[\s*\w+\s*\]\s*=[^=]|os\.environ\.setdefault\(\s*\w+\s*,|os\.Setenv\(\s*\w+\s*,|env::set_var\(\s*\w+\s*,"#,
+    )
+});
+
+/// Secret-named fields of a configuration structure.
+static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b\w*(?:api[_-]?key|apikey|password|passwd|secret|access[_-]?token|auth[_-]?token|bearer[_-]?token|api[_-]?token|token[_-]?value)\w*\b"#,
+    )
+});
+
+static SECRET_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)token|api[_-]?key|password|secret|credential"#));
+
+/// Secret settings of configuration files the server parses.
+pub fn parsed_fields(code: &[&File], found: &mut Findings, ev: &mut Ev) {
+    for c in config_fields::collect(code) {
+        let f = code[c.file];
+        let window = f.window(c.offset, 2, 4);
+        let required = REQUIRED_HINT.is_match(window) && mentions_missing(window);
+        found.config_required |= required;
+        found.config_secrets += 1;
+        if let Some(m) = c.method {
+            if found.methods.insert(m) {
+                ev.at("auth_methods", m.as_str(), f, c.offset, c.rule);
+            }
+        }
+        if found.sources.insert(CredentialSource::ConfigFile) {
+            ev.at("credential_sources", "config_file", f, c.offset, c.rule);
+        }
+        if c.env {
+            found.sources.insert(CredentialSource::Env);
+            found.secret(&c.name, c.method, false).required |= required;
+            ev.at("env_vars", &c.name, f, c.offset, c.rule);
+        }
+    }
+}
+
+/// .NET configuration keys (`Configuration["Service:ApiKey"]`): set from
+/// appsettings, user secrets or the `Service__ApiKey` variable.
+pub fn dotnet_keys(code: &[&File], found: &mut Findings, ev: &mut Ev) {
+    for f in code.iter().filter(|f| f.lang == Some("C#")) {
+        for c in DOTNET_KEY.captures_iter(f.text) {
+            let Some(m) = c.get(1) else { continue };
+            let key = m.as_str();
+            let last = key.rsplit(':').next().unwrap_or(key);
+            let Some(method) = secret_method(&camel_to_snake(last)).map(NamedSecret::method) else {
+                continue;
+            };
+            let name = key.replace(':', "__");
+            found.secret(&name, method, false);
+            found.sources.insert(CredentialSource::Env);
+            found.sources.insert(CredentialSource::ConfigFile);
+            ev.add(
+                "env_vars",
+                &name,
+                f.path,
+                f.line_of(m.start()),
+                ".NET configuration key, bound from config files and Section__Key variables",
+                f.line_text(m.start()),
+            );
+        }
+    }
+}
+
+/// Config files the server locates and reads its secrets from.
+pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
+    for f in code {
+        if !found.sources.contains(&CredentialSource::ConfigFile) {
+            if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
+                !is_comment(f.line_text(m.start()))
+                    && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
+                    // Spring properties whose secrets are `${ENV}`
+                    // placeholders are set through the environment.
+                    && !(found.bound_to_env && m.as_str() == "@ConfigurationProperties")
+            }) {
+                found.sources.insert(CredentialSource::ConfigFile);
+                ev.at(
+                    "credential_sources",
+                    "config_file",
+                    f,
+                    m.start(),
+                    "secrets loaded from a config file",
+                );
+            }
+        }
+        // A config loader: the file locates a config file, parses it, and
+        // deals in secret-named fields.
+        if !found.sources.contains(&CredentialSource::ConfigFile) && CONFIG_PARSE.is_match(f.text) {
+            let located = CONFIG_FILE
+                .find_iter(f.text)
+                .chain(CONFIG_PARSE.find_iter(f.text).filter(|m| {
+                    m.as_str().starts_with("add_source") || m.as_str().starts_with("ReadInConfig")
+                }))
+                .find(|m| !is_comment(f.line_text(m.start())) && !found.bound_to_env);
+            if let Some(m) = located {
+                if SECRET_FIELD.is_match(f.text) || ENV_INJECT.is_match(f.text) {
+                    found.sources.insert(CredentialSource::ConfigFile);
+                    ev.at(
+                        "credential_sources",
+                        "config_file",
+                        f,
+                        m.start(),
+                        "config loader parses a config file with secret fields",
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Whether the server can run without a credential: `required`,
+//! `optional` or `none`, from how strictly the code checks its secrets,
+//! what the docs say of them, and what the secrets are for.
+
+use std::sync::LazyLock;
+
+use mcp_survey_model::{AuthMethod, Credentials};
+use regex::Regex;
+
+use super::findings::Findings;
+use crate::ctx::{re, Ev, File};
+use crate::names::serves_purpose;
+use crate::snippets::Documented;
+
+static OPTIONAL_DOC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)optional|higher rate limit|rate limits|increase(?:d)? (?:the )?(?:rate )?limit|not required|if (?:you )?(?:want|need)|only (?:needed|required) (?:for|if|when)|to enable|enables?\b|unlock"#,
+    )
+});
+
+/// README prose saying the server's key can be left out.
+static KEY_OPTIONAL_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:api[ _-]?key|access token|token)\**\s*\(optional\b|\boptional(?:ly)?,? (?:an? |your )?(?:\w+ )?(?:api[ _-]?key|access token)|(?:api[ _-]?key|token)s? (?:is|are) optional|works? without (?:an? |any )?(?:api[ _-]?key|token)|no (?:api[ _-]?key|token|account) (?:is )?(?:required|needed)|without an? (?:api[ _-]?key|token),? (?:you|it|the server)|(?m:^\s*[-*]\s*`[\w-]+`[^\n]*(?i:requires?|needs?)\b[^\n]{0,20}\b(?:auth(?:entication|orization)?|api)[ _-]?(?:token|key))|\bfree\s*\|\s*with (?:an? |your )?(?:api[ _-]?key|token)"#,
+    )
+});
+
+static REQUIRED_DOC: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)\brequired\b|\bmust\b|\byes\b|✅|✓"#));
+
+pub fn decide(
+    found: &Findings,
+    documented: &[Documented],
+    docs: &[&File],
+    identity: &[String],
+    ev: &mut Ev,
+) -> Credentials {
+    let secrets = &found.secrets;
+    let methods = &found.methods;
+    let optional_doc = documented
+        .iter()
+        .any(|d| secrets.contains_key(&d.name) && OPTIONAL_DOC.is_match(&d.context))
+        || docs
+            .iter()
+            .filter(|d| crate::paths::is_readme(d.path))
+            .any(|d| KEY_OPTIONAL_PROSE.is_match(d.text));
+    let required_doc = documented.iter().any(|d| {
+        secrets.contains_key(&d.name) && (d.required || REQUIRED_DOC.is_match(&d.context))
+    });
+    // A secret named for MCP itself (`MCP_TOKEN`, `MCPPROXY_API_KEY`,
+    // `FASTMCP_AUTH_TOKEN`) protects the server's own endpoint: it is no
+    // service the server exists to reach.
+    let purpose = secrets
+        .iter()
+        .filter(|(_, s)| s.method.is_some())
+        .map(|(name, _)| name)
+        .find(|name| {
+            !name
+                .split('_')
+                .any(|p| p.to_ascii_lowercase().contains("mcp"))
+                && serves_purpose(name, identity)
+        });
+    if let Some(name) = purpose {
+        ev.add(
+            "credentials",
+            "required",
+            "",
+            0,
+            "secret named for the server's own service",
+            name,
+        );
+    }
+    let (credentials, why) = if methods.is_empty() {
+        (Credentials::None, "no secret read anywhere in the server")
+    } else if found.any_required
+        || found.config_required
+        || secrets.values().any(|s| s.required && s.method.is_some())
+    {
+        (
+            Credentials::Required,
+            "the server errors or exits without a secret",
+        )
+    } else if found.resource_server
+        || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty())
+    {
+        (
+            Credentials::Required,
+            "clients must present a verified token",
+        )
+    } else if methods.contains(&AuthMethod::Oauth)
+        && found.oauth_flow
+        && !optional_doc
+        && !found.any_optional_use
+    {
+        (
+            Credentials::Required,
+            "the user must log in through the server's OAuth flow",
+        )
+    } else if purpose.is_some() && !optional_doc {
+        (
+            Credentials::Required,
+            "the secret is for the service the server exists to reach",
+        )
+    } else if (found.any_optional_use && secrets.values().all(|s| s.optional)) || optional_doc {
+        (
+            Credentials::Optional,
+            "secrets are only used when present, or documented as optional",
+        )
+    } else if required_doc {
+        (
+            Credentials::Required,
+            "documentation marks the secret as required",
+        )
+    } else if secrets.is_empty() && (found.held || found.config_secrets > 0) {
+        (
+            Credentials::Required,
+            "the server reaches its service with a held credential (client certificate, Kerberos ticket, saved browser session)",
+        )
+    } else if secrets.is_empty() && !found.cli_flags.is_empty() {
+        (
+            Credentials::Required,
+            "the secret is passed on the command line to start the server",
+        )
+    } else if secrets.is_empty() && !methods.contains(&AuthMethod::CloudIam) {
+        (Credentials::Optional, "only incidental secrets")
+    } else if methods.contains(&AuthMethod::CloudIam)
+        || secrets
+            .values()
+            .any(|s| s.method == Some(AuthMethod::ConnectionString))
+    {
+        (
+            Credentials::Required,
+            "the server works through a cloud credential chain or a database connection",
+        )
+    } else {
+        (
+            Credentials::Optional,
+            "the secrets serve side features, not the server's own service",
+        )
+    };
+    ev.add("credentials", credentials.as_str(), "", 0, why, "");
+    credentials
+}

@@ -1,0 +1,155 @@
+//! How code treats a value it has just read: whether it fails without it,
+//! tests it for presence first, or checks it later in a config loader.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::ctx::{re, File};
+
+/// Refuses to start or errors without the value.
+pub(super) static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|must be (?:set|provided|specified|configured)|is required|are required|is not set|not configured|missing required|errors\.New|fmt\.Errorf|IllegalStateException|IllegalArgumentException|InvalidOperationException|ArgumentNullException|ValueError|RuntimeError|KeyError|bail!|anyhow!|\.ok_or|die\(|\.min\(1"#,
+    )
+});
+
+/// The value is stored (`apiKey := os.Getenv(..)`, `APIKey: os.Getenv(..)`,
+/// `self.token = os.environ.get(..)`) and a later line in the same file
+/// tests that name for absence and fails: a config loader that validates
+/// after reading everything.
+pub(super) fn checked_later(f: &File, off: usize, name: &str) -> bool {
+    let line_end = next_line_start(f, off);
+    let rest = &f.text[line_end..];
+    let mut pos = line_end;
+    for l in rest.split_inclusive('\n').take(60) {
+        if l.contains(name) && absence_test(l, name) && REQUIRED_HINT.is_match(f.window(pos, 0, 3))
+        {
+            return true;
+        }
+        pos += l.len();
+    }
+    false
+}
+
+/// Is the variable this read assigns tested for being present, before any
+/// test for its absence? `if (token) {`, `if token:`, `if token != "" {`,
+/// `if let Some(token)` guard code that only runs with the secret set.
+pub(super) fn tested_for_presence_next(f: &File, off: usize, name: &str) -> bool {
+    for l in f.text[next_line_start(f, off)..]
+        .split_inclusive('\n')
+        .take(3)
+    {
+        if !contains_identifier(l, name) {
+            continue;
+        }
+        if absence_test(l, name) {
+            return false;
+        }
+        return presence_test(l, name);
+    }
+    false
+}
+
+/// Where the line after the one holding `off` starts.
+fn next_line_start(f: &File, off: usize) -> usize {
+    f.text[off..]
+        .find('\n')
+        .map(|i| off + i + 1)
+        .unwrap_or(f.text.len())
+}
+
+/// The identifier a read on this line is assigned to: `const token =`,
+/// `token := os.Getenv(`, `self.token = os.environ.get(`.
+pub(super) fn assigned_name<'t>(f: &'t File, off: usize) -> Option<&'t str> {
+    static TARGET: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::=|=|:)\s*[^=:]*$"#));
+    let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let name = TARGET.captures(&f.text[line_start..off])?.get(1)?.as_str();
+    if name.len() < 3 || matches!(name, "const" | "let" | "var" | "val" | "return" | "env") {
+        return None;
+    }
+    Some(name)
+}
+
+fn contains_identifier(line: &str, name: &str) -> bool {
+    line.match_indices(name).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + name.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Does this line branch on `name` being set: `if (name)`, `if name:`,
+/// `if (name &&`, `if name != ""`, `name is not None`, `if let Some(name)`?
+fn presence_test(line: &str, name: &str) -> bool {
+    let t = line.trim_start();
+    let Some(rest) = t
+        .strip_prefix("if")
+        .or_else(|| t.strip_prefix("} else if"))
+        .or_else(|| t.strip_prefix("elif"))
+    else {
+        return false;
+    };
+    let cond = rest.trim_start().trim_start_matches('(').trim_start();
+    if let Some(after) = cond.strip_prefix(name) {
+        let after = after.trim_start();
+        return after.starts_with(')')
+            || after.starts_with(':')
+            || after.starts_with("&&")
+            || after.starts_with("and ")
+            || after.starts_with('{')
+            || after.starts_with("!= \"\"")
+            || after.starts_with("!== \"\"")
+            || after.starts_with("!= ''")
+            || after.starts_with("!== ''")
+            || after.starts_with("!= nil")
+            || after.starts_with("is not None")
+            || after.starts_with("!= null")
+            || after.starts_with("!== undefined");
+    }
+    cond.starts_with(&format!("let Some({name})"))
+}
+
+/// Does this line test `name` for being missing or empty?
+fn absence_test(line: &str, name: &str) -> bool {
+    let Some(i) = line.find(name) else {
+        return false;
+    };
+    let before = line[..i].trim_end();
+    let after = line[i + name.len()..].trim_start();
+    // The match must be the whole identifier.
+    if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return false;
+    }
+    before.ends_with('!')
+        || before.ends_with("not")
+        || before.ends_with("unless")
+        || before.contains("IsNullOrEmpty(")
+        || before.contains("IsNullOrWhiteSpace(")
+        || before.ends_with("isBlank(")
+        || after.starts_with("== \"\"")
+        || after.starts_with("=== \"\"")
+        || after.starts_with("== ''")
+        || after.starts_with("=== ''")
+        || after.starts_with("== nil")
+        || after.starts_with("is None")
+        || after.starts_with("== null")
+        || after.starts_with("=== undefined")
+        || after.starts_with(".is_empty()")
+        || after.starts_with(".isEmpty()")
+        || after.starts_with(".isBlank()")
+        || after.starts_with(".blank?")
+        || after.starts_with(".nil?")
+}
+
+/// The window tests for absence of the value, not merely uses it.
+pub(super) fn mentions_missing(window: &str) -> bool {
+    static MISSING: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?i)if\s*\(?\s*!|if\s+not\b|is None|== ?None|===?\s*(?:undefined|null|''|"")|==\s*""|\.is_empty\(\)|isEmpty\(\)|IsNullOrEmpty|IsNullOrWhiteSpace|\bblank\b|unless\b|\?\?\s*(?:throw|die)|\|\|\s*(?:die|throw)|\.expect\(|\.ok_or|missing|required|not set|must\b|== ?nil|\bnull\b"#,
+        )
+    });
+    MISSING.is_match(window)
+}
