@@ -343,3 +343,41 @@ fun main(args: Array<String>) {
     assert!(v.labels.credential_sources.is_empty());
     assert_eq!(v.labels.credentials, Credentials::None);
 }
+
+const TS_SERVER_HEAD: &str = "import { Server } from \"@modelcontextprotocol/sdk/server/index.js\";\nimport { StdioServerTransport } from \"@modelcontextprotocol/sdk/server/stdio.js\";\nconst server = new Server({ name: \"papers\", version: \"1\" }, { capabilities: { tools: {} } });\n";
+
+#[test]
+fn a_key_checked_only_in_one_tools_branch_is_optional() {
+    let handler = format!(
+        "{TS_SERVER_HEAD}async function handle(name: string, args: any) {{\n  switch (name) {{\n    case \"search_open\":\n      return searchOpenArchive(args);\n    case \"search_paid\":\n      if (!process.env.PAID_INDEX_API_KEY) {{\n        throw new Error(\"PAID_INDEX_API_KEY is required for this tool\");\n      }}\n      return searchPaid(args, process.env.PAID_INDEX_API_KEY);\n  }}\n}}\nawait server.connect(new StdioServerTransport());\n"
+    );
+    let v = run(&[("src/index.ts", handler.as_str())]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.env_vars.contains("PAID_INDEX_API_KEY"));
+    assert_eq!(v.labels.credentials, Credentials::Optional);
+}
+
+#[test]
+fn a_key_checked_before_serving_is_required() {
+    let main = format!(
+        "{TS_SERVER_HEAD}async function main() {{\n  if (!process.env.PAID_INDEX_API_KEY) {{\n    throw new Error(\"PAID_INDEX_API_KEY is required\");\n  }}\n  await server.connect(new StdioServerTransport());\n}}\nmain();\n"
+    );
+    let v = run(&[("src/index.ts", main.as_str())]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn a_secret_checked_only_in_one_start_mode_is_optional() {
+    // Allman braces: the block's header is the line above its `{`.
+    let program = "using ModelContextProtocol.Server;\nvar builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();\nif (!string.IsNullOrWhiteSpace(pipeName))\n{\n    var pipeToken = Environment.GetEnvironmentVariable(\"WORKER_PIPE_TOKEN\");\n    if (string.IsNullOrWhiteSpace(pipeToken))\n        throw new InvalidOperationException(\"The worker pipe token is not set.\");\n}\nawait builder.Build().RunAsync();\n";
+    let v = run(&[
+        (
+            "Server.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><PackageReference Include=\"ModelContextProtocol\" Version=\"0.4.0\" /></ItemGroup></Project>",
+        ),
+        ("Program.cs", program),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.env_vars.contains("WORKER_PIPE_TOKEN"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+}

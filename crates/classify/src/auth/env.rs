@@ -10,7 +10,8 @@ use regex::Regex;
 
 use super::findings::Findings;
 use super::read_checks::{
-    assigned_name, checked_later, mentions_missing, tested_for_presence_next, REQUIRED_HINT,
+    assigned_name, checked_later, inside_conditional_block, mentions_missing,
+    tested_for_presence_next, REQUIRED_HINT,
 };
 use super::{
     camel_to_snake, env_wrappers, first_group, in_docstring, is_comment, is_config_text,
@@ -217,10 +218,11 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     if used_if_present {
         found.any_optional_use = true;
     }
-    let required = STRICT_READ.is_match(line)
+    let required = (STRICT_READ.is_match(line)
         || !used_if_present
             && (REQUIRED_HINT.is_match(window) && mentions_missing(window)
-                || target.is_some_and(|t| checked_later(f, off, t)));
+                || target.is_some_and(|t| checked_later(f, off, t))))
+        && !inside_conditional_block(f, off);
     // Only a credential makes the server need one; its own signing
     // key is configuration, however strictly it is checked.
     if required && method.is_some() {

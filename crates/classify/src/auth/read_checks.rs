@@ -153,3 +153,55 @@ pub(super) fn mentions_missing(window: &str) -> bool {
     });
     MISSING.is_match(window)
 }
+
+/// Is the line holding `off` inside a block that runs only in some mode or
+/// for some tool: its nearest enclosing line (less indented, above it) is a
+/// branch (`if`, `else`, `case`, `when`, `match` arm)? A secret checked
+/// there is needed only on that path: the program starts and serves without
+/// it. A `__main__` guard or a function definition is no such branch.
+pub(super) fn inside_conditional_block(f: &File, off: usize) -> bool {
+    enclosing_line(f, off).is_some_and(|(t, _)| is_branch(t))
+}
+
+/// The nearest line above `off` that is less indented (the header of the
+/// block holding it), with its offset; the line above a lone `{`.
+fn enclosing_line<'t>(f: &File<'t>, off: usize) -> Option<(&'t str, usize)> {
+    let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let own = indent(&f.text[line_start..]);
+    if own == 0 {
+        return None;
+    }
+    let mut brace_line = false;
+    let mut pos = line_start;
+    for _ in 0..80 {
+        if pos == 0 {
+            break;
+        }
+        let end = pos - 1;
+        let start = f.text[..end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        pos = start;
+        let l = &f.text[start..end];
+        let t = l.trim();
+        if t.is_empty() || crate::ctx::is_comment(l) {
+            continue;
+        }
+        if brace_line || indent(l) < own {
+            if t == "{" {
+                brace_line = true;
+                continue;
+            }
+            return Some((t, start + indent(l)));
+        }
+    }
+    None
+}
+
+fn is_branch(t: &str) -> bool {
+    static BRANCH: LazyLock<Regex> = LazyLock::new(|| {
+        re(r#"^(?:\}\s*)?(?:if\b|else\b|elif\b|elsif\b|case\b|when\b|unless\b)|=>\s*\{?\s*$"#)
+    });
+    static ENTRY_GUARD: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"__name__|require\.main|import\.meta\.main"#));
+    BRANCH.is_match(t) && !ENTRY_GUARD.is_match(t)
+}
