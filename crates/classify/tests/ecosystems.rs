@@ -339,3 +339,32 @@ fn a_struct_named_client_session_in_rust_is_not_the_python_sdks_client() {
     ]);
     assert_eq!(v.labels.kind, Kind::Client, "{:?}", v.evidence);
 }
+
+#[test]
+fn server_code_a_scaffolder_writes_out_is_not_a_server() {
+    let pkg = r#"{ "name": "create-tiny-mcp", "bin": { "create-tiny-mcp": "dist/cli.js" }, "dependencies": { "prompts": "^2" } }"#;
+    let cli = "import { writeFileSync } from \"node:fs\";\nconst serverTemplate = `import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"${name}\", version: \"0.1.0\" });\n`;\nwriteFileSync(\"src/index.ts\", serverTemplate);\n";
+    let v = run(&[("package.json", pkg), ("src/cli.ts", cli)]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: the same construct as code is a server.
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { StdioServerTransport } from \"@modelcontextprotocol/sdk/server/stdio.js\";\nconst server = new McpServer({ name: \"tiny\", version: \"0.1.0\" });\nawait server.connect(new StdioServerTransport());\n";
+    let v = run(&[("package.json", pkg), ("src/cli.ts", server)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}
+
+#[test]
+fn a_published_library_with_servers_only_in_its_examples_is_an_sdk() {
+    let pkg = r#"{ "name": "tiny-mcp-kit", "exports": { ".": "./dist/index.js" }, "types": "./dist/index.d.ts", "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let lib = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nexport function defineTools(server: McpServer) { return server; }\n";
+    let example = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { StdioServerTransport } from \"@modelcontextprotocol/sdk/server/stdio.js\";\nconst server = new McpServer({ name: \"demo\", version: \"1\" });\nawait server.connect(new StdioServerTransport());\n";
+    let files = [
+        ("package.json", pkg),
+        ("src/index.ts", lib),
+        ("examples/demo/index.ts", example),
+    ];
+    let v = run(&files);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: without the library, the example is the repository's server.
+    let v = run(&files[2..]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

@@ -389,12 +389,14 @@ fn spring_server_starter<'a>(repo: &'a Repo<'a>) -> Option<Hit<'a>> {
 /// Where (if anywhere) a source file constructs an MCP server.
 pub(super) fn server_construct(f: &File) -> Option<(&'static str, usize)> {
     // Usage shown in doc comments (`* const server = new McpServer(`) is
-    // how libraries document themselves, not a server.
+    // how libraries document themselves, not a server; code inside a
+    // template string is what a scaffolding tool writes out, not runs.
+    let templates = template_literal_quotes(f);
     for (rule, r) in SERVER_RULES.iter() {
-        if let Some(m) = r
-            .find_iter(f.text)
-            .find(|m| !crate::ctx::is_comment(f.line_text(m.start())))
-        {
+        if let Some(m) = r.find_iter(f.text).find(|m| {
+            !crate::ctx::is_comment(f.line_text(m.start()))
+                && templates.partition_point(|q| *q < m.start()) % 2 == 0
+        }) {
             return Some((*rule, m.start()));
         }
     }
@@ -410,6 +412,22 @@ pub(super) fn server_construct(f: &File) -> Option<(&'static str, usize)> {
         "hand-rolled JSON-RPC server (dispatches tools/list, answers serverInfo)",
         off,
     ))
+}
+
+/// Where the backticks of a JavaScript or TypeScript file's template
+/// strings are (none for other languages): an offset after an odd number of
+/// them is inside a string.
+fn template_literal_quotes(f: &File) -> Vec<usize> {
+    if !matches!(f.lang, Some("TypeScript" | "JavaScript")) {
+        return Vec::new();
+    }
+    let bytes = f.text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'`' && (*i == 0 || bytes[i - 1] != b'\\'))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Where this file dispatches MCP methods itself and answers `serverInfo`,

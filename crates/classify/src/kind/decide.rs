@@ -44,9 +44,12 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
         return (kind, false);
     }
     if let Some(&first) = found.example_servers.first() {
+        // Servers only in examples, beside a published library built on
+        // MCP: the examples show how to use the library.
         if sdk_phrase.is_none()
             && s.list_phrase.is_none()
             && (found.clients.is_empty() || s.client_phrase.is_none())
+            && !(is_library() && builds_on_mcp(repo))
         {
             let rule = format!("{} (runnable example/template)", first.1);
             return (code(ev, Kind::Server, first, &rule), true);
