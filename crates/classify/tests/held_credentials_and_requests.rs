@@ -531,31 +531,3 @@ fn a_custom_credential_header_read_from_a_headers_map_is_a_request_credential() 
         v.labels
     );
 }
-
-const PY_HTTP_SERVER: &str = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"notes\")\n\n@mcp.tool()\ndef note() -> str:\n    return \"ok\"\n\napp = mcp.streamable_http_app()\n";
-
-#[test]
-fn a_presented_secret_compared_in_constant_time_is_a_request_credential() {
-    let guard = "import secrets\nfrom starlette.middleware.base import BaseHTTPMiddleware\n\nclass SharedKey(BaseHTTPMiddleware):\n    def __init__(self, app, expected):\n        super().__init__(app)\n        self.expected = expected\n\n    async def dispatch(self, request, call_next):\n        presented = request.cookies.get(\"k\", \"\")\n        if not secrets.compare_digest(presented, self.expected):\n            return Response(status_code=401)\n        return await call_next(request)\n";
-    let v = run(&[
-        ("notes/server.py", PY_HTTP_SERVER),
-        ("notes/guard.py", guard),
-    ]);
-    assert_eq!(v.labels.kind, Kind::Server);
-    assert!(v
-        .labels
-        .credential_sources
-        .contains(&CredentialSource::Request));
-    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
-}
-
-#[test]
-fn a_client_rewriting_its_own_bearer_header_reads_no_request_credential() {
-    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { StdioServerTransport } from \"@modelcontextprotocol/sdk/server/stdio.js\";\nconst server = new McpServer({ name: \"boards\", version: \"1\" });\nconst original = globalThis.fetch;\nglobalThis.fetch = async (input, init) => {\n  const headers = new Headers(init?.headers);\n  if (headers.get(\"Authorization\")?.startsWith(\"Bearer \")) {\n    headers.set(\"Authorization\", `Basic ${encoded}`);\n  }\n  return original(input, { ...init, headers });\n};\nawait server.connect(new StdioServerTransport());\n";
-    let v = run(&[("src/index.ts", server)]);
-    assert_eq!(v.labels.kind, Kind::Server);
-    assert!(!v
-        .labels
-        .credential_sources
-        .contains(&CredentialSource::Request));
-}

@@ -54,33 +54,8 @@ static RESOURCE_SERVER_CONFIG: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Code that checks a secret a client presented: it strips the `Bearer `
-/// prefix off an incoming `Authorization` value, or compares the presented
-/// value in constant time, which every language's crypto library offers
-/// precisely so that a secret check leaks nothing through timing.
-static INBOUND_CHECK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i:\.startswith|\.startsWith|\bHasPrefix|\bTrimPrefix|\.removeprefix|\.strip_prefix|\.StartsWith|\.slice|\.substring)\([^)\n]{0,40}["']Bearer ["']|\bcompare_digest\(|\btimingSafeEqual\(|\bConstantTimeCompare\(|\bconstant_time_eq\b|\bFixedTimeEquals\(|MessageDigest\.isEqual\("#,
-    )
-});
-
 pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
-        if !found.request {
-            // A client rewriting its own outgoing header parses it too.
-            if let Some(m) = INBOUND_CHECK.find_iter(f.text).find(|m| {
-                !is_comment(f.line_text(m.start())) && !OUTBOUND.is_match(f.window(m.start(), 0, 2))
-            }) {
-                found.request = true;
-                ev.at(
-                    "credential_sources",
-                    "request",
-                    f,
-                    m.start(),
-                    "server checks a secret each client presents",
-                );
-            }
-        }
         if !found.request {
             if let Some(off) = header_through_constant(f) {
                 found.request = true;
