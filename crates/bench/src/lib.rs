@@ -27,8 +27,6 @@ use std::time::Duration;
 pub enum BenchError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
-    #[error("database query: {0}")]
-    Sql(#[from] sqlx::Error),
     #[error("GitHub client: {0}")]
     Github(#[from] GithubError),
     #[error("simulator: {0}")]
@@ -109,12 +107,9 @@ pub(crate) async fn run_repository_names(
     store: &mcp_survey_store::Store,
     run_id: i64,
 ) -> Result<std::collections::BTreeSet<String>, BenchError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT r.full_name FROM run_repositories rr JOIN repositories r ON r.id = rr.repository_id
-         WHERE rr.run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows.into_iter().map(|(n,)| n).collect())
+    Ok(store
+        .run_repository_names(run_id)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -11,7 +11,7 @@ mod common;
 
 use common::{assert_ok, command, fast_sim, run_cli, run_survey, sim, text};
 use mcp_survey_ghsim::Corpus;
-use mcp_survey_store::testing::{admin_url, TestDb};
+use mcp_survey_store::testing::TestDb;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,31 +28,6 @@ const LABEL_FIELDS: [&str; 8] = [
     "env_vars",
 ];
 
-/// Drops the test's database when the test ends, passed or failed.
-struct DropDb(String);
-
-impl Drop for DropDb {
-    fn drop(&mut self) {
-        let name = self.0.clone();
-        // A panicking test unwinds outside any runtime: use one of our own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&admin_url()).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await
-            })
-            .map_err(std::io::Error::other)
-        })
-        .join();
-    }
-}
-
 fn read_json_lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -65,7 +40,6 @@ fn read_json_lines(path: &Path) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_audit_filled_from_the_truth_corrects_the_report() {
     let db = TestDb::create().await.expect("test database");
-    let _drop = DropDb(db.name.clone());
     let work = tempfile::tempdir().expect("tempdir");
     let cwd = work.path();
     let corpus_dir = cwd.join("corpus");
@@ -423,5 +397,5 @@ async fn an_audit_filled_from_the_truth_corrects_the_report() {
         "{with_evidence} of {} rows carry evidence",
         rows.len()
     );
-    db.store.pool().close().await;
+    db.store.close().await;
 }

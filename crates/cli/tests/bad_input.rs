@@ -124,8 +124,9 @@ async fn a_malformed_github_url_and_a_wrong_token_fail_cleanly_and_write_no_run(
         !stderr(&wrong_token).contains("ghp_wrongwrongwrong"),
         "the token is never printed"
     );
-    let (runs,): (i64,) = sqlx::query_as("SELECT count(*) FROM runs")
-        .fetch_one(db.store.pool())
+    let runs: i64 = db
+        .store
+        .inspect_one("SELECT count(*) FROM runs", &[])
         .await
         .expect("count");
     assert_eq!(runs, 0, "no run row is left behind");

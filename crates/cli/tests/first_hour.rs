@@ -8,13 +8,10 @@ mod common;
 
 use common::{assert_ok, bare as mcp_survey, command, fast_sim, run_cli, sim, text};
 use mcp_survey_ghsim::synthetic;
-use mcp_survey_store::testing::{admin_url, TestDb};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use mcp_survey_store::testing::{self, admin_url, TestDb};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Output, Stdio};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A database name no other test uses, for URLs that must not create it.
@@ -29,22 +26,13 @@ fn unique_db(what: &str) -> String {
 
 /// `postgres://USER@HOST:PORT/` of the test server, with `database` added.
 fn url_for(database: &str) -> String {
-    let options = PgConnectOptions::from_str(&admin_url()).expect("admin URL");
+    let admin = url::Url::parse(&admin_url()).expect("admin URL");
     format!(
         "postgres://{}@{}:{}/{database}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port()
+        admin.username(),
+        admin.host_str().unwrap_or("127.0.0.1"),
+        admin.port().unwrap_or(5432)
     )
-}
-
-async fn admin(database: &str) -> PgConnection {
-    PgConnectOptions::from_str(&admin_url())
-        .expect("admin URL")
-        .database(database)
-        .connect()
-        .await
-        .expect("the test Postgres (is it running?)")
 }
 
 /// What this test could have created: the server's databases (other
@@ -52,30 +40,15 @@ async fn admin(database: &str) -> PgConnection {
 /// the tables of its maintenance and template databases.
 async fn postgres_contents() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut conn = admin("postgres").await;
-    let dbs: Vec<(String,)> = sqlx::query_as("SELECT datname::text FROM pg_database")
-        .fetch_all(&mut conn)
-        .await
-        .expect("databases");
-    for (name,) in dbs {
+    for name in testing::server_databases().await.expect("databases") {
         if !name.starts_with("mcp_survey_test_") && !name.starts_with("_sqlx_test") {
             out.insert(format!("database {name}"));
         }
     }
-    let _ = conn.close().await;
     for db in ["postgres", "template1"] {
-        let mut conn = admin(db).await;
-        let tables: Vec<(String, String)> = sqlx::query_as(
-            "SELECT table_schema::text, table_name::text FROM information_schema.tables
-             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .expect("tables");
-        for (schema, table) in tables {
+        for (schema, table) in testing::user_tables(db).await.expect("tables") {
             out.insert(format!("table {db}.{schema}.{table}"));
         }
-        let _ = conn.close().await;
     }
     out
 }
@@ -189,14 +162,14 @@ fn bad_inputs(empty_path: &str) -> Vec<Case> {
         cases.push((args, vec!["does not exist", "only reads"], vec![]));
     }
     let role = format!("no_such_role_{}", std::process::id());
-    let options = PgConnectOptions::from_str(&admin_url()).expect("admin URL");
+    let admin = url::Url::parse(&admin_url()).expect("admin URL");
     cases.push((
         s(&[
             "--database-url",
             &format!(
                 "postgres://{role}:pw@{}:{}/{}",
-                options.get_host(),
-                options.get_port(),
+                admin.host_str().unwrap_or("127.0.0.1"),
+                admin.port().unwrap_or(5432),
                 unique_db("role")
             ),
             "migrate",
@@ -293,29 +266,6 @@ fn run_help_names_the_token_variables() {
     assert!(!help.contains("--github-url"), "{help}");
 }
 
-/// Drops the test's database when the test ends, passed or failed.
-struct DropDatabase(String);
-
-impl Drop for DropDatabase {
-    fn drop(&mut self) {
-        let name = self.0.clone();
-        // A runtime of its own: the test's may be shutting down.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let mut conn = admin("postgres").await;
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            });
-        })
-        .join();
-    }
-}
-
 /// A fake `gh` on an otherwise empty PATH that prints `token`.
 fn fake_gh(dir: &Path, token: &str) {
     use std::os::unix::fs::PermissionsExt;
@@ -331,7 +281,6 @@ fn fake_gh(dir: &Path, token: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_come_from_gh_token_and_from_the_github_cli() {
     let db = TestDb::create().await.expect("test database");
-    let _cleanup = DropDatabase(db.name.clone());
     let token = common::unique_token("gho_");
     let sim = sim(
         synthetic::generate(10, 3),
@@ -359,20 +308,19 @@ async fn tokens_come_from_gh_token_and_from_the_github_cli() {
     sim.shutdown().await;
 }
 
-async fn run_status(pool: &sqlx::PgPool, name: &str) -> String {
+async fn run_status(pool: &mcp_survey_store::Store, name: &str) -> String {
     common::run_status(pool, name).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stages_run_one_by_one_finish_the_run_and_export_picks_it() {
     let db = TestDb::create().await.expect("test database");
-    let _cleanup = DropDatabase(db.name.clone());
     let token = common::unique_token("ghp_");
     let sim = sim(synthetic::generate(60, 5), fast_sim(None)).await;
     let cwd = tempfile::tempdir().expect("tempdir");
     let base = sim.base_url();
     let env = [("GITHUB_TOKEN", token.as_str())];
-    let pool = db.store.pool().clone();
+    let pool = db.store.clone();
     let step =
         |args: &'static [&'static str]| run_cli(command(&db.url, &base, cwd.path(), args, &env));
 
@@ -489,7 +437,6 @@ async fn stages_run_one_by_one_finish_the_run_and_export_picks_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulator_on_loopback_needs_no_token() {
     let db = TestDb::create().await.expect("test database");
-    let _cleanup = DropDatabase(db.name.clone());
     let sim = sim(synthetic::generate(20, 9), fast_sim(None)).await;
     let cwd = tempfile::tempdir().expect("tempdir");
     let empty = tempfile::tempdir().expect("tempdir");
@@ -504,6 +451,6 @@ async fn a_simulator_on_loopback_needs_no_token() {
     ))
     .await;
     assert_ok(&out, "run against the simulator without a token");
-    assert_eq!(run_status(db.store.pool(), "anonymous").await, "finished");
+    assert_eq!(run_status(&db.store, "anonymous").await, "finished");
     sim.shutdown().await;
 }

@@ -89,7 +89,7 @@ async fn hostile_repositories_go_through_the_whole_pipeline_harmlessly() {
     .await;
     let took = started.elapsed();
     assert_ok(&out, "the run over hostile repositories");
-    let pool = db.store.pool();
+    let pool = &db.store;
     assert_eq!(run_status(pool, "hostile").await, "finished");
 
     // Nothing was written outside the report folder.
@@ -122,15 +122,26 @@ async fn hostile_repositories_go_through_the_whole_pipeline_harmlessly() {
         ("sim-hostile/hardlink", "link"),
         ("sim-hostile/device-file", "not a regular file"),
     ] {
-        let row: Option<(String, serde_json::Value)> = sqlx::query_as(
-            "SELECT rr.fetch_status, s.skipped FROM run_repositories rr
-             JOIN snapshots s ON s.id = rr.snapshot_id WHERE rr.full_name = $1",
-        )
-        .bind(repo)
-        .fetch_optional(pool)
-        .await
-        .expect("query");
-        let (status, skipped) = row.unwrap_or_else(|| panic!("{repo} has no snapshot"));
+        #[derive(serde::Deserialize)]
+        struct Skipped {
+            fetch_status: String,
+            skipped: serde_json::Value,
+        }
+        let rows: Vec<Skipped> = pool
+            .inspect(
+                "SELECT rr.fetch_status, s.skipped FROM run_repositories rr
+                 JOIN snapshots s ON s.id = rr.snapshot_id WHERE rr.full_name = $1",
+                &[repo.into()],
+            )
+            .await
+            .expect("query");
+        let Some(Skipped {
+            fetch_status: status,
+            skipped,
+        }) = rows.into_iter().next()
+        else {
+            panic!("{repo} has no snapshot")
+        };
         assert_eq!(status, "fetched", "{repo}");
         assert!(
             skipped["count"].as_u64().unwrap_or(0) > 0,
@@ -147,14 +158,26 @@ async fn hostile_repositories_go_through_the_whole_pipeline_harmlessly() {
     // The bomb's archive passes the decompression cap, so those two are
     // read through the trees API instead, without the bomb.
     for repo in ["sim-hostile/gzip-bomb", "sim-hostile/everything"] {
-        let (status, method): (String, String) = sqlx::query_as(
-            "SELECT rr.fetch_status, s.method FROM run_repositories rr
-             JOIN snapshots s ON s.id = rr.snapshot_id WHERE rr.full_name = $1",
-        )
-        .bind(repo)
-        .fetch_one(pool)
-        .await
-        .unwrap_or_else(|e| panic!("{repo} has no snapshot: {e}"));
+        #[derive(serde::Deserialize)]
+        struct Fetched {
+            fetch_status: String,
+            method: String,
+        }
+        let rows: Vec<Fetched> = pool
+            .inspect(
+                "SELECT rr.fetch_status, s.method FROM run_repositories rr
+                 JOIN snapshots s ON s.id = rr.snapshot_id WHERE rr.full_name = $1",
+                &[repo.into()],
+            )
+            .await
+            .expect("query");
+        let Some(Fetched {
+            fetch_status: status,
+            method,
+        }) = rows.into_iter().next()
+        else {
+            panic!("{repo} has no snapshot")
+        };
         assert_eq!(
             (status.as_str(), method.as_str()),
             ("fetched", "trees"),
@@ -181,16 +204,28 @@ async fn hostile_repositories_go_through_the_whole_pipeline_harmlessly() {
         assert_eq!(n, 1, "{name} fetched and labelled");
     }
     // Invalid UTF-8 is kept, decoded lossily and flagged.
-    let (lossy, content): (bool, String) = sqlx::query_as(
-        "SELECT f.lossy_utf8, f.content FROM run_repositories rr
-         JOIN snapshot_files sf ON sf.snapshot_id = rr.snapshot_id
-         JOIN files f ON f.sha256 = sf.sha256
-         WHERE rr.full_name = $1 AND sf.path = 'src/latin1.ts'",
-    )
-    .bind(odd)
-    .fetch_one(pool)
-    .await
-    .expect("the latin-1 file is stored");
+    #[derive(serde::Deserialize)]
+    struct StoredFile {
+        lossy_utf8: bool,
+        content: String,
+    }
+    let files: Vec<StoredFile> = pool
+        .inspect(
+            "SELECT f.lossy_utf8, f.content FROM run_repositories rr
+             JOIN snapshot_files sf ON sf.snapshot_id = rr.snapshot_id
+             JOIN files f ON f.sha256 = sf.sha256
+             WHERE rr.full_name = $1 AND sf.path = 'src/latin1.ts'",
+            &[odd.into()],
+        )
+        .await
+        .expect("query");
+    let Some(StoredFile {
+        lossy_utf8: lossy,
+        content,
+    }) = files.into_iter().next()
+    else {
+        panic!("the latin-1 file is not stored")
+    };
     assert!(lossy, "flagged lossy");
     assert!(content.contains('\u{FFFD}') && content.contains("greeting"));
     // Only the head of the 10 MB line is stored, as the classifier reads it.
@@ -212,12 +247,13 @@ async fn hostile_repositories_go_through_the_whole_pipeline_harmlessly() {
     .await;
     assert!(biggest <= 256 * 1024, "a stored file has {biggest} bytes");
     // Classification finished quickly.
-    let (classify_secs,): (f64,) = sqlx::query_as(
-        "SELECT (stats->'classify'->>'elapsed_seconds')::float8 FROM runs WHERE name = 'hostile'",
-    )
-    .fetch_one(pool)
-    .await
-    .expect("classify stats");
+    let classify_secs: f64 = pool
+        .inspect_one(
+            "SELECT (stats->'classify'->>'elapsed_seconds')::float8 FROM runs WHERE name = 'hostile'",
+            &[],
+        )
+        .await
+        .expect("classify stats");
     assert!(classify_secs < 10.0, "classify took {classify_secs}s");
     eprintln!(
         "hostile: run {:.1}s, classify {classify_secs:.2}s",

@@ -56,7 +56,7 @@ async fn the_token_is_never_printed_logged_or_stored_and_hardcoded_secrets_are_m
         String::from_utf8_lossy(&good.stderr).contains("DEBUG"),
         "debug logs are written to stderr"
     );
-    let pool = db.store.pool();
+    let pool = &db.store;
     assert_eq!(run_status(pool, "secrets-run").await, "finished");
 
     // Printed and logged.
@@ -96,14 +96,27 @@ async fn the_token_is_never_printed_logged_or_stored_and_hardcoded_secrets_are_m
         vec!["files".to_string()],
         "the secret literal is stored only as file content"
     );
-    let (sources, evidence): (Vec<String>, String) = sqlx::query_as(
-        "SELECT l.credential_sources, l.evidence::text FROM labels l
-         JOIN run_repositories rr ON rr.snapshot_id = l.snapshot_id
-         WHERE rr.full_name = 'acme-labs/weather-mcp-server'",
-    )
-    .fetch_one(pool)
-    .await
-    .expect("the secret's server was labelled");
+    #[derive(serde::Deserialize)]
+    struct Label {
+        credential_sources: Vec<String>,
+        evidence: String,
+    }
+    let labels: Vec<Label> = pool
+        .inspect(
+            "SELECT l.credential_sources, l.evidence::text AS evidence FROM labels l
+             JOIN run_repositories rr ON rr.snapshot_id = l.snapshot_id
+             WHERE rr.full_name = 'acme-labs/weather-mcp-server'",
+            &[],
+        )
+        .await
+        .expect("query");
+    let Some(Label {
+        credential_sources: sources,
+        evidence,
+    }) = labels.into_iter().next()
+    else {
+        panic!("the secret's server was labelled")
+    };
     assert!(
         sources.contains(&"hardcoded".to_string()),
         "the literal key was detected: {sources:?} {evidence}"

@@ -12,7 +12,7 @@ use common::{
 use mcp_survey_ghsim::synthetic;
 use mcp_survey_ghsim::{FaultConfig, FaultKind, NamedFault, SimConfig};
 use mcp_survey_store::testing::TestDb;
-use sqlx::PgPool;
+use mcp_survey_store::Store;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -51,7 +51,7 @@ impl SurveyRun<'_> {
 
     /// The same command again, to the end: it succeeds, the run is
     /// finished and no repository was fetched twice.
-    async fn resume(&self, github: &str, pool: &PgPool) {
+    async fn resume(&self, github: &str, pool: &Store) {
         let resumed = run_cli(self.command(github)).await;
         assert_ok(&resumed, "the resumed run");
         assert_eq!(run_status(pool, self.name).await, "finished");
@@ -65,7 +65,7 @@ impl SurveyRun<'_> {
 }
 
 /// Jobs still running, or leased by the process `pid`.
-async fn jobs_leased(pool: &PgPool, pid: u32) -> i64 {
+async fn jobs_leased(pool: &Store, pid: u32) -> i64 {
     scalar_i64(
         pool,
         &format!(
@@ -77,7 +77,7 @@ async fn jobs_leased(pool: &PgPool, pid: u32) -> i64 {
 
 async fn stop_mid_fetch_then_resume(signal: &str, said: &str) {
     let db = TestDb::create().await.expect("test database");
-    let pool = db.store.pool().clone();
+    let pool = db.store.clone();
     let corpus = synthetic::generate(30, 11);
     // Every repository request hangs for a long time: fetch jobs stay running.
     let mut faults = FaultConfig {
@@ -200,7 +200,7 @@ async fn sigint_mid_fetch_releases_every_lease_and_the_run_resumes_exactly_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_while_jobs_churn_leaves_nothing_leased() {
     let db = TestDb::create().await.expect("test database");
-    let pool = db.store.pool().clone();
+    let pool = db.store.clone();
     let corpus = synthetic::generate(150, 21);
     let fine = sim(corpus, fast_sim(None)).await;
     let work = tempfile::tempdir().expect("tempdir");
@@ -243,7 +243,7 @@ async fn sigterm_while_jobs_churn_leaves_nothing_leased() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_the_harvest_leaves_no_slice_leased() {
     let db = TestDb::create().await.expect("test database");
-    let pool = db.store.pool().clone();
+    let pool = db.store.clone();
     let corpus = synthetic::generate(150, 23);
     // Search budgets refill 60 times faster than GitHub's: the harvest
     // takes a few seconds, long enough to be interrupted.

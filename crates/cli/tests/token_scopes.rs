@@ -69,7 +69,7 @@ async fn a_token_with_no_scopes_reads_public_data_and_runs_the_survey() {
     .await;
     assert_ok(&out, "a run with a no-scope token");
     assert!(!text(&out).contains(&token));
-    let pool = db.store.pool();
+    let pool = &db.store;
     assert_eq!(run_status(pool, "noscope").await, "finished");
     let fetched = scalar_i64(
         pool,

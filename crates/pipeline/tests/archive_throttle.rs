@@ -79,12 +79,15 @@ async fn a_spent_archive_budget_moves_the_rest_to_the_trees_api() {
         "archive downloads stop at the budget, not hammered: {refused} refused; {:?}",
         sim_stats.primary_refusals
     );
-    let empty: (i64,) =
-        sqlx::query_as("SELECT count(*) FROM snapshots WHERE method = 'trees' AND file_count = 0")
-            .fetch_one(db.store.pool())
-            .await
-            .expect("count");
-    assert_eq!(empty.0, 0, "trees snapshots hold the wanted files");
+    let empty: i64 = db
+        .store
+        .inspect_one(
+            "SELECT count(*) FROM snapshots WHERE method = 'trees' AND file_count = 0",
+            &[],
+        )
+        .await
+        .expect("count");
+    assert_eq!(empty, 0, "trees snapshots hold the wanted files");
     sim.shutdown().await;
     db.drop_db().await.expect("drop test database");
 }

@@ -69,15 +69,11 @@ async fn a_blocked_code_search_hit_is_gone_and_its_slice_completes() {
         db.store.gone_hits(run.id).await.expect("gone hits"),
         vec![(blocked.to_string(), "blocked".to_string())]
     );
-    let mut stored: Vec<String> =
-        sqlx::query_as::<_, (String,)>("SELECT full_name FROM run_repositories WHERE run_id = $1")
-            .bind(run.id)
-            .fetch_all(db.store.pool())
-            .await
-            .expect("repositories")
-            .into_iter()
-            .map(|(n,)| n)
-            .collect();
+    let mut stored: Vec<String> = db
+        .store
+        .run_repository_names(run.id)
+        .await
+        .expect("repositories");
     stored.sort();
     let mut others: Vec<String> = names.into_iter().filter(|n| n != blocked).collect();
     others.sort();

@@ -17,31 +17,21 @@ use mcp_survey_model::{
 };
 use mcp_survey_pipeline::{classify_run, ClassifyOptions};
 use mcp_survey_store::testing::TestDb;
+use mcp_survey_store::ClassifiedLabels;
 use std::path::Path;
 use std::time::Duration;
 
-type LabelRow = (
-    String,
-    String,
-    String,
-    Vec<String>,
-    Vec<String>,
-    String,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-);
-
-fn labels_from_row(r: &LabelRow) -> Labels {
+fn labels_from_row(r: &ClassifiedLabels) -> Labels {
     Labels {
-        kind: r.1.parse::<Kind>().expect("kind"),
-        language: r.2.clone(),
-        sdk: strings_to_set::<Sdk>(&r.3).expect("sdk"),
-        transport: strings_to_set::<Transport>(&r.4).expect("transport"),
-        credentials: r.5.parse::<Credentials>().expect("credentials"),
-        auth_methods: strings_to_set::<AuthMethod>(&r.6).expect("auth"),
-        credential_sources: strings_to_set::<CredentialSource>(&r.7).expect("sources"),
-        env_vars: r.8.iter().cloned().collect(),
+        kind: r.kind.parse::<Kind>().expect("kind"),
+        language: r.language.clone(),
+        sdk: strings_to_set::<Sdk>(&r.sdk).expect("sdk"),
+        transport: strings_to_set::<Transport>(&r.transport).expect("transport"),
+        credentials: r.credentials.parse::<Credentials>().expect("credentials"),
+        auth_methods: strings_to_set::<AuthMethod>(&r.auth_methods).expect("auth"),
+        credential_sources: strings_to_set::<CredentialSource>(&r.credential_sources)
+            .expect("sources"),
+        env_vars: r.env_vars.iter().cloned().collect(),
     }
 }
 
@@ -90,30 +80,26 @@ async fn fidelity(dir: &Path) -> (usize, Vec<String>) {
     classify_run(&db.store, run.id, &ClassifyOptions::new("fidelity"))
         .await
         .expect("classify");
-    let rows: Vec<LabelRow> = sqlx::query_as(
-        "SELECT full_name, kind, language, sdk, transport, credentials, auth_methods, credential_sources, env_vars
-         FROM run_labels WHERE run_id = $1 AND kind IS NOT NULL ORDER BY full_name",
-    )
-    .bind(run.id)
-    .fetch_all(db.store.pool())
-    .await
-    .expect("labels");
+    let rows = db.store.classified_labels(run.id).await.expect("labels");
     let mut differing = Vec::new();
     for row in &rows {
-        let folder = dir.join(mcp_survey_model::folder_name(&row.0));
+        let folder = dir.join(mcp_survey_model::folder_name(&row.full_name));
         // The same metadata on both sides (the folder names the repository, as
         // in `classify PATH`; the description is GitHub's): only the files differ.
         let mut files = mcp_survey_classify::load_dir(&folder).expect("checkout");
         files.full_name = mcp_survey_model::full_name_for_checkout(&folder);
         files.description = metas
             .iter()
-            .find(|m| m.full_name == row.0)
+            .find(|m| m.full_name == row.full_name)
             .and_then(|m| m.description.clone());
         let full = mcp_survey_classify::classify(&files);
         let fetched = labels_from_row(row);
         if fetched != full.labels {
-            eprintln!("{}: fetched {fetched:?}\n    full {:?}", row.0, full.labels);
-            differing.push(row.0.clone());
+            eprintln!(
+                "{}: fetched {fetched:?}\n    full {:?}",
+                row.full_name, full.labels
+            );
+            differing.push(row.full_name.clone());
         }
     }
     let compared = rows.len();

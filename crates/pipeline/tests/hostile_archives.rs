@@ -84,23 +84,31 @@ async fn fetch_and_classify(
             .await
             .expect("a resumed classify does not crash");
     }
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT rl.full_name, rl.fetch_status, rr.fetch_note,
-                rl.kind || ' ' || rl.credentials || ' ' || array_to_string(rl.auth_methods, ',')
-                    || ' ' || array_to_string(rl.env_vars, ',')
-         FROM run_labels rl
-         JOIN run_repositories rr ON rr.run_id = rl.run_id AND rr.full_name = rl.full_name
-         WHERE rl.run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_all(db.store.pool())
-    .await
-    .expect("labels");
+    #[derive(serde::Deserialize)]
+    struct Row {
+        full_name: String,
+        fetch_status: String,
+        fetch_note: Option<String>,
+        labels: Option<String>,
+    }
+    let rows: Vec<Row> = db
+        .store
+        .inspect(
+            "SELECT rl.full_name, rl.fetch_status, rr.fetch_note,
+                    rl.kind || ' ' || rl.credentials || ' ' || array_to_string(rl.auth_methods, ',')
+                        || ' ' || array_to_string(rl.env_vars, ',') AS labels
+             FROM run_labels rl
+             JOIN run_repositories rr ON rr.run_id = rl.run_id AND rr.full_name = rl.full_name
+             WHERE rl.run_id = $1",
+            &[run_id.into()],
+        )
+        .await
+        .expect("labels");
     sim.shutdown().await;
     Outcome {
         table: rows
             .into_iter()
-            .map(|(name, status, note, labels)| (name, (status, note, labels)))
+            .map(|r| (r.full_name, (r.fetch_status, r.fetch_note, r.labels)))
             .collect(),
         stats,
         seconds,
@@ -171,28 +179,28 @@ async fn one_repository_of_each_archive_fault_fails_alone() {
         }
     }
     // The refused redirect was not retried.
-    let (attempts,): (i32,) = sqlx::query_as(
-        "SELECT j.attempts FROM jobs j JOIN run_repositories rr
-             ON rr.run_id = j.run_id AND rr.repository_id = j.repository_id
-         WHERE j.stage = 'fetch' AND rr.full_name = $1",
-    )
-    .bind(
-        faulty
-            .iter()
-            .find(|(_, k)| **k == FaultKind::BadRedirect)
-            .map(|(n, _)| n.as_str())
-            .unwrap_or_default(),
-    )
-    .fetch_one(db.store.pool())
-    .await
-    .expect("attempts");
+    let redirected = faulty
+        .iter()
+        .find(|(_, k)| **k == FaultKind::BadRedirect)
+        .map(|(n, _)| n.as_str())
+        .unwrap_or_default();
+    let attempts: i32 = db
+        .store
+        .inspect_one(
+            "SELECT j.attempts FROM jobs j JOIN run_repositories rr
+                 ON rr.run_id = j.run_id AND rr.repository_id = j.repository_id
+             WHERE j.stage = 'fetch' AND rr.full_name = $1",
+            &[redirected.into()],
+        )
+        .await
+        .expect("attempts");
     assert_eq!(attempts, 1, "a refused redirect fails at once");
     // Nothing hostile reached the database raw, nor grew without bound.
-    let (biggest_sample,): (Option<i32>,) =
-        sqlx::query_as("SELECT max(pg_column_size(skipped)) FROM snapshots")
-            .fetch_one(db.store.pool())
-            .await
-            .expect("sizes");
+    let biggest_sample: Option<i32> = db
+        .store
+        .inspect_one("SELECT max(pg_column_size(skipped)) FROM snapshots", &[])
+        .await
+        .expect("sizes");
     assert!(
         biggest_sample.unwrap_or(0) < 64 * 1024,
         "skipped samples stay small: {biggest_sample:?}"

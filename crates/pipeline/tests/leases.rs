@@ -80,12 +80,19 @@ async fn a_fetch_longer_than_its_lease_is_not_taken_over() {
         classify_run(&db.store, run_id, &cb),
     );
     let (la, lb) = (la.expect("classify a"), lb.expect("classify b"));
-    let (labels, snapshots): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM labels), (SELECT count(DISTINCT snapshot_id) FROM run_repositories WHERE snapshot_id IS NOT NULL)",
-    )
-    .fetch_one(db.store.pool())
-    .await
-    .expect("counts");
+    let labels: i64 = db
+        .store
+        .inspect_one("SELECT count(*) FROM labels", &[])
+        .await
+        .expect("labels");
+    let snapshots: i64 = db
+        .store
+        .inspect_one(
+            "SELECT count(DISTINCT snapshot_id) FROM run_repositories WHERE snapshot_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .expect("snapshots");
     assert_eq!(labels, snapshots, "one label per snapshot");
     assert_eq!(
         (la.classified + lb.classified) as i64,

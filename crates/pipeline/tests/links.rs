@@ -86,15 +86,22 @@ async fn snapshot(trees: bool, max_tree_entries: usize) -> (String, Vec<(String,
         .await
         .expect("fetch");
     assert_eq!(stats.failed, 0, "{stats:?}");
-    let (method,): (String,) = sqlx::query_as("SELECT method FROM snapshots")
-        .fetch_one(db.store.pool())
+    let method: String = db
+        .store
+        .inspect_one("SELECT method FROM snapshots", &[])
         .await
         .expect("one snapshot");
-    let files: Vec<(String, String)> =
-        sqlx::query_as("SELECT path, sha256 FROM snapshot_files ORDER BY path")
-            .fetch_all(db.store.pool())
-            .await
-            .expect("files");
+    #[derive(serde::Deserialize)]
+    struct File {
+        path: String,
+        sha256: String,
+    }
+    let files: Vec<File> = db
+        .store
+        .inspect("SELECT path, sha256 FROM snapshot_files ORDER BY path", &[])
+        .await
+        .expect("files");
+    let files = files.into_iter().map(|f| (f.path, f.sha256)).collect();
     db.drop_db().await.expect("drop");
     (method, files)
 }

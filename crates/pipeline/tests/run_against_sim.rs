@@ -44,24 +44,24 @@ fn expected_repositories(
     all
 }
 
-async fn run_rows(
-    db: &TestDb,
-    run: &str,
-) -> Vec<(
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<Vec<String>>,
-)> {
-    sqlx::query_as(
-        "SELECT full_name, fetch_status, snapshot_id, kind, auth_methods FROM run_labels
-         WHERE run_name = $1 ORDER BY full_name",
-    )
-    .bind(run)
-    .fetch_all(db.store.pool())
-    .await
-    .expect("query")
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct RunRow {
+    full_name: String,
+    fetch_status: String,
+    snapshot_id: Option<i64>,
+    kind: Option<String>,
+    auth_methods: Option<Vec<String>>,
+}
+
+async fn run_rows(db: &TestDb, run: &str) -> Vec<RunRow> {
+    db.store
+        .inspect(
+            "SELECT full_name, fetch_status, snapshot_id, kind, auth_methods FROM run_labels
+             WHERE run_name = $1 ORDER BY full_name",
+            &[run.into()],
+        )
+        .await
+        .expect("query")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +95,7 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
 
     // Discovery: exactly the repositories the seed queries match, each once.
     let rows = run_rows(&db, "first").await;
-    let found: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let found: BTreeSet<String> = rows.iter().map(|r| r.full_name.clone()).collect();
     assert_eq!(rows.len(), found.len(), "no repository twice");
     let missing: Vec<_> = expected.difference(&found).collect();
     let extra: Vec<_> = found.difference(&expected).collect();
@@ -114,37 +114,47 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
         .collect();
     let forks = rows
         .iter()
-        .filter(|r| truth[r.0.as_str()].meta.fork)
+        .filter(|r| truth[r.full_name.as_str()].meta.fork)
         .count();
-    let excluded = rows.iter().filter(|r| r.1 == "excluded").count();
+    let excluded = rows.iter().filter(|r| r.fetch_status == "excluded").count();
     assert_eq!(excluded, forks);
-    let fetched: Vec<_> = rows.iter().filter(|r| r.1 == "fetched").collect();
+    let fetched: Vec<_> = rows
+        .iter()
+        .filter(|r| r.fetch_status == "fetched")
+        .collect();
     assert_eq!(
         fetched.len() + excluded,
         rows.len(),
         "every other repository fetched: {:?}",
         rows.iter()
-            .filter(|r| r.1 != "fetched" && r.1 != "excluded")
+            .filter(|r| r.fetch_status != "fetched" && r.fetch_status != "excluded")
             .collect::<Vec<_>>()
     );
     assert!(
-        fetched.iter().all(|r| r.2.is_some() && r.3.is_some()),
+        fetched
+            .iter()
+            .all(|r| r.snapshot_id.is_some() && r.kind.is_some()),
         "fetched means labelled"
     );
     let stats = sim.stats();
     for r in &fetched {
         assert_eq!(
-            stats.tarball_downloads.get(&r.0).copied(),
+            stats.tarball_downloads.get(&r.full_name).copied(),
             Some(1),
             "{} downloaded once",
-            r.0
+            r.full_name
         );
     }
-    let (snapshots, labels): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM labels)")
-            .fetch_one(db.store.pool())
-            .await
-            .expect("counts");
+    let snapshots: i64 = db
+        .store
+        .inspect_one("SELECT count(*) FROM snapshots", &[])
+        .await
+        .expect("snapshots");
+    let labels: i64 = db
+        .store
+        .inspect_one("SELECT count(*) FROM labels", &[])
+        .await
+        .expect("labels");
     assert_eq!(snapshots as usize, fetched.len());
     assert_eq!(labels as usize, fetched.len());
 
@@ -153,7 +163,7 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
     let true_servers = fetched
         .iter()
         .filter(|r| {
-            truth[r.0.as_str()]
+            truth[r.full_name.as_str()]
                 .truth
                 .as_ref()
                 .is_some_and(|t| t.labels.kind == Kind::Server)
@@ -161,7 +171,7 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
         .count();
     let predicted_servers = fetched
         .iter()
-        .filter(|r| r.3.as_deref() == Some("server"))
+        .filter(|r| r.kind.as_deref() == Some("server"))
         .count();
     assert_eq!(
         first.report.summary_value.headline.servers as usize,
@@ -181,16 +191,17 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
         let truth_n = fetched
             .iter()
             .filter(|r| {
-                truth[r.0.as_str()].truth.as_ref().is_some_and(|t| {
+                truth[r.full_name.as_str()].truth.as_ref().is_some_and(|t| {
                     t.labels.kind == Kind::Server && t.labels.auth_methods.contains(&method)
                 })
             })
             .count();
         let predicted_n = fetched
             .iter()
-            .filter(|r| r.3.as_deref() == Some("server"))
+            .filter(|r| r.kind.as_deref() == Some("server"))
             .filter(|r| {
-                r.4.as_ref()
+                r.auth_methods
+                    .as_ref()
                     .is_some_and(|m| m.iter().any(|x| x == method.as_str()))
             })
             .count();
@@ -212,7 +223,10 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
     // Nothing changed on GitHub: every snapshot is reused, no archive downloaded again.
     assert_eq!(second.fetch.fetched_tarball, 0);
     assert_eq!(
-        second_rows.iter().filter(|r| r.1 == "reused").count(),
+        second_rows
+            .iter()
+            .filter(|r| r.fetch_status == "reused")
+            .count(),
         fetched.len()
     );
     let after = sim.stats();
@@ -221,8 +235,9 @@ async fn run_finds_fetches_and_labels_every_repository_once() {
         stats.tarball_downloads.values().sum::<u64>(),
         "the second run downloaded no archive"
     );
-    let (snapshots_after,): (i64,) = sqlx::query_as("SELECT count(*) FROM snapshots")
-        .fetch_one(db.store.pool())
+    let snapshots_after: i64 = db
+        .store
+        .inspect_one("SELECT count(*) FROM snapshots", &[])
         .await
         .expect("count");
     assert_eq!(

@@ -103,18 +103,6 @@ impl Comparison {
     }
 }
 
-type PairRow = (
-    String,
-    bool,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<Vec<String>>,
-    Option<Vec<String>>,
-);
-
 fn sorted(v: Option<Vec<String>>) -> Vec<String> {
     let mut v = v.unwrap_or_default();
     v.sort();
@@ -123,21 +111,13 @@ fn sorted(v: Option<Vec<String>>) -> Vec<String> {
 
 /// Compares run `a` (earlier) with run `b` (later).
 pub async fn compare(store: &Store, a: &Run, b: &Run) -> Result<Comparison, ReportError> {
-    let rows: Vec<PairRow> = sqlx::query_as(
-        "WITH a AS (SELECT * FROM run_labels WHERE run_id = $1),
-              b AS (SELECT * FROM run_labels WHERE run_id = $2)
-         SELECT coalesce(b.full_name, a.full_name),
-                a.repository_id IS NOT NULL, b.repository_id IS NOT NULL,
-                a.kind, b.kind, a.credentials, b.credentials, a.auth_methods, b.auth_methods
-         FROM a FULL JOIN b ON a.repository_id = b.repository_id",
-    )
-    .bind(a.id)
-    .bind(b.id)
-    .fetch_all(store.pool())
-    .await
-    .map_err(mcp_survey_store::StoreError::from)?;
+    let rows = store.label_pairs(a.id, b.id).await?;
     let mut changes = Vec::new();
-    for (repo, in_a, in_b, kind_a, kind_b, cred_a, cred_b, auth_a, auth_b) in rows {
+    for row in rows {
+        let (repo, in_a, in_b) = (row.repo, row.in_a, row.in_b);
+        let (kind_a, kind_b) = (row.kind_a, row.kind_b);
+        let (cred_a, cred_b) = (row.credentials_a, row.credentials_b);
+        let (auth_a, auth_b) = (row.auth_methods_a, row.auth_methods_b);
         let auth_a = sorted(auth_a);
         let auth_b = sorted(auth_b);
         let server_a = kind_a.as_deref() == Some("server");
@@ -292,7 +272,7 @@ pub fn render_comparison(c: &Comparison) -> String {
         .iter()
         .all(|r| crate::audit::is_public_github(&r.github_url));
     if !github {
-        let _ = writeln!(md, "{}", crate::write::not_github_banner(&c.b.github_url));
+        let _ = writeln!(md, "{}", crate::cells::not_github_banner(&c.b.github_url));
     }
     for r in [&c.a, &c.b] {
         if r.partial {

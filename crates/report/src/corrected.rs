@@ -9,6 +9,7 @@ use crate::correction::{
     BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED,
 };
 use crate::headline::{Headline, Share};
+use crate::stats::Percent;
 use mcp_survey_store::{Run, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -258,7 +259,7 @@ impl Correction {
         self.figures
             .iter()
             .find(|f| f.figure == key)
-            .map(crate::write::corrected_cell)
+            .map(corrected_cell)
             .unwrap_or_default()
     }
 }
@@ -329,6 +330,22 @@ pub fn correct(h: &Headline, accuracy: &Accuracy) -> Correction {
         bootstrap_replicates: BOOTSTRAP_REPLICATES,
         bootstrap_seed: BOOTSTRAP_SEED,
         figures,
+    }
+}
+
+/// `raw → corrected (95% CI lo–hi)` for stdout and Markdown, or why not.
+fn corrected_cell(f: &crate::corrected::FigureEstimate) -> String {
+    match (f.corrected, f.ci_low, f.ci_high) {
+        (Some(c), Some(lo), Some(hi)) if f.figure == "servers" => {
+            format!("{c:.0} (95% CI {lo:.0}–{hi:.0})")
+        }
+        (Some(c), Some(lo), Some(hi)) => format!(
+            "{}% (95% CI {}%–{}%)",
+            Percent::from_fraction(c),
+            Percent::from_fraction(lo),
+            Percent::from_fraction(hi)
+        ),
+        _ => "not corrected".to_string(),
     }
 }
 

@@ -86,34 +86,6 @@ pub const EXPORT_COLUMNS: [&str; 24] = [
     "evidence",
 ];
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    repo: String,
-    run_name: String,
-    classifier_version: Option<String>,
-    commit_sha: Option<String>,
-    kind: Option<String>,
-    language: Option<String>,
-    sdk: Option<Vec<String>>,
-    transport: Option<Vec<String>>,
-    credentials: Option<String>,
-    auth_methods: Option<Vec<String>>,
-    credential_sources: Option<Vec<String>>,
-    env_vars: Option<Vec<String>>,
-    repository_id: i64,
-    github_language: Option<String>,
-    stargazers_count: i64,
-    forks_count: i64,
-    fork: bool,
-    archived: bool,
-    created_at: DateTime<Utc>,
-    pushed_at: Option<DateTime<Utc>>,
-    description: Option<String>,
-    topics: Vec<String>,
-    default_branch: String,
-    evidence: Option<serde_json::Value>,
-}
-
 /// The run's servers, by repository name (byte order).
 pub async fn export_rows(store: &Store, run: &Run) -> Result<Vec<ExportRow>, StoreError> {
     export_rows_with(store, run, false).await
@@ -126,18 +98,7 @@ pub async fn export_rows_with(
     run: &Run,
     all: bool,
 ) -> Result<Vec<ExportRow>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT repo, run_name, classifier_version, commit_sha, kind, language, sdk, transport,
-                credentials, auth_methods, credential_sources, env_vars, repository_id,
-                github_language, stargazers_count, forks_count, fork, archived, created_at,
-                pushed_at, description, topics, default_branch, evidence
-         FROM labels_export WHERE run_id = $1 AND ($2 OR kind = 'server')
-         ORDER BY repo COLLATE \"C\", repository_id",
-    )
-    .bind(run.id)
-    .bind(all)
-    .fetch_all(store.pool())
-    .await?;
+    let rows = store.label_exports(run.id, all).await?;
     Ok(rows
         .into_iter()
         .map(|r| ExportRow {

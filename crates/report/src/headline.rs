@@ -1,5 +1,5 @@
 use crate::stats::wilson_interval;
-use mcp_survey_store::{Store, StoreError};
+use mcp_survey_store::{FunnelCounts, Store, StoreError};
 use serde::Serialize;
 
 /// Astrix Security, *State of MCP Server Security 2025*: the published
@@ -63,24 +63,14 @@ pub struct Headline {
 
 /// Loads the headline figures with the same SQL as `queries/headline.sql`.
 pub async fn headline(store: &Store, run_id: i64) -> Result<Headline, StoreError> {
-    let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*),
-                count(*) FILTER (WHERE credentials = 'required'),
-                count(*) FILTER (WHERE auth_methods && ARRAY['api_key', 'pat']),
-                count(*) FILTER (WHERE 'oauth' = ANY(auth_methods)),
-                count(*) FILTER (WHERE 'env' = ANY(credential_sources))
-         FROM run_servers WHERE run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_one(store.pool())
-    .await?;
-    let servers = row.0;
+    let counts = store.headline_counts(run_id).await?;
+    let servers = counts.servers;
     Ok(Headline {
         servers,
-        required: Share::new(row.1, servers),
-        static_key_or_pat: Share::new(row.2, servers),
-        oauth: Share::new(row.3, servers),
-        env: Share::new(row.4, servers),
+        required: Share::new(counts.required, servers),
+        static_key_or_pat: Share::new(counts.static_key_or_pat, servers),
+        oauth: Share::new(counts.oauth, servers),
+        env: Share::new(counts.env, servers),
     })
 }
 
@@ -102,55 +92,26 @@ pub struct Funnel {
     pub archived_servers: i64,
 }
 
-type FunnelRow = (
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-);
+impl From<FunnelCounts> for Funnel {
+    fn from(c: FunnelCounts) -> Self {
+        Funnel {
+            found: c.found,
+            excluded_forks: c.excluded_forks,
+            gone: c.gone,
+            fetch_failed: c.fetch_failed,
+            not_fetched_yet: c.not_fetched_yet,
+            fetched: c.fetched,
+            classified: c.classified,
+            servers: c.servers,
+            clients: c.clients,
+            sdks: c.sdks,
+            lists: c.lists,
+            other: c.other,
+            archived_servers: c.archived_servers,
+        }
+    }
+}
 
 pub async fn funnel(store: &Store, run_id: i64) -> Result<Funnel, StoreError> {
-    let row: FunnelRow = sqlx::query_as(
-        "SELECT count(*),
-                count(*) FILTER (WHERE fetch_status = 'excluded'),
-                count(*) FILTER (WHERE fetch_status = 'gone'),
-                count(*) FILTER (WHERE fetch_status = 'failed'),
-                count(*) FILTER (WHERE fetch_status = 'pending'),
-                count(*) FILTER (WHERE fetch_status IN ('fetched', 'reused')),
-                count(*) FILTER (WHERE kind IS NOT NULL),
-                count(*) FILTER (WHERE kind = 'server'),
-                count(*) FILTER (WHERE kind = 'client'),
-                count(*) FILTER (WHERE kind = 'sdk'),
-                count(*) FILTER (WHERE kind = 'list'),
-                count(*) FILTER (WHERE kind = 'other'),
-                count(*) FILTER (WHERE kind = 'server' AND archived)
-         FROM run_labels WHERE run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_one(store.pool())
-    .await?;
-    Ok(Funnel {
-        found: row.0,
-        excluded_forks: row.1,
-        gone: row.2,
-        fetch_failed: row.3,
-        not_fetched_yet: row.4,
-        fetched: row.5,
-        classified: row.6,
-        servers: row.7,
-        clients: row.8,
-        sdks: row.9,
-        lists: row.10,
-        other: row.11,
-        archived_servers: row.12,
-    })
+    Ok(store.funnel_counts(run_id).await?.into())
 }

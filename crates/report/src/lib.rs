@@ -14,6 +14,7 @@
 
 mod aggregate;
 pub mod audit;
+mod cells;
 mod charts;
 mod compare;
 pub mod corrected;
@@ -25,6 +26,7 @@ mod markdown;
 pub mod methods;
 pub mod queries;
 mod stats;
+mod summary;
 mod tables;
 mod write;
 
@@ -43,7 +45,8 @@ pub use export::{
 pub use headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
 pub use markdown::facet_line;
 pub use stats::{wilson_interval, Percent};
+pub use summary::{build_summary, summary_with, Summary};
 pub use write::{
-    build_summary, render_markdown, render_table, report_folder_name, report_is_complete,
-    summary_with, write_report, write_report_with, ReportError, ReportFiles, Summary,
+    render_markdown, render_table, report_folder_name, report_is_complete, write_report,
+    write_report_with, ReportError, ReportFiles,
 };

@@ -7,7 +7,7 @@ use crate::charts::{hbars, merge_sparse, month_lines, Bar, Bucket, Group, Ink, S
 use crate::csv;
 use crate::headline::{Funnel, Headline, Share, PUBLISHED};
 use crate::stats::Percent;
-use crate::write::Summary;
+use crate::summary::Summary;
 
 /// The four headline shares: CSV key, label, published figure, ours.
 pub(crate) fn headline_rows(h: &Headline) -> [(&'static str, &'static str, f64, &Share); 4] {
@@ -335,75 +335,8 @@ fn share_bar(numerator: i64, denominator: i64, ink: Ink, suffix: &str) -> Bar {
 pub fn charts(s: &Summary) -> Vec<(String, String)> {
     let b = &s.breakdowns;
     let mut out = Vec::new();
-    let corrected = s.correction.source.is_some();
-    if s.headline.servers > 0 {
-        let mut groups = Vec::new();
-        for (key, label, published, ours) in headline_rows(&s.headline) {
-            let mut bars = vec![Bar {
-                value: published * 100.0,
-                whisker: None,
-                ink: Ink::Published,
-                note: if key == "reads_env" {
-                    format!(
-                        "{}% (of credentials, not servers)",
-                        Percent::from_fraction(published)
-                    )
-                } else {
-                    format!(
-                        "{}% (n={})",
-                        Percent::from_fraction(published),
-                        thousands(PUBLISHED.servers)
-                    )
-                },
-            }];
-            bars.push(share_bar(ours.numerator, ours.denominator, Ink::Ours, ""));
-            if let Some(f) = s.correction.figures.iter().find(|f| f.figure == key) {
-                if let (Some(c), Some(lo), Some(hi)) = (f.corrected, f.ci_low, f.ci_high) {
-                    bars.push(Bar {
-                        value: c * 100.0,
-                        whisker: Some((lo * 100.0, hi * 100.0)),
-                        ink: Ink::Corrected,
-                        note: format!(
-                            "{}% ({}–{}%)",
-                            Percent::from_fraction(c),
-                            Percent::from_fraction(lo),
-                            Percent::from_fraction(hi)
-                        ),
-                    });
-                }
-            }
-            groups.push(Group {
-                label: label.to_string(),
-                bars,
-            });
-        }
-        let mut legend = vec![
-            (Ink::Published, "Astrix, State of MCP Server Security 2025"),
-            (Ink::Ours, "this run, raw"),
-        ];
-        if corrected {
-            legend.push((Ink::Corrected, "this run, corrected for classifier error"));
-        }
-        let desc = if corrected {
-            format!(
-                "% of MCP servers (this run: n={}); black: 95% interval (raw: Wilson; corrected: bootstrap incl. the accuracy's uncertainty)",
-                thousands(s.headline.servers)
-            )
-        } else {
-            format!(
-                "% of MCP servers (this run: n={}); black: 95% Wilson interval; not corrected: no accuracy data",
-                thousands(s.headline.servers)
-            )
-        };
-        if let Some(svg) = hbars(
-            "Headline figures: this run beside the published study",
-            &desc,
-            &groups,
-            Scale::Percent,
-            &legend,
-        ) {
-            out.push(("headline.svg".to_string(), svg));
-        }
+    if let Some(svg) = headline_chart(s) {
+        out.push(("headline.svg".to_string(), svg));
     }
     let counts = |rows: &[FacetRow]| -> Vec<Group> {
         rows.iter()
@@ -499,4 +432,78 @@ pub fn charts(s: &Summary) -> Vec<(String, String)> {
         out.push(("by_created_month.svg".to_string(), svg));
     }
     out
+}
+
+/// The headline shares beside the published ones, raw and corrected; none
+/// for a run without servers.
+fn headline_chart(s: &Summary) -> Option<String> {
+    if s.headline.servers == 0 {
+        return None;
+    }
+    let corrected = s.correction.source.is_some();
+    let mut groups = Vec::new();
+    for (key, label, published, ours) in headline_rows(&s.headline) {
+        let mut bars = vec![Bar {
+            value: published * 100.0,
+            whisker: None,
+            ink: Ink::Published,
+            note: if key == "reads_env" {
+                format!(
+                    "{}% (of credentials, not servers)",
+                    Percent::from_fraction(published)
+                )
+            } else {
+                format!(
+                    "{}% (n={})",
+                    Percent::from_fraction(published),
+                    thousands(PUBLISHED.servers)
+                )
+            },
+        }];
+        bars.push(share_bar(ours.numerator, ours.denominator, Ink::Ours, ""));
+        if let Some(f) = s.correction.figures.iter().find(|f| f.figure == key) {
+            if let (Some(c), Some(lo), Some(hi)) = (f.corrected, f.ci_low, f.ci_high) {
+                bars.push(Bar {
+                    value: c * 100.0,
+                    whisker: Some((lo * 100.0, hi * 100.0)),
+                    ink: Ink::Corrected,
+                    note: format!(
+                        "{}% ({}–{}%)",
+                        Percent::from_fraction(c),
+                        Percent::from_fraction(lo),
+                        Percent::from_fraction(hi)
+                    ),
+                });
+            }
+        }
+        groups.push(Group {
+            label: label.to_string(),
+            bars,
+        });
+    }
+    let mut legend = vec![
+        (Ink::Published, "Astrix, State of MCP Server Security 2025"),
+        (Ink::Ours, "this run, raw"),
+    ];
+    if corrected {
+        legend.push((Ink::Corrected, "this run, corrected for classifier error"));
+    }
+    let desc = if corrected {
+        format!(
+            "% of MCP servers (this run: n={}); black: 95% interval (raw: Wilson; corrected: bootstrap incl. the accuracy's uncertainty)",
+            thousands(s.headline.servers)
+        )
+    } else {
+        format!(
+            "% of MCP servers (this run: n={}); black: 95% Wilson interval; not corrected: no accuracy data",
+            thousands(s.headline.servers)
+        )
+    };
+    hbars(
+        "Headline figures: this run beside the published study",
+        &desc,
+        &groups,
+        Scale::Percent,
+        &legend,
+    )
 }

@@ -1,11 +1,9 @@
-use crate::aggregate::{breakdowns, Breakdowns};
-use crate::corrected::{correct, Accuracy, AccuracyChoice, AccuracyError, Correction, LoadError};
-use crate::headline::{funnel, headline, Funnel, Headline, Share, PUBLISHED};
-use crate::methods::{methods, Methods};
-use crate::stats::Percent;
+use crate::cells::{pct, share_cell};
+use crate::corrected::{Accuracy, AccuracyChoice, AccuracyError, LoadError};
+use crate::headline::PUBLISHED;
+use crate::summary::{summary_with, Summary};
 use crate::tables;
-use mcp_survey_store::{Run, RunStatus, Store, StoreError};
-use serde::Serialize;
+use mcp_survey_store::{Run, Store, StoreError};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -38,35 +36,6 @@ impl From<LoadError> for ReportError {
     }
 }
 
-/// Everything `summary.json` holds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub run: String,
-    pub status: String,
-    /// True while the run has not finished: the figures cover what is done.
-    pub partial: bool,
-    pub classifier_version: Option<String>,
-    pub seed_file_sha256: Option<String>,
-    pub github_url: String,
-    pub started_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub headline: Headline,
-    pub funnel: Funnel,
-    pub published: crate::headline::PublishedFigures,
-    pub breakdowns: Breakdowns,
-    /// Search pages GitHub answered incomplete or short, and what stayed so.
-    pub search: mcp_survey_store::SearchCompleteness,
-    /// False when the run did not talk to public GitHub (the bundled
-    /// simulator's synthetic corpus, or another server): the report then
-    /// says so on top and links nothing to github.com.
-    pub public_github: bool,
-    /// The headline figures raw and corrected for the classifier's errors,
-    /// and where the accuracy came from.
-    pub correction: Correction,
-    /// What the methods section needs beyond the rest.
-    pub methods: Methods,
-}
-
 #[derive(Debug, Clone)]
 pub struct ReportFiles {
     pub dir: PathBuf,
@@ -75,46 +44,6 @@ pub struct ReportFiles {
     pub summary_value: Summary,
     /// Every file written (Markdown, JSON, CSV, SVG).
     pub written: Vec<PathBuf>,
-}
-
-/// The summary with the run's stored audit (if any) as the accuracy.
-pub async fn build_summary(store: &Store, run: &Run) -> Result<Summary, StoreError> {
-    let accuracy = Accuracy::load(store, run, &AccuracyChoice::StoredAudit)
-        .await
-        .map_err(|e| match e {
-            LoadError::Store(e) => e,
-            // A stored audit never reads a file.
-            LoadError::Accuracy(e) => StoreError::Corrupt(e.to_string()),
-        })?;
-    summary_with(store, run, &accuracy).await
-}
-
-/// The summary corrected with `accuracy`.
-pub async fn summary_with(
-    store: &Store,
-    run: &Run,
-    accuracy: &Accuracy,
-) -> Result<Summary, StoreError> {
-    let headline = headline(store, run.id).await?;
-    let correction = correct(&headline, accuracy);
-    Ok(Summary {
-        run: run.name.clone(),
-        status: format!("{:?}", run.status).to_lowercase(),
-        partial: run.status != RunStatus::Finished,
-        classifier_version: run.classifier_version.clone(),
-        seed_file_sha256: run.seed_file_hash.clone(),
-        github_url: run.github_url.clone(),
-        started_at: run.started_at,
-        finished_at: run.finished_at,
-        headline,
-        funnel: funnel(store, run.id).await?,
-        published: PUBLISHED,
-        breakdowns: breakdowns(store, run.id).await?,
-        search: store.search_completeness(run.id).await?,
-        public_github: crate::audit::is_public_github(&run.github_url),
-        correction,
-        methods: methods(store, run.id).await?,
-    })
 }
 
 /// Writes `report.md`, `summary.json`, one CSV per table and the charts
@@ -233,58 +162,6 @@ pub(crate) fn sanitize(name: &str) -> String {
         format!("_{}", safe.replace('.', "_"))
     } else {
         safe
-    }
-}
-
-pub(crate) fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-/// `77.2% (312 / 404; 95% CI 72.9%–81.0%)`, with the same rounding as the
-/// CSV files and queries/headline.sql.
-pub(crate) fn share_cell(s: &Share) -> String {
-    format!(
-        "{}% ({} / {}; 95% CI {}%–{}%)",
-        Percent::of(s.numerator, s.denominator),
-        s.numerator,
-        s.denominator,
-        Percent::from_fraction(s.ci95_low),
-        Percent::from_fraction(s.ci95_high)
-    )
-}
-
-/// The note on top of a report of a run that did not talk to public
-/// GitHub: a loopback address is the bundled simulator's synthetic corpus.
-pub(crate) fn not_github_banner(api_url: &str) -> String {
-    let loopback = ["127.0.0.1", "localhost", "[::1]", "::1"]
-        .iter()
-        .any(|h| api_url.contains(&format!("://{h}")));
-    if loopback {
-        format!(
-            "> **Synthetic data.** This run read the bundled GitHub simulator at `{api_url}`, not github.com: every \
-             repository, count and share here is made up by the simulator's corpus generator and says nothing about \
-             the real MCP ecosystem. No repository is linked to github.com.\n"
-        )
-    } else {
-        format!(
-            "> **Not public GitHub.** This run read `{api_url}`, not api.github.com; no repository is linked to github.com.\n"
-        )
-    }
-}
-
-/// `raw → corrected (95% CI lo–hi)` for stdout and Markdown, or why not.
-pub(crate) fn corrected_cell(f: &crate::corrected::FigureEstimate) -> String {
-    match (f.corrected, f.ci_low, f.ci_high) {
-        (Some(c), Some(lo), Some(hi)) if f.figure == "servers" => {
-            format!("{c:.0} (95% CI {lo:.0}–{hi:.0})")
-        }
-        (Some(c), Some(lo), Some(hi)) => format!(
-            "{}% (95% CI {}%–{}%)",
-            Percent::from_fraction(c),
-            Percent::from_fraction(lo),
-            Percent::from_fraction(hi)
-        ),
-        _ => "not corrected".to_string(),
     }
 }
 

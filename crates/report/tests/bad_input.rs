@@ -83,18 +83,15 @@ async fn missing_empty_and_unfinished_runs() {
         .create_run("running", "http://sim", "v1")
         .await
         .expect("run");
-    sqlx::query("INSERT INTO repositories (id, full_name, created_at, default_branch) VALUES (1, 'o/r', now(), 'main')")
-        .execute(store.pool())
+    let meta: mcp_survey_model::RepoMeta = serde_json::from_value(serde_json::json!({
+        "id": 1, "full_name": "o/r", "stargazers_count": 3,
+        "created_at": "2026-11-01T00:00:00Z", "pushed_at": null
+    }))
+    .expect("repository metadata");
+    store
+        .put_repository(running.id, &meta, None)
         .await
-        .expect("repository");
-    sqlx::query(
-        "INSERT INTO run_repositories (run_id, repository_id, full_name, stargazers_count, fork, archived)
-         VALUES ($1, 1, 'o/r', 3, false, false)",
-    )
-    .bind(running.id)
-    .execute(store.pool())
-    .await
-    .expect("run repository");
+        .expect("run repository");
     let files = mcp_survey_report::write_report(store, &running, out.path())
         .await
         .expect("partial report");

@@ -74,25 +74,12 @@ async fn run_query(
         file.display()
     );
     let sql = mcp_survey_report::queries::render(&text, vars).expect("variables");
-    // json_agg keeps column order (json, not jsonb) and gives the values as
-    // psql would print them.
-    let wrapped = format!("SELECT coalesce(json_agg(q)::text, '[]') FROM (\n{sql}\n) AS q");
-    let json: String = sqlx::query_scalar(&wrapped)
-        .fetch_one(store.pool())
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = store
+        .inspect(&sql, &[])
         .await
         .unwrap_or_else(|e| panic!("{} failed: {e}", file.display()));
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(&json).expect("json rows");
     // Column names come from a zero-row describe, so empty results still have them.
-    let columns: Vec<String> = {
-        use sqlx::{Column, Executor};
-        let described = store.pool().describe(&sql).await.expect("describe");
-        described
-            .columns()
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect()
-    };
+    let columns = store.inspect_columns(&sql).await.expect("describe");
     let text_rows = rows
         .iter()
         .map(|r| columns.iter().map(|c| cell(r.get(c))).collect())
@@ -465,13 +452,10 @@ async fn check_diff_against_changes(
     let names =
         |kind| -> BTreeSet<String> { c.repos(kind).into_iter().map(str::to_string).collect() };
     let found = |run: &'static str| async move {
-        let v: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT full_name, kind FROM run_labels WHERE run_name = $1")
-                .bind(run)
-                .fetch_all(store.pool())
-                .await
-                .expect("run rows");
-        v.into_iter().collect::<BTreeMap<String, Option<String>>>()
+        let v = store.repository_outcomes(run).await.expect("run rows");
+        v.into_iter()
+            .map(|r| (r.full_name, r.kind))
+            .collect::<BTreeMap<String, Option<String>>>()
     };
     let found_a = found("week-1").await;
     let found_b = found("week-2").await;

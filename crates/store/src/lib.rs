@@ -13,15 +13,26 @@ mod jobs;
 mod labels;
 mod repos;
 pub use repos::KnownRepository;
+#[cfg(feature = "testing")]
+mod inspect;
+mod reporting;
 mod runs;
 mod slices;
 mod snapshots;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use connect::{check_url, connect, open_existing, redact_url};
 pub use error::StoreError;
+#[cfg(feature = "testing")]
+pub use inspect::{ClaimCounts, FetchNote, Leftovers, Param, RepositoryOutcome, RunProgress};
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};
+pub use reporting::{
+    AuditScoreRecord, ClassifiedLabels, CredentialSourceTotals, EnvVarCount, ExclusionCount, Facet,
+    FacetCounts, FunnelCounts, HeadlineCounts, KeyCount, LabelExport, LabelPair, SeedQueryYield,
+    SeedSlices, ServiceCount,
+};
 pub use runs::{Run, RunStatus};
 pub use slices::{
     NewSlice, PageQuality, PageWrite, SearchCompleteness, SeedQueryRow, Slice, SliceCounts,
@@ -38,12 +49,18 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn from_pool(pool: PgPool) -> Self {
+    pub(crate) fn from_pool(pool: PgPool) -> Self {
         Store { pool }
     }
 
-    pub fn pool(&self) -> &PgPool {
+    /// Only the store runs SQL: the pool stays inside this crate.
+    pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

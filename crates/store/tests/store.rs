@@ -6,6 +6,13 @@ use mcp_survey_store::testing::TestDb;
 use mcp_survey_store::{NewFile, NewSlice, NewSnapshot, SeedQueryRow, Stage, StoreError};
 use std::time::Duration;
 
+/// A connection pool of the test's own to the test database: the store
+/// keeps its pool to itself, and these tests age leases and read rows
+/// behind its back.
+async fn raw(db: &TestDb) -> sqlx::PgPool {
+    sqlx::PgPool::connect(&db.url).await.expect("test database")
+}
+
 fn meta(id: i64, name: &str) -> RepoMeta {
     RepoMeta {
         id,
@@ -95,7 +102,7 @@ async fn a_rename_between_pages_keeps_one_row_with_the_new_name() {
         .await
         .expect("page 2");
     let rows: Vec<(String,)> = sqlx::query_as("SELECT full_name FROM repositories")
-        .fetch_all(db.store.pool())
+        .fetch_all(&raw(&db).await)
         .await
         .expect("query");
     assert_eq!(rows, vec![("new-owner/new-name".to_string(),)]);
@@ -130,7 +137,7 @@ async fn a_killed_harvesters_slice_resumes_at_its_next_page() {
         .is_none());
     // The process dies; its lease runs out.
     sqlx::query("UPDATE search_slices SET lease_until = now() - interval '1 second'")
-        .execute(db.store.pool())
+        .execute(&raw(&db).await)
         .await
         .expect("expire");
     let resumed = db
@@ -176,7 +183,7 @@ async fn jobs_go_to_one_worker_and_a_stale_worker_cannot_store() {
 
     // Worker a dies holding its jobs; after the lease, c takes one over.
     sqlx::query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE worker = 'a'")
-        .execute(db.store.pool())
+        .execute(&raw(&db).await)
         .await
         .expect("expire");
     let c = db
@@ -221,7 +228,7 @@ async fn jobs_go_to_one_worker_and_a_stale_worker_cannot_store() {
         "SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM files),
                 (SELECT count(*) FROM files WHERE content = 'MIT License')",
     )
-    .fetch_one(db.store.pool())
+    .fetch_one(&raw(&db).await)
     .await
     .expect("counts");
     assert_eq!(snapshots, 2, "exactly one snapshot per stored job");
@@ -287,7 +294,7 @@ async fn a_job_whose_process_dies_each_time_fails_after_max_attempts() {
         .await
         .expect("page");
     db.store.enqueue_fetch_jobs(run_id).await.expect("enqueue");
-    let pool = db.store.pool();
+    let pool = &raw(&db).await;
     for crash in 1..=3 {
         let process = format!("host-{crash}");
         let jobs = db
@@ -378,7 +385,7 @@ async fn nul_bytes_from_outside_are_escaped_not_refused() {
     let (path, sample): (String, String) = sqlx::query_as(
         "SELECT sf.path, s.skipped::text FROM snapshot_files sf JOIN snapshots s ON s.id = sf.snapshot_id",
     )
-    .fetch_one(db.store.pool())
+    .fetch_one(&raw(&db).await)
     .await
     .expect("row");
     assert_eq!(path, "src/a\\x00b.ts");

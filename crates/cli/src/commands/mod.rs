@@ -267,7 +267,7 @@ pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::E
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 }
-                store.pool().close().await;
+                store.close().await;
                 anyhow::Ok(released)
             })
         });

@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use mcp_survey_ghsim::{serve, Corpus, SimConfig, SimHandle, SimRepo};
-use sqlx::PgPool;
+use mcp_survey_store::Store;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Read;
@@ -171,49 +171,28 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Tables (public schema) with a row whose text form contains `needle`.
-pub async fn tables_containing(pool: &PgPool, needle: &str, except: &[&str]) -> Vec<String> {
-    let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT table_name::text FROM information_schema.tables
-         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await
-    .expect("tables");
+pub async fn tables_containing(store: &Store, needle: &str, except: &[&str]) -> Vec<String> {
+    let tables = store.table_names().await.expect("tables");
     assert!(tables.len() >= 10, "the schema is there: {tables:?}");
-    let mut hits = Vec::new();
-    for (t,) in tables {
-        if except.contains(&t.as_str()) {
-            continue;
-        }
-        let (n,): (i64,) = sqlx::query_as(&format!(
-            "SELECT count(*) FROM \"{t}\" t WHERE strpos(t::text, $1) > 0"
-        ))
-        .bind(needle)
-        .fetch_one(pool)
+    store
+        .tables_containing(needle)
         .await
-        .expect("scan");
-        if n > 0 {
-            hits.push(t);
-        }
-    }
-    hits
+        .expect("scan")
+        .into_iter()
+        .filter(|t| !except.contains(&t.as_str()))
+        .collect()
 }
 
-pub async fn scalar_i64(pool: &PgPool, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .fetch_one(pool)
+/// A count for an assertion.
+pub async fn scalar_i64(store: &Store, sql: &str) -> i64 {
+    store
+        .inspect_one(sql, &[])
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    n
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-pub async fn run_status(pool: &PgPool, name: &str) -> String {
-    let (s,): (String,) = sqlx::query_as("SELECT status FROM runs WHERE name = $1")
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .expect("run row");
-    s
+pub async fn run_status(store: &Store, name: &str) -> String {
+    store.run_status_by_name(name).await.expect("run row")
 }
 
 /// A small TypeScript MCP server; `extra` files are added to it.
@@ -305,7 +284,7 @@ impl Drop for Killer {
 /// what is awaited.
 pub async fn wait_until(
     child: &mut Killer,
-    pool: &PgPool,
+    pool: &Store,
     sql: &str,
     at_least: i64,
     what: &str,

@@ -1,10 +1,13 @@
 //! report.md: plain GitHub-flavoured Markdown, readable on GitHub as it is,
 //! with the charts beside it as relative image links.
 
+mod methods;
+
 use crate::aggregate::FacetRow;
+use crate::cells::{pct, share_cell};
 use crate::headline::PUBLISHED;
+use crate::summary::Summary;
 use crate::tables::{facets, funnel_rows, headline_rows};
-use crate::write::{pct, share_cell, Summary};
 use std::fmt::Write as _;
 
 /// Table cells never contain a raw `|` or line break.
@@ -37,9 +40,22 @@ pub fn facet_line(r: &FacetRow) -> String {
 }
 
 pub fn render(summary: &Summary, charts: &[&str]) -> String {
-    let h = &summary.headline;
-    let b = &summary.breakdowns;
     let mut md = String::new();
+    banners(&mut md, summary);
+    headline(&mut md, summary, charts);
+    funnel(&mut md, summary);
+    breakdowns(&mut md, summary, charts);
+    credentials(&mut md, summary, charts);
+    env_vars(&mut md, summary);
+    seed_queries(&mut md, summary);
+    methods::render(&mut md, summary);
+    reproducing(&mut md, summary);
+    md
+}
+
+/// The title and the notes a reader must see first.
+fn banners(md: &mut String, summary: &Summary) {
+    let h = &summary.headline;
     let _ = writeln!(
         md,
         "# MCP server authentication survey: run `{}`\n",
@@ -49,7 +65,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         let _ = writeln!(
             md,
             "{}",
-            crate::write::not_github_banner(&summary.github_url)
+            crate::cells::not_github_banner(&summary.github_url)
         );
     }
     if summary.partial {
@@ -66,6 +82,11 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
             if summary.partial { " yet" } else { "" }
         );
     }
+}
+
+/// The headline table, raw and (with accuracy data) corrected.
+fn headline(md: &mut String, summary: &Summary, charts: &[&str]) {
+    let h = &summary.headline;
     let _ = writeln!(md, "## Headline\n");
     let _ = writeln!(
         md,
@@ -147,12 +168,16 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
     }
     let _ = writeln!(md);
     image(
-        &mut md,
+        md,
         charts,
         "headline.svg",
         "Headline shares, this run against the published figures",
     );
+}
 
+/// From repositories found to servers, and what was left out.
+fn funnel(md: &mut String, summary: &Summary) {
+    let b = &summary.breakdowns;
     let _ = writeln!(md, "## Funnel\n");
     let _ = writeln!(
         md,
@@ -180,7 +205,10 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
             );
         }
     }
+}
 
+/// One table per facet (language, SDK, transport, stars, month).
+fn breakdowns(md: &mut String, summary: &Summary, charts: &[&str]) {
     let _ = writeln!(md, "\n## Breakdowns\n");
     let _ = writeln!(
         md,
@@ -197,7 +225,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
             );
         }
         image(
-            &mut md,
+            md,
             charts,
             &format!("{stem}.svg"),
             &format!("MCP servers by {}", title.to_lowercase()),
@@ -217,7 +245,11 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         }
         let _ = writeln!(md, "\n(`{stem}.csv`)\n");
     }
+}
 
+/// Auth methods and credential sources.
+fn credentials(md: &mut String, summary: &Summary, charts: &[&str]) {
+    let b = &summary.breakdowns;
     let _ = writeln!(md, "## Credentials\n");
     for (title, name, rows) in [
         ("Auth methods", "auth_methods", &b.auth_methods),
@@ -228,7 +260,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         ),
     ] {
         let _ = writeln!(md, "### {title}\n");
-        image(&mut md, charts, &format!("{name}.svg"), title);
+        image(md, charts, &format!("{name}.svg"), title);
         if rows.is_empty() {
             let _ = writeln!(md, "None.\n");
             continue;
@@ -246,7 +278,11 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         }
         let _ = writeln!(md, "\n(`{name}.csv`)\n");
     }
+}
 
+/// The secret environment variables and the services they name.
+fn env_vars(md: &mut String, summary: &Summary) {
+    let b = &summary.breakdowns;
     let _ = writeln!(md, "### Secret environment variables\n");
     if b.env_vars.is_empty() {
         let _ = writeln!(md, "None.\n");
@@ -282,7 +318,11 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         }
         let _ = writeln!(md);
     }
+}
 
+/// What each seed query found.
+fn seed_queries(md: &mut String, summary: &Summary) {
+    let b = &summary.breakdowns;
     let _ = writeln!(md, "## Seed queries\n");
     let _ = writeln!(
         md,
@@ -310,9 +350,10 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         }
         let _ = writeln!(md, "\n(`seed_queries.csv`)\n");
     }
+}
 
-    crate::methods::render(&mut md, summary);
-
+/// How to get the same numbers again.
+fn reproducing(md: &mut String, summary: &Summary) {
     let _ = writeln!(md, "## Reproducing\n");
     let _ = writeln!(
         md,
@@ -330,8 +371,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         summary.seed_file_sha256.as_deref().unwrap_or("unknown"),
         summary.github_url
     );
-    search_completeness(&mut md, &summary.search);
-    md
+    search_completeness(md, &summary.search);
 }
 
 /// GitHub's search gives up under load (`incomplete_results`) and drops

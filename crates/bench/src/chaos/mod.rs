@@ -13,6 +13,8 @@
 //! Every scenario gets its own database and simulator, so the simulator's
 //! counts (downloads per repository, faults injected) belong to it alone.
 
+mod scenario;
+
 use crate::{BenchError, BENCH_TOKEN};
 use mcp_survey_ghsim::synthetic;
 use mcp_survey_ghsim::{
@@ -20,6 +22,7 @@ use mcp_survey_ghsim::{
 };
 use mcp_survey_store::testing::TestDb;
 use mcp_survey_store::Store;
+use scenario::{run_table, Scenario};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -413,18 +416,11 @@ async fn hostile_notes(
     store: &Store,
     run: &str,
 ) -> Result<BTreeMap<String, NoteAndMethod>, BenchError> {
-    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT rr.full_name, rr.fetch_note, s.method
-         FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
-         LEFT JOIN snapshots s ON s.id = rr.snapshot_id
-         WHERE r.name = $1",
-    )
-    .bind(run)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows
+    Ok(store
+        .fetch_notes(run)
+        .await?
         .into_iter()
-        .map(|(name, note, method)| (name, (note, method)))
+        .map(|r| (r.full_name, (r.fetch_note, r.method)))
         .collect())
 }
 
@@ -528,13 +524,8 @@ async fn scale_out_scenario(
         .map(|(name, n)| format!("{name} ({n}×)"))
         .collect();
     // A claim adds one to attempts: a job claimed once has attempts = 1.
-    let (claimed_twice, workers): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE j.attempts <> 1),
-                count(DISTINCT split_part(j.worker, ':', 1))
-         FROM jobs j JOIN runs r ON r.id = j.run_id WHERE r.name = 'scale'",
-    )
-    .fetch_one(s.store.pool())
-    .await?;
+    let claims = s.store.claim_counts("scale").await?;
+    let (claimed_twice, workers) = (claims.claimed_twice, claims.processes);
     Ok(ScaleOutRun {
         processes,
         seconds,
@@ -546,411 +537,9 @@ async fn scale_out_scenario(
     })
 }
 
-/// A database, a simulator and a reports folder for one scenario.
-struct Scenario<'a> {
-    options: &'a ChaosOptions,
-    db: TestDb,
-    store: Store,
-    sim: SimHandle,
-    out: PathBuf,
-    logs: PathBuf,
-}
-
-impl<'a> Scenario<'a> {
-    async fn start(
-        options: &'a ChaosOptions,
-        corpus: &Corpus,
-        faults: FaultConfig,
-        work: &Path,
-        name: &str,
-    ) -> Result<Scenario<'a>, BenchError> {
-        let out = work.join(name);
-        let logs = work.join(format!("{name}-logs"));
-        for dir in [&out, &logs] {
-            std::fs::create_dir_all(dir).map_err(|source| BenchError::Io {
-                what: format!("cannot create {}", dir.display()),
-                source,
-            })?;
-        }
-        let config = SimConfig {
-            time_scale: options.time_scale,
-            faults,
-            ..SimConfig::default()
-        };
-        let addr = "127.0.0.1:0"
-            .parse()
-            .map_err(|e| BenchError::Failed(format!("bad address: {e}")))?;
-        let sim = serve(corpus.clone(), config, addr).await?;
-        let db = match TestDb::create().await {
-            Ok(db) => db,
-            Err(e) => {
-                sim.shutdown().await;
-                return Err(e.into());
-            }
-        };
-        Ok(Scenario {
-            options,
-            store: db.store.clone(),
-            db,
-            sim,
-            out,
-            logs,
-        })
-    }
-
-    async fn finish(self) {
-        self.sim.shutdown().await;
-        self.store.pool().close().await;
-        if let Err(e) = self.db.drop_db().await {
-            tracing::warn!(error = %e, "could not drop the scenario database");
-        }
-    }
-
-    /// Starts `mcp-survey run --name RUN` as a process of its own; its
-    /// stderr goes to a log file named after `tag`.
-    fn spawn(&self, run: &str, tag: &str) -> Result<Child, BenchError> {
-        self.spawn_with(run, tag, &[])
-    }
-
-    fn spawn_with(&self, run: &str, tag: &str, extra: &[&str]) -> Result<Child, BenchError> {
-        let log_path = self.logs.join(format!("{tag}.log"));
-        let log = std::fs::File::create(&log_path).map_err(|source| BenchError::Io {
-            what: format!("cannot create {}", log_path.display()),
-            source,
-        })?;
-        let scaled_wait = format!("{}", (60.0 / self.options.time_scale).max(0.05));
-        let child = tokio::process::Command::new(&self.options.exe)
-            .arg("--database-url")
-            .arg(&self.db.url)
-            .arg("--no-progress")
-            .args(["run", "--name", run, "--fetch-workers", "4", "--out"])
-            .arg(&self.out)
-            .arg("--github-url")
-            .arg(self.sim.base_url())
-            .args(["--archive-interval", "0", "--archive-concurrency", "8"])
-            .args(["--backoff", "0.05", "--secondary-wait", &scaled_wait])
-            // A trickling archive is given up after a few seconds, not two
-            // minutes: the bench measures the stage, not the default.
-            .args(["--download-deadline", "5", "--min-download-rate", "4"])
-            .args(extra)
-            .env("GITHUB_TOKEN", BENCH_TOKEN)
-            .env_remove("GITHUB_TOKENS")
-            .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| BenchError::Io {
-                what: format!("cannot start {}", self.options.exe.display()),
-                source,
-            })?;
-        Ok(Child {
-            child,
-            log: log_path,
-            started: Instant::now(),
-        })
-    }
-
-    async fn wait(&self, mut child: Child) -> Result<(), BenchError> {
-        let status = tokio::time::timeout(self.options.timeout, child.child.wait())
-            .await
-            .map_err(|_| {
-                BenchError::Failed(format!(
-                    "`mcp-survey run` did not finish within {:?}; its log: {}",
-                    self.options.timeout,
-                    child.log.display()
-                ))
-            })?
-            .map_err(|source| BenchError::Io {
-                what: "cannot wait for `mcp-survey run`".into(),
-                source,
-            })?;
-        if !status.success() {
-            let log = std::fs::read_to_string(&child.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(5).collect();
-            return Err(BenchError::Failed(format!(
-                "`mcp-survey run` exited with {status}: {}",
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            )));
-        }
-        Ok(())
-    }
-
-    async fn run_to_end(&self, run: &str, tag: &str) -> Result<(), BenchError> {
-        let child = self.spawn(run, tag)?;
-        self.wait(child).await
-    }
-
-    /// Starts the run, waits until the database shows it in `target`, then
-    /// SIGKILLs it a random moment later (at once in the short report stage).
-    async fn kill_in_stage(
-        &self,
-        run: &str,
-        target: &str,
-        clean: &CleanRun,
-        rng: &mut Rng,
-    ) -> Result<CrashPoint, BenchError> {
-        // Somewhere inside the stage: harvest and fetch last a good part of
-        // the clean run, classify a small one, the report a moment.
-        let window = match target {
-            "harvest" | "fetch" => (clean.seconds * 0.25).min(2.0),
-            "classify" => (clean.seconds * 0.02).min(0.1),
-            _ => 0.0,
-        };
-        let delay = Duration::from_secs_f64(window * rng.f64());
-        let tag = format!("{run}-{target}-{}", rng.next_u64() % 10_000);
-        let mut child = self.spawn(run, &tag)?;
-        loop {
-            if let Some(status) = child.child.try_wait().map_err(|source| BenchError::Io {
-                what: "cannot poll `mcp-survey run`".into(),
-                source,
-            })? {
-                if !status.success() {
-                    return Err(BenchError::Failed(format!(
-                        "`mcp-survey run` exited with {status} before it was killed; log {}",
-                        child.log.display()
-                    )));
-                }
-                return Ok(CrashPoint {
-                    target_stage: target.into(),
-                    killed_in: None,
-                    after_seconds: child.started.elapsed().as_secs_f64(),
-                });
-            }
-            let stage = current_stage(&self.store, run).await?;
-            if stage.as_deref() == Some(target) {
-                // A random moment inside the stage: stop waiting early when
-                // the stage is about to end, so the kill still lands in it.
-                let entered = Instant::now();
-                while entered.elapsed() < delay
-                    && current_stage(&self.store, run).await?.as_deref() == Some(target)
-                {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                let killed_in = current_stage(&self.store, run).await?;
-                // tokio's kill is SIGKILL: no handler runs, nothing is released.
-                child.child.kill().await.map_err(|source| BenchError::Io {
-                    what: "cannot kill `mcp-survey run`".into(),
-                    source,
-                })?;
-                return Ok(CrashPoint {
-                    target_stage: target.into(),
-                    killed_in: killed_in.or_else(|| Some("starting".into())),
-                    after_seconds: child.started.elapsed().as_secs_f64(),
-                });
-            }
-            if child.started.elapsed() > self.options.timeout {
-                return Err(BenchError::Failed(format!(
-                    "the run never reached the {target} stage within {:?}",
-                    self.options.timeout
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    async fn finished_and_reported(&self, run: &str) -> Result<bool, BenchError> {
-        Ok(
-            current_stage(&self.store, run).await?.as_deref() == Some("report")
-                && mcp_survey_report::report_is_complete(&self.out, run),
-        )
-    }
-
-    /// The run compared with the clean one, and the database's own
-    /// invariants checked.
-    async fn integrity(
-        &self,
-        run: &str,
-        clean: &Table,
-        table: &Table,
-        gone: &BTreeSet<String>,
-    ) -> Result<Integrity, BenchError> {
-        self.integrity_excusing(run, clean, table, gone, &BTreeSet::new())
-            .await
-    }
-
-    /// [`Scenario::integrity`], leaving the `excused` repositories (given
-    /// hostile archives, checked by the caller) out of every count.
-    async fn integrity_excusing(
-        &self,
-        run: &str,
-        clean: &Table,
-        table: &Table,
-        gone: &BTreeSet<String>,
-        excused: &BTreeSet<String>,
-    ) -> Result<Integrity, BenchError> {
-        let mut integrity = Integrity {
-            report_complete: mcp_survey_report::report_is_complete(&self.out, run),
-            ..Integrity::default()
-        };
-        for (name, expected) in clean {
-            let got = table.get(name);
-            if excused.contains(name) {
-                continue;
-            }
-            if gone.contains(name) {
-                if got.is_some_and(|g| g.fetch_status != "gone") {
-                    integrity
-                        .mismatches
-                        .push(format!("{name}: gone on GitHub but recorded {got:?}"));
-                }
-                continue;
-            }
-            match got {
-                None => {
-                    integrity.labels_lost += 1;
-                    integrity.mismatches.push(format!("{name}: missing"));
-                }
-                Some(g) if expected.labels.is_some() && g.labels.is_none() => {
-                    integrity.labels_lost += 1;
-                    integrity
-                        .mismatches
-                        .push(format!("{name}: unlabelled ({})", g.fetch_status));
-                }
-                Some(g) if g != expected => integrity
-                    .mismatches
-                    .push(format!("{name}: {expected:?} became {g:?}")),
-                Some(_) => {}
-            }
-        }
-        for name in table.keys().filter(|n| !clean.contains_key(*n)) {
-            integrity
-                .mismatches
-                .push(format!("{name}: not in the clean run"));
-        }
-        let pool = self.store.pool();
-        let (dups,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM (SELECT 1 FROM snapshots GROUP BY repository_id, pushed_at HAVING count(*) > 1) d",
-        )
-        .fetch_one(pool)
-        .await?;
-        let (half,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM snapshots s
-             WHERE s.file_count <> (SELECT count(*) FROM snapshot_files sf WHERE sf.snapshot_id = s.id)",
-        )
-        .fetch_one(pool)
-        .await?;
-        let (unfinished,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
-             WHERE r.name = $1 AND rr.fetch_status IN ('pending', 'failed')
-               AND NOT (rr.full_name = ANY($2))",
-        )
-        .bind(run)
-        .bind(excused.iter().cloned().collect::<Vec<_>>())
-        .fetch_one(pool)
-        .await?;
-        let (open,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM jobs j JOIN runs r ON r.id = j.run_id
-             JOIN run_repositories rr ON rr.run_id = j.run_id AND rr.repository_id = j.repository_id
-             WHERE r.name = $1 AND j.state <> 'done' AND NOT (rr.full_name = ANY($2))",
-        )
-        .bind(run)
-        .bind(excused.iter().cloned().collect::<Vec<_>>())
-        .fetch_one(pool)
-        .await?;
-        integrity.duplicate_snapshots = dups;
-        integrity.half_written_snapshots = half;
-        integrity.unfinished_repositories = unfinished;
-        integrity.open_jobs = open;
-        Ok(integrity)
-    }
-}
-
-struct Child {
-    child: tokio::process::Child,
-    log: PathBuf,
-    started: Instant,
-}
-
 fn search_requests(stats: &mcp_survey_ghsim::SimStats) -> u64 {
     ["search", "code_search"]
         .iter()
         .filter_map(|r| stats.counted_by_resource.get(*r))
         .sum()
-}
-
-/// The stage a run is in, read from the database the way an operator would:
-/// unfinished slices mean harvest; open fetch jobs, fetch; open classify
-/// jobs, classify; a finished run is writing (or has written) its report.
-async fn current_stage(store: &Store, run: &str) -> Result<Option<String>, BenchError> {
-    let row: Option<(String, bool, bool, bool, bool)> = sqlx::query_as(
-        "SELECT r.status,
-                EXISTS (SELECT 1 FROM search_slices s WHERE s.run_id = r.id AND s.state IN ('pending', 'paging')),
-                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'fetch'),
-                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'fetch' AND j.state IN ('queued', 'running')),
-                EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.stage = 'classify' AND j.state IN ('queued', 'running'))
-         FROM runs r WHERE r.name = $1",
-    )
-    .bind(run)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(
-        row.map(|(status, harvesting, fetch_jobs, fetching, classifying)| {
-            if status == "finished" {
-                "report"
-            } else if harvesting || !fetch_jobs {
-                "harvest"
-            } else if fetching {
-                "fetch"
-            } else if classifying {
-                "classify"
-            } else {
-                "between stages"
-            }
-            .to_string()
-        }),
-    )
-}
-
-/// Every repository of a run with its fetch status and labels, by name.
-async fn run_table(store: &Store, run: &str) -> Result<Table, BenchError> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<Vec<String>>,
-        Option<Vec<String>>,
-        Option<String>,
-        Option<Vec<String>>,
-        Option<Vec<String>>,
-        Option<Vec<String>>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT full_name, fetch_status, kind, language, sdk, transport, credentials,
-                auth_methods, credential_sources, env_vars
-         FROM run_labels WHERE run_name = $1",
-    )
-    .bind(run)
-    .fetch_all(store.pool())
-    .await?;
-    let mut table = Table::new();
-    for r in rows {
-        let labels = r.2.map(|kind| {
-            let mut v = vec![kind, r.3.unwrap_or_default()];
-            for list in [r.4, r.5] {
-                v.push(list.unwrap_or_default().join(","));
-            }
-            v.push(r.6.unwrap_or_default());
-            for list in [r.7, r.8, r.9] {
-                v.push(list.unwrap_or_default().join(","));
-            }
-            v
-        });
-        // "reused" and "fetched" are the same outcome for the comparison.
-        let status = if r.1 == "reused" {
-            "fetched".into()
-        } else {
-            r.1
-        };
-        table.insert(
-            r.0,
-            RepoOutcome {
-                fetch_status: status,
-                labels,
-            },
-        );
-    }
-    Ok(table)
 }
