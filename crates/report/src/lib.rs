@@ -24,6 +24,7 @@ mod headline;
 mod markdown;
 pub mod methods;
 pub mod queries;
+pub mod sources;
 mod stats;
 mod tables;
 mod write;

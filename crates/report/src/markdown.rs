@@ -311,6 +311,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
         let _ = writeln!(md, "\n(`seed_queries.csv`)\n");
     }
 
+    crate::sources::render(&mut md, &summary.sources);
     crate::methods::render(&mut md, summary);
 
     let _ = writeln!(md, "## Reproducing\n");

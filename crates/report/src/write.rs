@@ -65,6 +65,8 @@ pub struct Summary {
     pub correction: Correction,
     /// What the methods section needs beyond the rest.
     pub methods: Methods,
+    /// Search and the registries: overlap, misses, agreement on secrets.
+    pub sources: crate::sources::Sources,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +116,7 @@ pub async fn summary_with(
         public_github: crate::audit::is_public_github(&run.github_url),
         correction,
         methods: methods(store, run.id).await?,
+        sources: crate::sources::load(store, run.id).await?,
     })
 }
 
@@ -146,7 +149,10 @@ pub async fn write_report_with(
         written.push(path.clone());
         Ok(path)
     };
-    for (name, text) in tables::csv_files(&summary) {
+    let csv = tables::csv_files(&summary)
+        .into_iter()
+        .chain(crate::sources::csv_files(&summary.sources));
+    for (name, text) in csv {
         put(&name, text.as_bytes())?;
     }
     let charts = tables::charts(&summary);

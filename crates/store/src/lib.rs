@@ -11,6 +11,7 @@ mod connect;
 mod error;
 mod jobs;
 mod labels;
+mod registry;
 mod repos;
 pub use repos::KnownRepository;
 mod runs;
@@ -22,6 +23,11 @@ pub use connect::{check_url, connect, open_existing, redact_url};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};
+pub use registry::{
+    MissedByReason, RegistryEntryWrite, RegistryListing, RegistryMatch, RepositorySources,
+    RunRegistryEntry, SecretAgreement, SourceHeadline, SourceOverlap, StoredRegistryEntry,
+    HEADLINE_BY_SOURCE, MISSED_BY_SEARCH, SECRET_AGREEMENT, SOURCE_OVERLAP,
+};
 pub use runs::{Run, RunStatus};
 pub use slices::{
     NewSlice, PageQuality, PageWrite, SearchCompleteness, SeedQueryRow, Slice, SliceCounts,
