@@ -227,7 +227,15 @@ fn registry_only_server(g: &mut Gen, rng: &mut Rng, i: usize) -> SimRepo {
     }
     let mut repo = drawn.repo;
     if let Some(spec) = &drawn.server {
-        repo.meta.description = Some(format!("Assistant tools for {}", spec.service.display));
+        let description = format!("Assistant tools for {}", spec.service.display);
+        // The README says what the tools do without the seed words (its
+        // configuration example names `mcpServers`).
+        let readme = format!(
+            "# {} tools\n\n{description}.\n\nSee the registry entry for how to install it.\n",
+            spec.service.display
+        );
+        repo.files.insert("README.md".into(), readme.into_bytes());
+        repo.meta.description = Some(description);
     }
     repo.meta.topics.clear();
     repo.meta.archived = false;
