@@ -132,7 +132,7 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(mut entries: Vec<RegistryEntry>) -> Registry {
-        entries.sort_by(|a, b| a.cursor().cmp(&b.cursor()));
+        entries.sort_by_key(RegistryEntry::cursor);
         Registry { entries }
     }
 
