@@ -18,8 +18,8 @@ pub struct SimArgs {
     /// Seed of the generated corpus.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Share of a generated corpus's servers its MCP registry (`/v0.1/servers`) lists; the registry also lists a few servers no seed query finds (added to the corpus), gone repositories, monorepo folders and entries without a repository. 0 serves an empty registry and adds nothing.
-    #[arg(long, default_value_t = 0.3)]
+    /// Share of a generated corpus's servers its MCP registry (`/v0.1/servers`) lists; the registry also lists a few servers no seed query finds (added to the corpus), gone repositories, monorepo folders and entries without a repository. 0 (the default) serves an empty registry and adds nothing, so a generated corpus stays the same.
+    #[arg(long, default_value_t = 0.0)]
     pub registry_share: f64,
     /// Write the generated corpus (files, meta.jsonl, labels.jsonl, registry.jsonl) to this folder and exit.
     #[arg(long, requires = "synthetic")]
