@@ -44,6 +44,8 @@ pub struct HarvestOptions {
     /// Rounds of asking such pages again before they are reported as
     /// unresolved.
     pub max_recheck_rounds: i32,
+    /// How the seed file's registries are asked.
+    pub registry: crate::registry::RegistryOptions,
 }
 
 impl HarvestOptions {
@@ -56,6 +58,7 @@ impl HarvestOptions {
             progress: ProgressBar::hidden(),
             recheck_delay: Duration::from_secs(30),
             max_recheck_rounds: 3,
+            registry: crate::registry::RegistryOptions::default(),
         }
     }
 }
@@ -84,6 +87,8 @@ pub struct HarvestStats {
     /// The same requests at GitHub's real limits with one token: search 30
     /// a minute, then code search 10 a minute alongside core 5,000 an hour.
     pub projected_seconds_one_token: f64,
+    /// One entry per `[[registry]]` of the seed file.
+    pub registries: Vec<crate::registry::RegistryStats>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,8 +169,14 @@ pub async fn harvest(
             w.await.map_err(|e| HarvestError::Worker(e.to_string()))??;
         }
     }
+    // After search, so the entries that name a repository search found
+    // cost no request.
+    let registries =
+        crate::registry::harvest_registries(store, client, run_id, seeds, &options.registry)
+            .await?;
     let after = client.stats();
-    let stats = collect_stats(store, run_id, &before, &after, &counters, started).await?;
+    let mut stats = collect_stats(store, run_id, &before, &after, &counters, started).await?;
+    stats.registries = registries;
     store
         .put_run_stats(
             run_id,
@@ -492,7 +503,7 @@ async fn resolve_one(
     }
 }
 
-fn gone_reason(e: &GithubError) -> &'static str {
+pub(crate) fn gone_reason(e: &GithubError) -> &'static str {
     match e {
         GithubError::NotFound { .. } => "not_found",
         GithubError::Unavailable451 { .. } => "unavailable_451",
@@ -561,5 +572,6 @@ async fn collect_stats(
         secondary_limit_hits: secondary,
         elapsed_seconds: started.elapsed().as_secs_f64(),
         projected_seconds_one_token: projected,
+        registries: Vec::new(),
     })
 }

@@ -4,7 +4,12 @@
 
 mod harvest;
 pub mod planner;
+pub mod registry;
+pub mod registry_client;
+pub mod repo_url;
 pub mod seeds;
 
 pub use harvest::{harvest, HarvestError, HarvestOptions, HarvestStats};
-pub use seeds::{SeedError, SeedFile, SeedQuery, DEFAULT_SEEDS};
+pub use registry::{harvest_registries, RegistryOptions, RegistryStats};
+pub use registry_client::{RegistryClientConfig, RegistryError};
+pub use seeds::{RegistrySeed, SeedError, SeedFile, SeedQuery, DEFAULT_SEEDS};

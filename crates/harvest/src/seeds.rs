@@ -76,6 +76,29 @@ struct RawSeedFile {
     version: u32,
     #[serde(rename = "query", default)]
     queries: Vec<RawSeedQuery>,
+    #[serde(rename = "registry", default)]
+    registries: Vec<RawRegistry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistry {
+    name: String,
+    url: String,
+    #[serde(default)]
+    min_interval_ms: Option<u64>,
+}
+
+/// A registry speaking the official MCP Registry API (`GET /v0.1/servers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySeed {
+    /// Short unique name; entries and provenance are stored under it.
+    pub name: String,
+    /// Base URL, without `/v0.1/servers`.
+    pub url: String,
+    /// At least this long between two requests (`min_interval_ms`);
+    /// None: the client's polite default.
+    pub min_interval: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +138,10 @@ pub struct SeedQuery {
 #[derive(Debug, Clone)]
 pub struct SeedFile {
     pub queries: Vec<SeedQuery>,
+    /// `[[registry]]` entries: a second source beside search.
+    pub registries: Vec<RegistrySeed>,
+    /// Set by [`SeedFile::with_registry_url`]: every registry is asked here.
+    pub registry_url_override: Option<String>,
     pub sha256: String,
 }
 
@@ -184,10 +211,60 @@ impl SeedFile {
                 detail: "no [[query]] entries".into(),
             });
         }
+        let registries = parse_registries(raw.registries, text, file)?;
         Ok(SeedFile {
             queries,
+            registries,
+            registry_url_override: None,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
+    }
+}
+
+/// Checks each `[[registry]]`: a unique name and an http(s) base URL.
+fn parse_registries(
+    raw: Vec<RawRegistry>,
+    text: &str,
+    file: &str,
+) -> Result<Vec<RegistrySeed>, SeedError> {
+    let mut out: Vec<RegistrySeed> = Vec::with_capacity(raw.len());
+    for r in raw {
+        let invalid = |detail: String| SeedError::Invalid {
+            file: file.to_string(),
+            line: line_of(text, &r.name),
+            name: r.name.clone(),
+            detail,
+        };
+        if r.name.trim().is_empty() {
+            return Err(invalid("every [[registry]] needs a name".into()));
+        }
+        if out.iter().any(|o| o.name == r.name) {
+            return Err(invalid(
+                "the registry name is used twice; names must be unique".into(),
+            ));
+        }
+        let url = r.url.trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(' ') {
+            return Err(invalid(format!(
+                "url {:?} is not an http(s) base URL such as \"https://registry.modelcontextprotocol.io\"",
+                r.url
+            )));
+        }
+        out.push(RegistrySeed {
+            name: r.name,
+            url,
+            min_interval: r.min_interval_ms.map(std::time::Duration::from_millis),
+        });
+    }
+    Ok(out)
+}
+
+impl SeedFile {
+    /// Points every registry at `url` (`--registry-url`), as `--github-url`
+    /// points search at a simulator.
+    pub fn with_registry_url(mut self, url: &str) -> SeedFile {
+        self.registry_url_override = Some(url.trim_end_matches('/').to_string());
+        self
     }
 }
 
@@ -297,6 +374,7 @@ mod tests {
         assert!(seeds.queries.len() >= 10);
         assert!(seeds.queries.iter().any(|q| q.endpoint == Endpoint::Code));
         assert_eq!(seeds.sha256.len(), 64);
+        assert_eq!(seeds.registries.len(), 1, "the official registry");
     }
 
     #[test]
@@ -338,6 +416,33 @@ mod tests {
             .to_string();
         assert!(msg.contains("version = 2 is not supported"), "{msg}");
         assert!(msg.contains("reads version = 1"), "{msg}");
+    }
+
+    #[test]
+    fn reads_registries_and_refuses_bad_ones() {
+        let ok = "version = 1\n[[query]]\nname = \"a\"\nendpoint = \"code\"\nq = \"x filename:a\"\nreason = \"r\"\n[[registry]]\nname = \"official\"\nurl = \"https://registry.example/\"\n";
+        let seeds = SeedFile::parse(ok, "s").expect("valid");
+        assert_eq!(
+            seeds.registries,
+            vec![RegistrySeed {
+                name: "official".into(),
+                url: "https://registry.example".into(),
+                min_interval: None,
+            }]
+        );
+        let moved = seeds.with_registry_url("http://127.0.0.1:9/");
+        assert_eq!(
+            moved.registry_url_override.as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        let bad = ok.replace("https://registry.example/", "ftp://x");
+        let msg = SeedFile::parse(&bad, "s").expect_err("ftp").to_string();
+        assert!(msg.contains("ftp://x") && msg.contains("official"), "{msg}");
+        let twice = format!("{ok}[[registry]]\nname = \"official\"\nurl = \"https://b.example\"\n");
+        assert!(SeedFile::parse(&twice, "s")
+            .expect_err("dup")
+            .to_string()
+            .contains("twice"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod headline;
 mod markdown;
 pub mod methods;
 pub mod queries;
+pub mod sources;
 mod stats;
 mod summary;
 mod tables;

@@ -35,6 +35,8 @@ pub struct Summary {
     pub correction: Correction,
     /// What the methods section needs beyond the rest.
     pub methods: Methods,
+    /// Search and the registries: overlap, misses, agreement on secrets.
+    pub sources: crate::sources::Sources,
 }
 
 /// The summary with the run's stored audit (if any) as the accuracy.
@@ -74,5 +76,6 @@ pub async fn summary_with(
         public_github: crate::audit::is_public_github(&run.github_url),
         correction,
         methods: methods(store, run.id).await?,
+        sources: crate::sources::load(store, run.id).await?,
     })
 }

@@ -75,7 +75,10 @@ pub async fn write_report_with(
         written.push(path.clone());
         Ok(path)
     };
-    for (name, text) in tables::csv_files(&summary) {
+    let csv = tables::csv_files(&summary)
+        .into_iter()
+        .chain(crate::sources::csv_files(&summary.sources));
+    for (name, text) in csv {
         put(&name, text.as_bytes())?;
     }
     let charts = tables::charts(&summary);

@@ -11,6 +11,7 @@ mod connect;
 mod error;
 mod jobs;
 mod labels;
+mod registry;
 mod repos;
 pub use repos::KnownRepository;
 #[cfg(feature = "testing")]
@@ -28,6 +29,11 @@ pub use error::StoreError;
 pub use inspect::{ClaimCounts, FetchNote, Leftovers, Param, RepositoryOutcome, RunProgress};
 pub use jobs::{ClaimedJob, JobFailure, QueueDepth, Stage};
 pub use labels::{NewLabel, StoredLabels};
+pub use registry::{
+    MissedByReason, RegistryEntryWrite, RegistryListing, RegistryMatch, RepositorySources,
+    RunRegistryEntry, SecretAgreement, SourceHeadline, SourceOverlap, StoredRegistryEntry,
+    HEADLINE_BY_SOURCE, MISSED_BY_SEARCH, SECRET_AGREEMENT, SOURCE_OVERLAP,
+};
 pub use reporting::{
     AuditScoreRecord, ClassifiedLabels, CredentialSourceTotals, EnvVarCount, ExclusionCount, Facet,
     FacetCounts, FunnelCounts, HeadlineCounts, KeyCount, LabelExport, LabelPair, SeedQueryYield,

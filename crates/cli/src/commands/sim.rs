@@ -1,6 +1,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use mcp_survey_ghsim::{serve, synthetic, Corpus, FaultConfig, FaultKind, NamedFault, SimConfig};
+use mcp_survey_ghsim::synthetic::registry::{with_registry, RegistryGen};
+use mcp_survey_ghsim::{
+    serve_with_registry, synthetic, Corpus, FaultConfig, FaultKind, NamedFault, Registry, SimConfig,
+};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -15,7 +18,10 @@ pub struct SimArgs {
     /// Seed of the generated corpus.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Write the generated corpus (files, meta.jsonl, labels.jsonl) to this folder and exit.
+    /// Share of a generated corpus's servers its MCP registry (`/v0.1/servers`) lists; the registry also lists a few servers no seed query finds (added to the corpus), gone repositories, monorepo folders and entries without a repository. 0 (the default) serves an empty registry and adds nothing, so a generated corpus stays the same.
+    #[arg(long, default_value_t = 0.0)]
+    pub registry_share: f64,
+    /// Write the generated corpus (files, meta.jsonl, labels.jsonl, registry.jsonl) to this folder and exit.
     #[arg(long, requires = "synthetic")]
     pub write_corpus: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free one).
@@ -44,15 +50,28 @@ pub struct SimArgs {
     pub unthrottled: bool,
 }
 
-pub fn load_corpus(
-    corpus: Option<&PathBuf>,
-    synthetic_n: Option<usize>,
-    seed: u64,
-) -> Result<Corpus> {
-    match (corpus, synthetic_n) {
-        (Some(dir), _) => Corpus::load_dir(dir)
-            .with_context(|| format!("cannot load the corpus folder {}", dir.display())),
-        (None, Some(n)) => Ok(synthetic::generate(n, seed)),
+/// The corpus and its registry: a folder's `registry.jsonl` (none: an
+/// empty registry), or one generated with the synthetic corpus.
+pub fn load_corpus(args: &SimArgs) -> Result<(Corpus, Registry)> {
+    match (&args.corpus, args.synthetic) {
+        (Some(dir), _) => {
+            let corpus = Corpus::load_dir(dir)
+                .with_context(|| format!("cannot load the corpus folder {}", dir.display()))?;
+            let registry = Registry::read_jsonl(&dir.join("registry.jsonl"))
+                .with_context(|| format!("cannot load {}/registry.jsonl", dir.display()))?;
+            Ok((corpus, registry))
+        }
+        (None, Some(n)) => {
+            let corpus = synthetic::generate(n, args.seed);
+            if args.registry_share <= 0.0 {
+                return Ok((corpus, Registry::default()));
+            }
+            Ok(with_registry(
+                corpus,
+                args.seed,
+                &RegistryGen::with_share(args.registry_share),
+            ))
+        }
         (None, None) => bail!("give --corpus DIR or --synthetic N"),
     }
 }
@@ -70,14 +89,24 @@ pub async fn run(args: &SimArgs) -> Result<()> {
             args.fault_rate
         );
     }
-    let corpus = load_corpus(args.corpus.as_ref(), args.synthetic, args.seed)?;
+    if !(0.0..=1.0).contains(&args.registry_share) {
+        bail!(
+            "--registry-share must be between 0 and 1, got {}",
+            args.registry_share
+        );
+    }
+    let (corpus, registry) = load_corpus(args)?;
     if let Some(dir) = &args.write_corpus {
         corpus
             .write_dir(dir)
             .with_context(|| format!("cannot write the corpus to {}", dir.display()))?;
+        registry
+            .write_jsonl(&dir.join("registry.jsonl"))
+            .with_context(|| format!("cannot write {}/registry.jsonl", dir.display()))?;
         println!(
-            "wrote {} repositories to {}",
+            "wrote {} repositories and {} registry entries to {}",
             corpus.repos.len(),
+            registry.entries.len(),
             dir.display()
         );
         return Ok(());
@@ -101,11 +130,12 @@ pub async fn run(args: &SimArgs) -> Result<()> {
     }
     config.faults.slow_delay = std::time::Duration::from_millis(args.slow_ms);
     let repos = corpus.repos.len();
-    let handle = serve(corpus, config, args.listen)
+    let entries = registry.entries.len();
+    let handle = serve_with_registry(corpus, registry, config, args.listen)
         .await
         .with_context(|| format!("cannot start the simulator on {}", args.listen))?;
     println!(
-        "GitHub simulator serving {repos} repositories at {} (stats at {}/_sim/stats); Ctrl-C stops it",
+        "GitHub simulator serving {repos} repositories and {entries} registry entries at {} (stats at {}/_sim/stats); Ctrl-C stops it",
         handle.base_url(),
         handle.base_url()
     );

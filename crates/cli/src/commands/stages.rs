@@ -36,6 +36,9 @@ pub struct HarvestArgs {
     /// Print the harvest statistics as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Ask every [[registry]] of the seed file at this URL instead (a simulator's serves /v0.1/servers). Default: the seed file's URLs against api.github.com, else the --github-url.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
     #[command(flatten)]
     pub github: GithubArgs,
 }
@@ -103,6 +106,9 @@ pub struct RunArgs {
     /// report and exit successfully instead of refusing.
     #[arg(long, requires = "name")]
     pub join: bool,
+    /// Ask every [[registry]] of the seed file at this URL instead (a simulator's serves /v0.1/servers). Default: the seed file's URLs against api.github.com, else the --github-url.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
     #[command(flatten)]
     pub github: GithubArgs,
 }
@@ -124,6 +130,17 @@ pub struct RunsArgs {
     pub json: bool,
 }
 
+/// `--registry-url`: checked before anything else happens.
+fn with_registry_url(seeds: SeedFile, url: Option<&str>) -> Result<SeedFile> {
+    let Some(url) = url else { return Ok(seeds) };
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(seeds.with_registry_url(url)),
+        _ => anyhow::bail!(
+            "--registry-url {url:?} is not an http(s) URL; give a registry's base URL, e.g. http://127.0.0.1:8088"
+        ),
+    }
+}
+
 pub fn load_seeds(path: Option<&PathBuf>) -> Result<SeedFile> {
     Ok(match path {
         Some(path) => SeedFile::read(path)?,
@@ -133,7 +150,10 @@ pub fn load_seeds(path: Option<&PathBuf>) -> Result<SeedFile> {
 
 pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
     // Validate the seeds before touching the database or GitHub.
-    let seeds = load_seeds(args.seeds.as_ref())?;
+    let seeds = with_registry_url(
+        load_seeds(args.seeds.as_ref())?,
+        args.registry_url.as_deref(),
+    )?;
     let tokens = preflight(cli.database_url(), &args.github)?;
     let client = open_client(&args.github, tokens).await?;
     let store = open_store(cli.database_url()).await?;
@@ -328,7 +348,10 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
 
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
     let started = Instant::now();
-    let seeds = load_seeds(args.seeds.as_ref())?;
+    let seeds = with_registry_url(
+        load_seeds(args.seeds.as_ref())?,
+        args.registry_url.as_deref(),
+    )?;
     let tokens = preflight(cli.database_url(), &args.github)?;
     let download = super::download_limits(&args.github.tuning)?;
     let client = open_client(&args.github, tokens).await?;

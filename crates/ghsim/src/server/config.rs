@@ -37,6 +37,9 @@ pub struct SimConfig {
     /// A recursive tree with more entries than this is cut there and marked
     /// `truncated: true` (GitHub: 100,000 entries or 7 MB).
     pub max_tree_entries: usize,
+    /// Requests to the MCP registry (`/v0.1/servers`) one address may send
+    /// per (scaled) minute; 0 = no limit.
+    pub registry_limit_per_minute: u32,
 }
 
 impl Default for SimConfig {
@@ -56,6 +59,7 @@ impl Default for SimConfig {
             primary_limit_status: 403,
             require_user_agent: true,
             max_tree_entries: 100_000,
+            registry_limit_per_minute: 120,
         }
     }
 }
@@ -66,6 +70,7 @@ impl SimConfig {
         SimConfig {
             limits: Limits::unlimited(),
             unauthenticated: Limits::unlimited(),
+            registry_limit_per_minute: 0,
             secondary: SecondaryLimits {
                 enabled: false,
                 ..SecondaryLimits::default()

@@ -122,6 +122,9 @@ pub(super) async fn handle_inner(
         return json_response(StatusCode::OK, body);
     }
     st.stats.request(route.endpoint());
+    if let Route::Registry = route {
+        return super::registry::answer(st, conn, params).await;
+    }
 
     if st.config.require_user_agent && !headers.contains_key(header::USER_AGENT) {
         st.stats.reject("no_user_agent");

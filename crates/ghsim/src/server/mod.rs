@@ -14,6 +14,7 @@ mod git;
 mod handler;
 mod json;
 mod listener;
+mod registry;
 mod replies;
 mod routing;
 mod search;
@@ -39,6 +40,7 @@ use crate::git::GitModel;
 use crate::index::SearchIndex;
 use crate::limits::{Limiter, Resource};
 use crate::query::QueryError;
+use crate::registry::Registry;
 use crate::stats::{SimStats, StatsCollector};
 
 pub use config::SimConfig;
@@ -55,6 +57,7 @@ struct AppState {
     base_url: String,
     request_seq: AtomicU64,
     results: Cache<ResultKey, Result<Vec<u32>, QueryError>>,
+    registry: registry::RegistryState,
 }
 
 /// A running simulator.
@@ -108,9 +111,19 @@ fn snapshot(st: &AppState) -> SimStats {
 }
 
 /// Builds the indexes and serves `corpus` on `addr` (port 0 = a free port),
-/// on the current tokio runtime.
+/// on the current tokio runtime, with an empty MCP registry.
 pub async fn serve(
     corpus: impl Into<Arc<Corpus>>,
+    config: SimConfig,
+    addr: SocketAddr,
+) -> Result<SimHandle, SimError> {
+    serve_with_registry(corpus, Registry::default(), config, addr).await
+}
+
+/// As [`serve`], with `registry` listed at `/v0.1/servers`.
+pub async fn serve_with_registry(
+    corpus: impl Into<Arc<Corpus>>,
+    registry: Registry,
     config: SimConfig,
     addr: SocketAddr,
 ) -> Result<SimHandle, SimError> {
@@ -160,6 +173,7 @@ pub async fn serve(
         base_url: base_url.clone(),
         request_seq: AtomicU64::new(1),
         results: Cache::new(),
+        registry: registry::RegistryState::new(registry),
     });
     let app = Router::new().fallback(handle).with_state(state.clone());
     let (tx, rx) = oneshot::channel::<()>();

@@ -28,6 +28,8 @@ pub(super) enum Route {
     Tree(String, String),
     Contents(String, String),
     Codeload(String, String),
+    /// `GET /v0.1/servers`, the MCP registry (server/registry.rs).
+    Registry,
     NotFound,
 }
 
@@ -44,6 +46,7 @@ impl Route {
             Route::Tree(..) => "tree",
             Route::Contents(..) => "contents",
             Route::Codeload(..) => "codeload",
+            Route::Registry => "registry_servers",
             Route::NotFound => "not_found",
         }
     }
@@ -121,6 +124,7 @@ pub(super) fn route(path: &str) -> Route {
         ["rate_limit"] => Route::RateLimit,
         ["search", "repositories"] => Route::SearchRepos,
         ["search", "code"] => Route::SearchCode,
+        ["v0.1", "servers"] => Route::Registry,
         ["repos", o, r] => Route::Repo(format!("{o}/{r}")),
         ["repos", o, r, "commits", rest @ ..] if !rest.is_empty() => {
             Route::Commit(format!("{o}/{r}"), rest.join("/"))
@@ -214,7 +218,7 @@ pub(super) fn dispatch(
             }
             contents_json(st, i, g, path)
         }),
-        Route::NotFound | Route::SimStats | Route::RateLimit => {
+        Route::NotFound | Route::SimStats | Route::RateLimit | Route::Registry => {
             error_json(StatusCode::NOT_FOUND, "Not Found")
         }
     }

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod negatives;
+pub mod registry;
 mod servers;
 
 use std::collections::{BTreeMap, HashSet};

@@ -48,6 +48,7 @@ pub fn render(summary: &Summary, charts: &[&str]) -> String {
     credentials(&mut md, summary, charts);
     env_vars(&mut md, summary);
     seed_queries(&mut md, summary);
+    crate::sources::render(&mut md, &summary.sources);
     methods::render(&mut md, summary);
     reproducing(&mut md, summary);
     md
