@@ -22,6 +22,7 @@
 //!   next page. Its only non-GitHub headers (`x-sim-*`) repeat GitHub's own
 //!   ones with sub-second precision.
 
+pub mod app_keys;
 mod corpus;
 mod error;
 mod faults;
@@ -44,6 +45,8 @@ pub use git::blob_sha;
 pub use limits::{BucketReport, Limit, Limits, Resource, SecondaryLimits};
 pub use oracle::SearchOracle;
 pub use prng::Rng;
-pub use server::{serve, SimConfig, SimHandle};
+pub use server::{
+    installation_id, serve, AppKey, AppStats, SimConfig, SimHandle, INSTALLATION_TOKEN_PREFIX,
+};
 pub use stats::SimStats;
 pub use tokens::tokenize_to_vec as tokenize;

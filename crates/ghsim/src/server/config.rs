@@ -6,6 +6,8 @@ use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::limits::{Limits, SecondaryLimits};
 
+use super::app::AppKey;
+
 /// How the simulator behaves. `Default` is GitHub's real behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
@@ -37,6 +39,8 @@ pub struct SimConfig {
     /// A recursive tree with more entries than this is cut there and marked
     /// `truncated: true` (GitHub: 100,000 entries or 7 MB).
     pub max_tree_entries: usize,
+    /// GitHub Apps that may authenticate (`sim --app ID=PUBLIC_KEY_PEM_PATH`).
+    pub apps: Vec<AppKey>,
 }
 
 impl Default for SimConfig {
@@ -56,6 +60,7 @@ impl Default for SimConfig {
             primary_limit_status: 403,
             require_user_agent: true,
             max_tree_entries: 100_000,
+            apps: Vec::new(),
         }
     }
 }

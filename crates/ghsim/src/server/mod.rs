@@ -8,6 +8,7 @@
 //! injected fault changes an answer. This file builds the state they share
 //! and starts and stops the server.
 
+mod app;
 mod config;
 mod faults;
 mod git;
@@ -41,6 +42,7 @@ use crate::limits::{Limiter, Resource};
 use crate::query::QueryError;
 use crate::stats::{SimStats, StatsCollector};
 
+pub use app::{installation_id, AppKey, AppStats, INSTALLATION_TOKEN_PREFIX};
 pub use config::SimConfig;
 
 struct AppState {
@@ -55,6 +57,7 @@ struct AppState {
     base_url: String,
     request_seq: AtomicU64,
     results: Cache<ResultKey, Result<Vec<u32>, QueryError>>,
+    apps: app::AppRegistry,
 }
 
 /// A running simulator.
@@ -103,8 +106,11 @@ impl SimHandle {
 }
 
 fn snapshot(st: &AppState) -> SimStats {
-    st.stats
-        .snapshot(st.limiter.reports(), st.config.time_scale)
+    let mut s = st
+        .stats
+        .snapshot(st.limiter.reports(), st.config.time_scale);
+    s.app = st.apps.report();
+    s
 }
 
 /// Builds the indexes and serves `corpus` on `addr` (port 0 = a free port),
@@ -143,7 +149,9 @@ pub async fn serve(
     .await
     .map_err(|e| SimError::Index(e.to_string()))??;
 
+    let apps = app::AppRegistry::new(&config.apps, config.time_scale)?;
     let state = Arc::new(AppState {
+        apps,
         corpus,
         index,
         git,

@@ -28,6 +28,8 @@ pub(super) enum Route {
     Tree(String, String),
     Contents(String, String),
     Codeload(String, String),
+    AppInstallations,
+    AppAccessToken(u64),
     NotFound,
 }
 
@@ -44,6 +46,8 @@ impl Route {
             Route::Tree(..) => "tree",
             Route::Contents(..) => "contents",
             Route::Codeload(..) => "codeload",
+            Route::AppInstallations => "app_installations",
+            Route::AppAccessToken(_) => "app_access_tokens",
             Route::NotFound => "not_found",
         }
     }
@@ -119,6 +123,11 @@ pub(super) fn route(path: &str) -> Route {
     match s.as_slice() {
         ["_sim", "stats"] => Route::SimStats,
         ["rate_limit"] => Route::RateLimit,
+        ["app", "installations"] => Route::AppInstallations,
+        ["app", "installations", id, "access_tokens"] => match id.parse() {
+            Ok(id) => Route::AppAccessToken(id),
+            Err(_) => Route::NotFound,
+        },
         ["search", "repositories"] => Route::SearchRepos,
         ["search", "code"] => Route::SearchCode,
         ["repos", o, r] => Route::Repo(format!("{o}/{r}")),
@@ -214,8 +223,10 @@ pub(super) fn dispatch(
             }
             contents_json(st, i, g, path)
         }),
-        Route::NotFound | Route::SimStats | Route::RateLimit => {
-            error_json(StatusCode::NOT_FOUND, "Not Found")
-        }
+        Route::NotFound
+        | Route::SimStats
+        | Route::RateLimit
+        | Route::AppInstallations
+        | Route::AppAccessToken(_) => error_json(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
