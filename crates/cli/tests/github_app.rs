@@ -30,7 +30,7 @@ async fn labels(pool: &PgPool) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_as_a_github_app_labels_as_a_token_run_does() {
-    let corpus = synthetic::generate(40, 21);
+    let corpus = synthetic::generate(300, 21);
     let keys_dir = tempfile::tempdir().expect("tempdir");
     let keys = openssl_key_pair(keys_dir.path()).expect("openssl makes the key pair");
 
@@ -52,8 +52,8 @@ async fn a_run_as_a_github_app_labels_as_a_token_run_does() {
     assert_ok(&out, "the token run");
     pat_sim.shutdown().await;
 
-    // Tokens live a quarter of that run: they expire at least twice.
-    let time_scale = (3600.0 * 4.0 / pat_took.as_secs_f64()).clamp(600.0, 3600.0);
+    // Tokens live an eighth of that run: they expire at least twice.
+    let time_scale = (3600.0 * 8.0 / pat_took.as_secs_f64()).clamp(600.0, 7200.0);
     let app = AppKey::parse_spec(&format!("1={}", keys.public_key.display())).expect("pub.pem");
     let app_sim = sim(
         corpus,
