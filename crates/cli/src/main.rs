@@ -65,6 +65,29 @@ pub struct GithubArgs {
     #[arg(long, default_value = mcp_survey_github::GITHUB_API_URL, value_name = "URL")]
     pub github_url: String,
 
+    /// GitHub App to survey as (with --app-private-key): its installation
+    /// token is one more rate-limit bucket, next to GITHUB_TOKEN(S) if set.
+    #[arg(
+        long,
+        env = "GITHUB_APP_ID",
+        value_name = "ID",
+        requires = "app_private_key"
+    )]
+    pub app_id: Option<u64>,
+
+    /// The GitHub App's private key (PEM), as downloaded from its settings.
+    #[arg(
+        long,
+        env = "GITHUB_APP_PRIVATE_KEY_PATH",
+        value_name = "PATH",
+        requires = "app_id"
+    )]
+    pub app_private_key: Option<PathBuf>,
+
+    /// The app's installation to act as [default: the first one GitHub lists].
+    #[arg(long, value_name = "ID", requires = "app_id")]
+    pub app_installation: Option<u64>,
+
     #[command(flatten)]
     pub tuning: ClientTuning,
 }
@@ -75,7 +98,8 @@ GitHub token, first found: GITHUB_TOKENS (several, comma-separated; each gets it
 limits), GITHUB_TOKEN, GH_TOKEN, else `gh auth token` when the GitHub CLI is installed and \
 logged in. api.github.com needs one (code search refuses anonymous requests): create a token \
 without scopes at https://github.com/settings/tokens and `export GITHUB_TOKEN=...`. A simulator \
-on loopback (`--github-url http://127.0.0.1:PORT`) needs none.";
+on loopback (`--github-url http://127.0.0.1:PORT`) needs none. A GitHub App can survey instead of, \
+or next to, tokens: --app-id and --app-private-key (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY_PATH).";
 
 /// How politely the client treats the archive host and how long it waits
 /// after errors. GitHub's defaults suit api.github.com; a simulator or a

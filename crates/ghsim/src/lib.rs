@@ -22,6 +22,7 @@
 //!   next page. Its only non-GitHub headers (`x-sim-*`) repeat GitHub's own
 //!   ones with sub-second precision.
 
+pub mod app_keys;
 mod corpus;
 mod error;
 mod faults;
@@ -46,6 +47,9 @@ pub use limits::{BucketReport, Limit, Limits, Resource, SecondaryLimits};
 pub use oracle::SearchOracle;
 pub use prng::Rng;
 pub use registry::{Registry, RegistryEntry};
-pub use server::{serve, serve_with_registry, SimConfig, SimHandle};
+pub use server::{
+    installation_id, serve, serve_with_registry, AppKey, AppStats, SimConfig, SimHandle,
+    INSTALLATION_TOKEN_PREFIX,
+};
 pub use stats::SimStats;
 pub use tokens::tokenize_to_vec as tokenize;

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::BucketReport;
+use crate::server::AppStats;
 
 /// What the simulator has served so far.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,13 @@ pub struct SimStats {
     /// Per resource: the highest `max_in_window` over all tokens.
     pub max_in_window: BTreeMap<String, u64>,
     pub time_scale: f64,
+    /// Every request received, by endpoint and `User-Agent`: which client
+    /// sent what.
+    #[serde(default)]
+    pub requests_by_user_agent: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The GitHub App flow: tokens issued, JWTs refused, expired tokens used.
+    #[serde(default)]
+    pub app: AppStats,
 }
 
 #[derive(Default)]
@@ -69,6 +77,17 @@ impl StatsCollector {
         self.with(|s| {
             s.requests_total += 1;
             bump(&mut s.requests_by_endpoint, endpoint.to_string());
+        });
+    }
+
+    pub fn user_agent(&self, endpoint: &str, user_agent: &str) {
+        self.with(|s| {
+            bump(
+                s.requests_by_user_agent
+                    .entry(endpoint.to_string())
+                    .or_default(),
+                user_agent.to_string(),
+            )
         });
     }
 

@@ -7,9 +7,11 @@ use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use tokio::io::AsyncRead;
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::client::error_chain;
-use crate::error::GithubError;
+use http_body_util::BodyExt as _;
+
+use crate::error::{error_chain, reqwest_error_chain, GithubError};
 use crate::stats::StatsCell;
+use crate::transport::ApiBody;
 
 /// A repository archive (`.tar.gz`) as it arrives: never buffered whole.
 /// Holds one archive-download slot until dropped. A download cut off
@@ -30,23 +32,57 @@ impl std::fmt::Debug for TarballStream {
 }
 
 impl TarballStream {
-    pub(crate) fn new(
+    /// An archive the download host sends (reqwest).
+    pub(crate) fn from_download(
         response: reqwest::Response,
         slot: OwnedSemaphorePermit,
         stats: Arc<StatsCell>,
         what: String,
     ) -> Self {
         let content_length = response.content_length();
-        let inner = response
+        let chunks = response
             .bytes_stream()
+            .map_err(|e| reqwest_error_chain(&e))
+            .boxed();
+        TarballStream::new(chunks, content_length, slot, stats, what)
+    }
+
+    /// An archive the API host sends itself, without a redirect (octocrab).
+    pub(crate) fn from_api(
+        response: http::Response<ApiBody>,
+        slot: OwnedSemaphorePermit,
+        stats: Arc<StatsCell>,
+        what: String,
+    ) -> Self {
+        let content_length = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let chunks = response
+            .into_body()
+            .into_data_stream()
+            .map_err(|e| error_chain(&e))
+            .boxed();
+        TarballStream::new(chunks, content_length, slot, stats, what)
+    }
+
+    fn new(
+        chunks: BoxStream<'static, Result<Bytes, String>>,
+        content_length: Option<u64>,
+        slot: OwnedSemaphorePermit,
+        stats: Arc<StatsCell>,
+        what: String,
+    ) -> Self {
+        let inner = chunks
             .map(move |item| match item {
                 Ok(chunk) => {
                     stats.bytes("archive", chunk.len() as u64);
                     Ok(chunk)
                 }
-                Err(e) => Err(GithubError::Network {
+                Err(detail) => Err(GithubError::Network {
                     what: what.clone(),
-                    detail: format!("the download was cut off: {}", error_chain(&e)),
+                    detail: format!("the download was cut off: {detail}"),
                     attempts: 1,
                 }),
             })

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::app::AppCredentials;
 use crate::error::GithubError;
 use crate::token::Token;
 
@@ -17,6 +18,11 @@ pub struct ClientConfig {
     /// Tokens to spread requests over; each has its own rate-limit buckets.
     /// Empty: anonymous (GitHub's lowest limits).
     pub tokens: Vec<Token>,
+    /// A GitHub App to act as, next to the tokens: its installation token
+    /// is one more bucket.
+    pub app: Option<AppCredentials>,
+    /// Sent in the `x-mcp-survey-client` header of API calls (octocrab
+    /// sends its own `User-Agent`) and as the `User-Agent` of downloads.
     pub user_agent: String,
     /// Requests in flight at once, all tokens together. GitHub's secondary
     /// limits allow 100; staying well under keeps us clear of them.
@@ -65,6 +71,7 @@ impl ClientConfig {
         Ok(ClientConfig {
             base_url: parse_base_url(base_url)?,
             tokens,
+            app: None,
             user_agent: concat!("mcp-survey/", env!("CARGO_PKG_VERSION")).to_string(),
             max_concurrency: 8,
             archive_concurrency: 2,

@@ -19,6 +19,14 @@ pub enum GithubError {
     )]
     BadCredentials { token: String },
 
+    /// The GitHub App could not authenticate: its JWT was refused, the
+    /// installation is missing, or no installation token could be created.
+    #[error(
+        "GitHub App {app_id}: {detail}; check --app-id, that --app-private-key is a current \
+         private key of that app, and --app-installation"
+    )]
+    AppAuth { app_id: u64, detail: String },
+
     #[error("{what}: not found on GitHub (404); it was deleted, made private or never existed")]
     NotFound { what: String },
 
@@ -141,5 +149,61 @@ impl GithubError {
                 | GithubError::Server { .. }
                 | GithubError::Network { .. }
         )
+    }
+}
+
+/// An error and its causes, without any URL (a download URL may be signed).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let strip = |s: String| match s.find(" for url (") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    };
+    let mut out = strip(e.to_string());
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = strip(s.to_string());
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// A reqwest error's chain, marking timeouts.
+pub(crate) fn reqwest_error_chain(e: &reqwest::Error) -> String {
+    let mut out = error_chain(e);
+    if e.is_timeout() {
+        out.push_str(" (timed out)");
+    }
+    out
+}
+
+/// The error after `attempts` transient failures: `Server` for an HTTP
+/// status (`detail` "HTTP 502"), `Network` for anything else.
+pub(crate) fn transient_error(what: &str, detail: String, attempts: u32) -> GithubError {
+    match detail
+        .strip_prefix("HTTP ")
+        .and_then(|s| s.parse::<u16>().ok())
+    {
+        Some(status) => GithubError::Server {
+            what: what.to_string(),
+            status,
+            attempts,
+        },
+        None => GithubError::Network {
+            what: what.to_string(),
+            detail,
+            attempts,
+        },
+    }
+}
+
+pub(crate) fn shut_down(what: &str) -> GithubError {
+    GithubError::Network {
+        what: what.to_string(),
+        detail: "the client is shutting down".into(),
+        attempts: 0,
     }
 }

@@ -1,6 +1,12 @@
 //! The GitHub client of mcp-survey: the one layer every GitHub request goes
 //! through, so the request budget, not our code, limits the speed.
 //!
+//! API calls are sent by octocrab (its raw `GET`/`POST`, so the answer's
+//! headers reach the gate); archive downloads are streamed by reqwest.
+//! Credentials are personal access tokens, a GitHub App's installation
+//! token (`app.rs`: signed JWT, renewed before expiry and once on a 401),
+//! or both; each is its own rate-limit bucket.
+//!
 //! - [`gate`](crate::GithubClient) paces each (token, resource) by what the
 //!   `x-ratelimit-*` headers of every answer say (see `gate.rs` for the
 //!   algorithm): it never sends a request it knows will be refused, sleeps
@@ -22,19 +28,27 @@
 //!   is a gone repository (`Blocked`), like 404 and 451, not a permission
 //!   error; symlinks and submodules are never read as files.
 
+mod app;
 mod archive;
 mod client;
 mod config;
+mod credentials;
+mod endpoints;
 mod error;
 mod gate;
 mod headers;
 mod redirect;
+mod request;
+mod resource;
+mod retry;
 mod stats;
 mod token;
+mod transport;
 mod types;
 
+pub use app::AppCredentials;
 pub use archive::TarballStream;
-pub use client::GithubClient;
+pub use client::{GithubClient, CLIENT_HEADER};
 pub use config::{parse_base_url, ClientConfig, GITHUB_API_URL};
 pub use error::GithubError;
 pub use mcp_survey_model::RepoMeta;

@@ -182,12 +182,7 @@ async fn the_registry_finds_what_search_cannot_and_the_report_says_so() {
         .expect("query file");
         let vars = BTreeMap::from([("run", "first")]);
         let sql = mcp_survey_report::queries::render(&text, &vars).expect("variables");
-        let (rows,): (Value,) = sqlx::query_as(&format!(
-            "SELECT coalesce(json_agg(q), '[]'::json) FROM ({sql}) q"
-        ))
-        .fetch_one(db.store.pool())
-        .await
-        .expect(file);
+        let rows = Value::Array(db.store.inspect::<Value>(&sql, &[]).await.expect(file));
         assert_eq!(rows, from_store.expect("json"), "queries/{file}.sql");
         let csv = std::fs::read_to_string(outcome.report.dir.join(format!("{file}.csv")))
             .expect("csv file");

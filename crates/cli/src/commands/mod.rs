@@ -8,7 +8,7 @@ pub mod tokens;
 
 use crate::{Cli, ClientTuning, Command, GithubArgs};
 use anyhow::{Context, Result};
-use mcp_survey_github::{ClientConfig, GithubClient, GithubError, Token};
+use mcp_survey_github::{AppCredentials, ClientConfig, GithubClient, GithubError, Token};
 use mcp_survey_store::Store;
 use std::time::Duration;
 
@@ -57,7 +57,24 @@ pub async fn open_reader(url: &str) -> Result<Store> {
 pub fn preflight(database_url: &str, github: &GithubArgs) -> Result<Vec<Token>> {
     mcp_survey_store::check_url(database_url)?;
     mcp_survey_github::parse_base_url(&github.github_url)?;
-    Ok(tokens::for_url(&github.github_url, tokens::resolve())?.tokens)
+    let found = tokens::resolve();
+    // An app authenticates on its own: no token needed, and no stand-in.
+    if github.app_id.is_some() && found.tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(tokens::for_url(&github.github_url, found)?.tokens)
+}
+
+/// The GitHub App of `--app-id` and `--app-private-key`, if given.
+fn app_credentials(github: &GithubArgs) -> Result<Option<AppCredentials>> {
+    match (github.app_id, &github.app_private_key) {
+        (Some(id), Some(key)) => Ok(Some(AppCredentials::from_pem_file(
+            id,
+            key,
+            github.app_installation,
+        )?)),
+        _ => Ok(None),
+    }
 }
 
 /// The GitHub client for `--github-url` with `tokens`, checked with one
@@ -73,7 +90,9 @@ pub async fn open_client(github: &GithubArgs, tokens: Vec<Token>) -> Result<Gith
     let archive_max_wait = seconds("archive-max-wait", tuning.archive_max_wait)?;
     let backoff = seconds("backoff", tuning.backoff)?;
     let secondary_wait = seconds("secondary-wait", tuning.secondary_wait)?;
+    let app = app_credentials(github)?;
     open_client_with(&github.github_url, tokens, |c| {
+        c.app = app;
         c.archive_min_interval = archive_interval;
         c.archive_max_wait = archive_max_wait;
         c.archive_concurrency = tuning.archive_concurrency;
@@ -117,7 +136,9 @@ pub async fn open_client_with(
     let client = GithubClient::new(config)?;
     match client.rate_limit().await {
         Ok(_) => Ok(client),
-        Err(e @ GithubError::BadCredentials { .. }) => Err(e.into()),
+        Err(e @ (GithubError::BadCredentials { .. } | GithubError::AppAuth { .. })) => {
+            Err(e.into())
+        }
         Err(e) => Err(e).with_context(|| format!("cannot reach the GitHub API at {github_url}")),
     }
 }

@@ -2,7 +2,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use mcp_survey_ghsim::synthetic::registry::{with_registry, RegistryGen};
 use mcp_survey_ghsim::{
-    serve_with_registry, synthetic, Corpus, FaultConfig, FaultKind, NamedFault, Registry, SimConfig,
+    serve_with_registry, synthetic, AppKey, Corpus, FaultConfig, FaultKind, NamedFault, Registry,
+    SimConfig,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,6 +49,9 @@ pub struct SimArgs {
     /// Serve without any rate limit (throughput benchmarks).
     #[arg(long)]
     pub unthrottled: bool,
+    /// Let a GitHub App authenticate: its id and public key, e.g. `--app 1=pub.pem` (made with `openssl rsa -in key.pem -pubout -out pub.pem`); it is installed once, on sim-org. Installation tokens expire after an hour shortened --time-scale times. Repeatable.
+    #[arg(long = "app", value_name = "ID=PUBLIC_KEY_PEM_PATH", value_parser = AppKey::parse_spec)]
+    pub apps: Vec<AppKey>,
 }
 
 /// The corpus and its registry: a folder's `registry.jsonl` (none: an
@@ -118,6 +122,7 @@ pub async fn run(args: &SimArgs) -> Result<()> {
     };
     config.time_scale = args.time_scale;
     config.valid_tokens = args.tokens.clone();
+    config.apps = args.apps.clone();
     if args.fault_rate > 0.0 {
         config.faults = FaultConfig::uniform(args.fault_rate);
     }
@@ -139,6 +144,13 @@ pub async fn run(args: &SimArgs) -> Result<()> {
         handle.base_url(),
         handle.base_url()
     );
+    for app in &args.apps {
+        println!(
+            "GitHub App {} is installed as installation {}",
+            app.id,
+            mcp_survey_ghsim::installation_id(app.id)
+        );
+    }
     tokio::signal::ctrl_c()
         .await
         .context("cannot listen for Ctrl-C")?;

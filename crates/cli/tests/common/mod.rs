@@ -50,6 +50,8 @@ pub fn command(db: &str, github: &str, cwd: &Path, args: &[&str], env: &[(&str, 
         .env_remove("DATABASE_URL")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GITHUB_TOKENS")
+        .env_remove("GITHUB_APP_ID")
+        .env_remove("GITHUB_APP_PRIVATE_KEY_PATH")
         .env_remove("GH_TOKEN")
         .env_remove("NO_COLOR")
         .env_remove("MCP_SURVEY_LOG")
@@ -69,6 +71,8 @@ pub fn bare(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("DATABASE_URL")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GITHUB_TOKENS")
+        .env_remove("GITHUB_APP_ID")
+        .env_remove("GITHUB_APP_PRIVATE_KEY_PATH")
         .env_remove("GH_TOKEN");
     for (k, v) in env {
         cmd.env(k, v);

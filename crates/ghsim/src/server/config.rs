@@ -6,6 +6,8 @@ use crate::error::SimError;
 use crate::faults::FaultConfig;
 use crate::limits::{Limits, SecondaryLimits};
 
+use super::app::AppKey;
+
 /// How the simulator behaves. `Default` is GitHub's real behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
@@ -40,6 +42,8 @@ pub struct SimConfig {
     /// Requests to the MCP registry (`/v0.1/servers`) one address may send
     /// per (scaled) minute; 0 = no limit.
     pub registry_limit_per_minute: u32,
+    /// GitHub Apps that may authenticate (`sim --app ID=PUBLIC_KEY_PEM_PATH`).
+    pub apps: Vec<AppKey>,
 }
 
 impl Default for SimConfig {
@@ -60,6 +64,7 @@ impl Default for SimConfig {
             require_user_agent: true,
             max_tree_entries: 100_000,
             registry_limit_per_minute: 120,
+            apps: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::app::{InstallationCaller, INSTALLATION_TOKEN_PREFIX};
 use super::faults::{fault_reply, odd_tree_entries, scramble_types, truncated_json};
 use super::listener::ConnInfo;
 use super::replies::{
@@ -122,6 +123,11 @@ pub(super) async fn handle_inner(
         return json_response(StatusCode::OK, body);
     }
     st.stats.request(route.endpoint());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(none)");
+    st.stats.user_agent(route.endpoint(), user_agent);
     if let Route::Registry = route {
         return super::registry::answer(st, conn, params).await;
     }
@@ -129,6 +135,10 @@ pub(super) async fn handle_inner(
     if st.config.require_user_agent && !headers.contains_key(header::USER_AGENT) {
         st.stats.reject("no_user_agent");
         return no_user_agent();
+    }
+
+    if let Some(reply) = super::app::answer(st, &route, method, headers) {
+        return reply;
     }
 
     let anon_key = format!("anonymous@{}", conn.peer.ip());
@@ -221,6 +231,20 @@ fn identify(st: &AppState, headers: &HeaderMap, anon_key: &str) -> ControlFlow<R
             key: anon_key.to_string(),
             authed: false,
         }),
+        Some(Ok(token)) if st.apps.enabled() && token.starts_with(INSTALLATION_TOKEN_PREFIX) => {
+            // An installation's tokens share its rate limits, as on GitHub.
+            match st.apps.check_token(&token) {
+                InstallationCaller::Valid { installation } => Continue(Caller {
+                    key: token_key(&format!("installation:{installation}")),
+                    authed: true,
+                }),
+                InstallationCaller::Expired => {
+                    st.stats.reject("expired_token");
+                    Break(bad_credentials(st, anon_key))
+                }
+                InstallationCaller::Unknown => Break(bad_credentials(st, anon_key)),
+            }
+        }
         Some(Ok(token)) => {
             let ok = st
                 .config

@@ -8,6 +8,7 @@
 //! injected fault changes an answer. This file builds the state they share
 //! and starts and stops the server.
 
+mod app;
 mod config;
 mod faults;
 mod git;
@@ -43,6 +44,7 @@ use crate::query::QueryError;
 use crate::registry::Registry;
 use crate::stats::{SimStats, StatsCollector};
 
+pub use app::{installation_id, AppKey, AppStats, INSTALLATION_TOKEN_PREFIX};
 pub use config::SimConfig;
 
 struct AppState {
@@ -58,6 +60,7 @@ struct AppState {
     request_seq: AtomicU64,
     results: Cache<ResultKey, Result<Vec<u32>, QueryError>>,
     registry: registry::RegistryState,
+    apps: app::AppRegistry,
 }
 
 /// A running simulator.
@@ -106,8 +109,11 @@ impl SimHandle {
 }
 
 fn snapshot(st: &AppState) -> SimStats {
-    st.stats
-        .snapshot(st.limiter.reports(), st.config.time_scale)
+    let mut s = st
+        .stats
+        .snapshot(st.limiter.reports(), st.config.time_scale);
+    s.app = st.apps.report();
+    s
 }
 
 /// Builds the indexes and serves `corpus` on `addr` (port 0 = a free port),
@@ -156,7 +162,9 @@ pub async fn serve_with_registry(
     .await
     .map_err(|e| SimError::Index(e.to_string()))??;
 
+    let apps = app::AppRegistry::new(&config.apps, config.time_scale)?;
     let state = Arc::new(AppState {
+        apps,
         corpus,
         index,
         git,

@@ -30,6 +30,8 @@ pub(super) enum Route {
     Codeload(String, String),
     /// `GET /v0.1/servers`, the MCP registry (server/registry.rs).
     Registry,
+    AppInstallations,
+    AppAccessToken(u64),
     NotFound,
 }
 
@@ -47,6 +49,8 @@ impl Route {
             Route::Contents(..) => "contents",
             Route::Codeload(..) => "codeload",
             Route::Registry => "registry_servers",
+            Route::AppInstallations => "app_installations",
+            Route::AppAccessToken(_) => "app_access_tokens",
             Route::NotFound => "not_found",
         }
     }
@@ -122,6 +126,11 @@ pub(super) fn route(path: &str) -> Route {
     match s.as_slice() {
         ["_sim", "stats"] => Route::SimStats,
         ["rate_limit"] => Route::RateLimit,
+        ["app", "installations"] => Route::AppInstallations,
+        ["app", "installations", id, "access_tokens"] => match id.parse() {
+            Ok(id) => Route::AppAccessToken(id),
+            Err(_) => Route::NotFound,
+        },
         ["search", "repositories"] => Route::SearchRepos,
         ["search", "code"] => Route::SearchCode,
         ["v0.1", "servers"] => Route::Registry,
@@ -218,8 +227,11 @@ pub(super) fn dispatch(
             }
             contents_json(st, i, g, path)
         }),
-        Route::NotFound | Route::SimStats | Route::RateLimit | Route::Registry => {
-            error_json(StatusCode::NOT_FOUND, "Not Found")
-        }
+        Route::NotFound
+        | Route::SimStats
+        | Route::RateLimit
+        | Route::Registry
+        | Route::AppInstallations
+        | Route::AppAccessToken(_) => error_json(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
