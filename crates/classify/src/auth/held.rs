@@ -9,7 +9,7 @@ use mcp_survey_model::{AuthMethod, CredentialSource};
 use regex::Regex;
 
 use super::findings::Findings;
-use super::{delegated, is_comment};
+use super::{delegated, first_use, is_comment};
 use crate::ctx::{re, Ev, File};
 
 /// Mutual TLS: the server authenticates to its service with a client
@@ -145,14 +145,6 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
         }
     }
     aws_chain(code, scope, docs, found, ev);
-}
-
-/// Where a pattern first matches outside a comment.
-fn first_use(pattern: &Regex, f: &File) -> Option<usize> {
-    pattern
-        .find_iter(f.text)
-        .find(|m| !is_comment(f.line_text(m.start())))
-        .map(|m| m.start())
 }
 
 /// An AWS SDK client signs with the standard credential chain, whose first

@@ -92,11 +92,7 @@ pub fn apply(
         if recorded {
             continue;
         }
-        let Some(m) = marker
-            .regex
-            .find_iter(f.text)
-            .find(|m| !super::is_comment(f.line_text(m.start())))
-        else {
+        let Some(off) = super::first_use(marker.regex, f) else {
             continue;
         };
         let (field, value) = match marker.marks {
@@ -112,6 +108,6 @@ pub fn apply(
         if let Some(s) = marker.also {
             sources.insert(s);
         }
-        ev.at(field, value, f, m.start(), marker.why);
+        ev.at(field, value, f, off, marker.why);
     }
 }

@@ -122,6 +122,14 @@ pub(super) fn is_config_text(f: &File) -> bool {
         || n.ends_with(".jsonc")
 }
 
+/// Where a pattern first matches outside a comment.
+fn first_use(pattern: &Regex, f: &File) -> Option<usize> {
+    pattern
+        .find_iter(f.text)
+        .find(|m| !is_comment(f.line_text(m.start())))
+        .map(|m| m.start())
+}
+
 /// Build files that declare a framework's modules.
 fn is_build_file(f: &File) -> bool {
     let n = f.name_lower();

@@ -7,7 +7,7 @@ use mcp_survey_model::{AuthMethod, CredentialSource};
 use regex::Regex;
 
 use super::findings::Findings;
-use super::is_comment;
+use super::{first_use, is_comment};
 use crate::ctx::{re, Ev, File};
 
 /// Interactive OAuth logins and the libraries that run them: each is both
@@ -59,38 +59,34 @@ static OAUTH_FLOW_PART: LazyLock<Regex> =
 pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     let mut flow_parts: Vec<(String, &str, u32, &str)> = Vec::new();
     for f in code {
-        if let Some(m) = OAUTH
-            .find_iter(f.text)
-            .find(|m| !is_comment(f.line_text(m.start())))
-        {
+        if let Some(off) = first_use(&OAUTH, f) {
             if !found.oauth {
                 ev.at(
                     "auth_methods",
                     "oauth",
                     f,
-                    m.start(),
+                    off,
                     "OAuth flow or resource-server construct",
                 );
             }
             found.oauth = true;
         }
         if !found.oauth_flow {
-            let strong = OAUTH_FLOW
-                .find_iter(f.text)
-                .find(|m| !is_comment(f.line_text(m.start())))
-                .or_else(|| {
-                    BROWSER_OPEN.find_iter(f.text).find(|m| {
-                        !is_comment(f.line_text(m.start()))
-                            && LOGIN_WORD.is_match(f.window(m.start(), 3, 3))
+            let strong = first_use(&OAUTH_FLOW, f).or_else(|| {
+                BROWSER_OPEN
+                    .find_iter(f.text)
+                    .map(|m| m.start())
+                    .find(|&off| {
+                        !is_comment(f.line_text(off)) && LOGIN_WORD.is_match(f.window(off, 3, 3))
                     })
-                });
-            if let Some(m) = strong {
+            });
+            if let Some(off) = strong {
                 found.oauth_flow = true;
                 ev.at(
                     "credential_sources",
                     "oauth_flow",
                     f,
-                    m.start(),
+                    off,
                     "interactive login at run time",
                 );
             }
@@ -134,18 +130,16 @@ pub fn settle(code: &[&File], found: &mut Findings, ev: &mut Ev) {
         return;
     }
     found.sources.insert(CredentialSource::OauthFlow);
-    if let Some((f, m)) = code.iter().find_map(|f| {
-        TOKEN_STORE
-            .find_iter(f.text)
-            .find(|m| !is_comment(f.line_text(m.start())))
-            .map(|m| (f, m))
-    }) {
+    if let Some((f, off)) = code
+        .iter()
+        .find_map(|f| first_use(&TOKEN_STORE, f).map(|off| (f, off)))
+    {
         if found.sources.insert(CredentialSource::ConfigFile) {
             ev.at(
                 "credential_sources",
                 "config_file",
                 f,
-                m.start(),
+                off,
                 "OAuth client secrets or tokens kept in a file",
             );
         }

@@ -160,12 +160,12 @@ pub(super) fn mentions_missing(window: &str) -> bool {
 /// there is needed only on that path: the program starts and serves without
 /// it. A `__main__` guard or a function definition is no such branch.
 pub(super) fn inside_conditional_block(f: &File, off: usize) -> bool {
-    enclosing_line(f, off).is_some_and(|(t, _)| is_branch(t))
+    enclosing_line(f, off).is_some_and(is_branch)
 }
 
 /// The nearest line above `off` that is less indented (the header of the
-/// block holding it), with its offset; the line above a lone `{`.
-fn enclosing_line<'t>(f: &File<'t>, off: usize) -> Option<(&'t str, usize)> {
+/// block holding it), trimmed; the line above a lone `{`.
+fn enclosing_line<'t>(f: &File<'t>, off: usize) -> Option<&'t str> {
     let line_start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let indent = |l: &str| l.len() - l.trim_start().len();
     let own = indent(&f.text[line_start..]);
@@ -191,7 +191,7 @@ fn enclosing_line<'t>(f: &File<'t>, off: usize) -> Option<(&'t str, usize)> {
                 brace_line = true;
                 continue;
             }
-            return Some((t, start + indent(l)));
+            return Some(t);
         }
     }
     None

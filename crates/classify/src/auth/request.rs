@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::env::name_constants;
 use super::findings::Findings;
-use super::{first_group, is_build_file, is_comment, is_config_text};
+use super::{first_group, first_use, is_build_file, is_comment, is_config_text};
 use crate::ctx::{re, Ev, File};
 use crate::paths::Role;
 
@@ -106,15 +106,10 @@ pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
 /// on every request: Spring Security's resource-server starter and
 /// `spring.security.oauth2.resourceserver.*`, Quarkus OIDC, MicroProfile JWT.
 pub fn resource_server_config(scope: &[&File], found: &mut Findings, ev: &mut Ev) {
-    let Some((f, m)) = scope
+    let Some((f, off)) = scope
         .iter()
         .filter(|f| f.role == Role::Core && (is_config_text(f) || is_build_file(f)))
-        .find_map(|f| {
-            RESOURCE_SERVER_CONFIG
-                .find_iter(f.text)
-                .find(|m| !is_comment(f.line_text(m.start())))
-                .map(|m| (f, m))
-        })
+        .find_map(|f| first_use(&RESOURCE_SERVER_CONFIG, f).map(|off| (f, off)))
     else {
         return;
     };
@@ -125,7 +120,7 @@ pub fn resource_server_config(scope: &[&File], found: &mut Findings, ev: &mut Ev
             "auth_methods",
             "oauth",
             f,
-            m.start(),
+            off,
             "framework configured as an OAuth resource server",
         );
     }
