@@ -285,6 +285,7 @@ const EXAMPLE_DIRS: &[&str] = &[
 const SCRIPT_DIRS: &[&str] = &[
     "scripts",
     "script",
+    "bench",
     "benches",
     "benchmark",
     "benchmarks",

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::config_fields;
 use super::findings::Findings;
-use super::read_checks::{mentions_missing, REQUIRED_HINT};
+use super::read_checks::{fails_without, mentions_missing};
 use super::{camel_to_snake, is_comment};
 use crate::ctx::{re, Ev, File};
 use crate::names::{secret_method, NamedSecret};
@@ -59,7 +59,7 @@ pub fn parsed_fields(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for c in config_fields::collect(code) {
         let f = code[c.file];
         let window = f.window(c.offset, 2, 4);
-        let required = REQUIRED_HINT.is_match(window) && mentions_missing(window);
+        let required = fails_without(window) && mentions_missing(window);
         found.config_required |= required;
         found.config_secrets += 1;
         if let Some(m) = c.method {

@@ -10,8 +10,8 @@ use regex::Regex;
 
 use super::findings::Findings;
 use super::read_checks::{
-    assigned_name, checked_later, inside_conditional_block, mentions_missing,
-    tested_for_presence_next, REQUIRED_HINT,
+    assigned_name, checked_later, fails_without, inside_conditional_block, mentions_missing,
+    tested_for_presence_next,
 };
 use super::{
     camel_to_snake, env_wrappers, first_group, in_docstring, is_comment, is_config_text,
@@ -220,7 +220,7 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     }
     let required = (STRICT_READ.is_match(line)
         || !used_if_present
-            && (REQUIRED_HINT.is_match(window) && mentions_missing(window)
+            && (fails_without(window) && mentions_missing(window)
                 || target.is_some_and(|t| checked_later(f, off, t))))
         && !inside_conditional_block(f, off);
     // Only a credential makes the server need one; its own signing

@@ -43,6 +43,8 @@ pub struct Findings<'a> {
     pub request: bool,
     /// Each request's bearer token is verified as an OAuth resource server.
     pub resource_server: bool,
+    /// Inbound authentication ships switched off: the operator turns it on.
+    pub auth_opt_in: bool,
     /// The server reaches its service with a credential another tool or an
     /// earlier login left (a CLI's login, a client certificate, a ticket).
     pub held: bool,

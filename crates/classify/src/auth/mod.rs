@@ -22,6 +22,7 @@ mod need;
 mod oauth;
 mod read_checks;
 mod request;
+mod switches;
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -64,6 +65,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     request::settle(&mut found);
     literal::scan(scope, &mut found, ev);
     naming::refine(scope, docs, &mut found, ev);
+    switches::scan(scope, docs, &mut found, ev);
     let credentials = need::decide(&found, &documented, docs, identity, ev);
 
     let Findings {

@@ -80,8 +80,9 @@ pub fn decide(
             Credentials::Required,
             "the server errors or exits without a secret",
         )
-    } else if found.resource_server
-        || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty())
+    } else if !found.auth_opt_in
+        && (found.resource_server
+            || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty()))
     {
         (
             Credentials::Required,

@@ -8,11 +8,33 @@ use regex::Regex;
 use crate::ctx::{re, File};
 
 /// Refuses to start or errors without the value.
-pub(super) static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|must be (?:set|provided|specified|configured)|is required|are required|is not set|not configured|missing required|errors\.New|fmt\.Errorf|IllegalStateException|IllegalArgumentException|InvalidOperationException|ArgumentNullException|ValueError|RuntimeError|KeyError|bail!|anyhow!|\.ok_or|die\(|\.min\(1"#,
     )
 });
+
+/// Stops the program or the request outright.
+static HARD_STOP: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|bail!|die\("#,
+    )
+});
+
+/// Carries on without the value: a warning, a feature skipped or turned off.
+static DEGRADES: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bwarn(?:ing)?\b|\.warn\(|skipping\b|\bskipped\b|will be disabled|\bdisabl(?:ed|ing)\b|not be available|continuing without|falling back|fall back"#,
+    )
+});
+
+/// Does the code around a read fail when the value is missing? A message
+/// such as "X is not configured" says so only when the branch stops the
+/// program; logged as a warning before skipping a feature, it says the
+/// program runs on without it.
+pub(super) fn fails_without(window: &str) -> bool {
+    REQUIRED_HINT.is_match(window) && (HARD_STOP.is_match(window) || !DEGRADES.is_match(window))
+}
 
 /// The value is stored (`apiKey := os.Getenv(..)`, `APIKey: os.Getenv(..)`,
 /// `self.token = os.environ.get(..)`) and a later line in the same file
@@ -23,8 +45,7 @@ pub(super) fn checked_later(f: &File, off: usize, name: &str) -> bool {
     let rest = &f.text[line_end..];
     let mut pos = line_end;
     for l in rest.split_inclusive('\n').take(60) {
-        if l.contains(name) && absence_test(l, name) && REQUIRED_HINT.is_match(f.window(pos, 0, 3))
-        {
+        if l.contains(name) && absence_test(l, name) && fails_without(f.window(pos, 0, 3)) {
             return true;
         }
         pos += l.len();
