@@ -141,12 +141,13 @@ static REVERSE_PROXY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Where code branches on an incoming JSON-RPC method name.
+const DISPATCH_ON: &str = r#"case\s+["']METHOD["']|(?:^|[^.\w])method\s*===?\s*["']METHOD["']|(?:req|request|msg|message|rpc|body|payload|data|r)\.method\s*===?\s*["']METHOD["']|["']METHOD["']\s*(?:=>|->)|["']METHOD["']\s*:\s*(?:self\.|this\.)?_?handle|["']METHOD["']\s*,\s*(?:self\.|this\.)?_?handle|when\s+["']METHOD["']"#;
+
 /// Hand-rolled servers dispatch on the method name and answer serverInfo.
 static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     [
-        re(
-            r#"case\s+["']tools/list["']|(?:^|[^.\w])method\s*===?\s*["']tools/list["']|(?:req|request|msg|message|rpc|body|payload|data|r)\.method\s*===?\s*["']tools/list["']|["']tools/list["']\s*(?:=>|->)|["']tools/list["']\s*:\s*(?:self\.|this\.)?_?handle|["']tools/list["']\s*,\s*(?:self\.|this\.)?_?handle|when\s+["']tools/list["']"#,
-        ),
+        re(&DISPATCH_ON.replace("METHOD", "tools/list")),
         re(r#"["']serverInfo["']|\bserverInfo\s*[:=]|server_info\b|ServerInfo\s*\{|"serverInfo"#),
         re(
             r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)"#,
@@ -437,7 +438,13 @@ pub(super) fn json_rpc_dispatcher(f: &File) -> Option<usize> {
     if f.has_ext(&["tsx", "jsx", "vue", "svelte"]) {
         return None;
     }
+    // Only a server answers `initialize`: a client sends it. Dispatching
+    // it beside `tools/list` says as much as building `serverInfo` here,
+    // which a router may leave to the handler it calls.
+    static INITIALIZE: LazyLock<Regex> =
+        LazyLock::new(|| re(&DISPATCH_ON.replace("METHOD", "initialize")));
     let m = dispatch.find(f.text)?;
-    (info.is_match(f.text) && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
-        .then_some(m.start())
+    ((info.is_match(f.text) || INITIALIZE.is_match(f.text))
+        && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
+    .then_some(m.start())
 }
