@@ -5,7 +5,8 @@ use crate::{cpu_seconds, sim_client, with_db, BenchError};
 use futures::stream::{self, TryStreamExt};
 use mcp_survey_fetch::{fetch_run, FetchOptions};
 use mcp_survey_ghsim::{serve, synthetic, SimConfig};
-use mcp_survey_pipeline::{classify_run, open_run, ClassifyOptions, ClassifyStats};
+use mcp_survey_label::{classify_run, ClassifyOptions, ClassifyStats};
+use mcp_survey_pipeline::open_run;
 use serde::Serialize;
 use std::time::Instant;
 

@@ -35,6 +35,8 @@ pub enum BenchError {
     Harvest(#[from] mcp_survey_harvest::HarvestError),
     #[error("fetch: {0}")]
     Fetch(#[from] mcp_survey_fetch::FetchError),
+    #[error("classify: {0}")]
+    Classify(#[from] mcp_survey_label::ClassifyError),
     #[error("seed queries: {0}")]
     Seeds(#[from] mcp_survey_harvest::SeedError),
     #[error("{what}: {source}")]

@@ -197,6 +197,12 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(commands::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // Stopped by Ctrl-C, at once or after the work in hand: 130,
+            // as a shell reports a command Ctrl-C ended.
+            let graceful = e.is::<commands::StoppedGracefully>();
+            let by_ctrl_c = graceful
+                || e.downcast_ref::<commands::Interrupted>()
+                    .is_some_and(|stop| stop.signal == "Ctrl-C");
             let e = if e.is::<commands::Interrupted>() {
                 // Stop every task (workers outlive the dropped stage), then
                 // release what they leased after the stage's own release.
@@ -210,12 +216,22 @@ fn main() -> ExitCode {
                     ),
                     _ => commands::release_after_stop(e, &database_url),
                 }
+            } else if throwaway.is_some() && graceful {
+                drop(runtime);
+                anyhow::anyhow!(
+                    "stopped by Ctrl-C; the demo's throw-away database goes with what it did"
+                )
             } else {
                 drop(runtime);
                 e
             };
-            eprintln!("error: {}", ui::one_line(&e));
-            ExitCode::FAILURE
+            let what = if graceful { "stopped" } else { "error" };
+            eprintln!("{what}: {}", ui::one_line(&e));
+            if by_ctrl_c {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     };
     if let Some(pg) = throwaway {

@@ -4,8 +4,10 @@
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use mcp_survey_pipeline::StageSummary;
+use mcp_survey_stage::Progress;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Colour only for a person at a terminal: never in a file or a pipe, and
@@ -95,9 +97,35 @@ fn duration(d: Duration) -> String {
     }
 }
 
-/// A progress bar on a terminal; elsewhere a hidden bar whose progress is
-/// printed as a plain line every few seconds.
-pub fn bar(stage: &'static str, plain: bool) -> ProgressBar {
+/// The stages' progress drawn by indicatif: the only place it is used.
+#[derive(Debug, Clone)]
+pub struct Bar(pub ProgressBar);
+
+impl Progress for Bar {
+    fn set_length(&self, length: u64) {
+        self.0.set_length(length);
+    }
+    fn set_position(&self, position: u64) {
+        self.0.set_position(position);
+    }
+    fn inc(&self, delta: u64) {
+        self.0.inc(delta);
+    }
+    fn inc_length(&self, delta: u64) {
+        self.0.inc_length(delta);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A stage's progress: a bar on a terminal; elsewhere a hidden bar whose
+/// progress is printed as a plain line every few seconds.
+pub fn bar(stage: &'static str, plain: bool) -> Arc<dyn Progress> {
+    Arc::new(Bar(indicatif_bar(stage, plain)))
+}
+
+fn indicatif_bar(stage: &'static str, plain: bool) -> ProgressBar {
     let unit = unit(stage);
     if !plain && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
@@ -137,7 +165,7 @@ pub fn bar(stage: &'static str, plain: bool) -> ProgressBar {
 }
 
 pub fn bar_factory(plain: bool) -> mcp_survey_pipeline::BarFactory {
-    std::sync::Arc::new(move |stage| bar(stage, plain))
+    Arc::new(move |stage| bar(stage, plain))
 }
 
 /// The one line a finished stage leaves: what it did, how long it took,

@@ -1,13 +1,14 @@
 //! Graceful shutdown of the whole binary against the simulator over HTTP:
-//! SIGTERM or Ctrl-C stops a run within seconds, leaves nothing leased by
-//! the stopped process, and the same command resumes the run to the end,
-//! each repository fetched exactly once.
+//! SIGTERM or a second Ctrl-C stops a run within seconds, a first Ctrl-C
+//! once the work in hand is done; either leaves nothing leased by the
+//! stopped process, and the same command resumes the run to the end, each
+//! repository fetched exactly once.
 
 mod common;
 
 use common::{
-    assert_ok, command, fast_sim, run_cli, run_status, scalar_i64, signal_and_wait_exit, sim,
-    wait_until, Killer, HOST,
+    assert_ok, command, fast_sim, run_cli, run_status, scalar_i64, send_signal,
+    signal_and_wait_exit, sim, wait_until, Killer, HOST,
 };
 use mcp_survey_ghsim::synthetic;
 use mcp_survey_ghsim::{FaultConfig, FaultKind, NamedFault, SimConfig};
@@ -129,6 +130,16 @@ async fn stop_mid_fetch_then_resume(signal: &str, said: &str) {
         START_WITHIN,
     )
     .await;
+    if signal == "-INT" {
+        // The first Ctrl-C waits for the fetches in hand, which hang.
+        send_signal(&child, signal);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "the first Ctrl-C finishes the work in hand: {}",
+            child.output()
+        );
+    }
     let signalled = Instant::now();
     let exit = signal_and_wait_exit(&mut child, signal, STOP_WITHIN).await;
     let stopped_in = signalled.elapsed();
@@ -137,6 +148,10 @@ async fn stop_mid_fetch_then_resume(signal: &str, said: &str) {
         !exit.success(),
         "an interrupted run is not a success: {out}"
     );
+    if signal == "-INT" {
+        assert_eq!(exit.code(), Some(130), "{out}");
+        assert!(out.contains("finishing the work in hand"), "{out}");
+    }
     assert!(!out.contains("panicked"), "{out}");
     assert!(out.contains(&format!("stopped by {said}")), "{out}");
 
@@ -199,17 +214,30 @@ async fn sigint_mid_fetch_releases_every_lease_and_the_run_resumes_exactly_once(
 /// leased by the dead process, or the resumed run waits out its lease.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_while_jobs_churn_leaves_nothing_leased() {
+    signal_while_jobs_churn("-TERM", "churn", 21).await;
+}
+
+/// One Ctrl-C while fetch workers are busy: they finish the jobs in hand,
+/// take no more, and the run stops unfinished with nothing leased, telling
+/// how to resume it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_ctrl_c_finishes_the_work_in_hand_and_the_run_resumes() {
+    signal_while_jobs_churn("-INT", "ctrl-c", 29).await;
+}
+
+async fn signal_while_jobs_churn(signal: &str, name: &str, seed: u64) {
     let db = TestDb::create().await.expect("test database");
     let pool = db.store.clone();
-    let corpus = synthetic::generate(150, 21);
+    let corpus = synthetic::generate(150, seed);
     let fine = sim(corpus, fast_sim(None)).await;
     let work = tempfile::tempdir().expect("tempdir");
+    let token = format!("ghp_{}test", name.replace('-', ""));
     let run = SurveyRun {
         db: &db.url,
         cwd: work.path(),
-        name: "churn",
+        name,
         fetch_workers: Some("8"),
-        token: "ghp_churntest",
+        token: &token,
     };
     let mut child = run.spawn(&fine.base_url());
     let pid = child.id();
@@ -223,15 +251,25 @@ async fn sigterm_while_jobs_churn_leaves_nothing_leased() {
     )
     .await;
     let total = scalar_i64(&pool, "SELECT count(*) FROM jobs WHERE stage = 'fetch'").await;
-    let exit = signal_and_wait_exit(&mut child, "-TERM", STOP_WITHIN).await;
+    let exit = signal_and_wait_exit(&mut child, signal, STOP_WITHIN).await;
     let out = child.output();
     let done = scalar_i64(&pool, FETCH_DONE).await;
     assert!(
         !exit.success() && done < total,
         "the signal came before the fetch ended ({done}/{total}): {out}"
     );
+    assert!(!out.contains("panicked"), "{out}");
     let held = jobs_leased(&pool, pid).await;
     assert_eq!(held, 0, "jobs left leased by the stopped process: {out}");
+    if signal == "-INT" {
+        // A graceful stop: the fetches in hand ended, classify never began.
+        assert_eq!(exit.code(), Some(130), "{out}");
+        let resume = format!("resume with `mcp-survey run --name {name}`");
+        assert!(out.contains(&resume), "{out}");
+        assert_eq!(run_status(&pool, name).await, "running");
+        let labels = scalar_i64(&pool, "SELECT count(*) FROM labels").await;
+        assert_eq!(labels, 0, "classify did not start: {out}");
+    }
     run.resume(&fine.base_url(), &pool).await;
     fine.shutdown().await;
     drop(pool);

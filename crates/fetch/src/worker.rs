@@ -1,14 +1,14 @@
 use crate::archive::{extract, Caps, ExtractError, Extracted, Layout};
 use crate::download::{self, DownloadLimits, StopFlag, Stopped};
 use futures::stream::{self, StreamExt};
-use futures::FutureExt;
-use indicatif::ProgressBar;
 use mcp_survey_github::{GithubClient, GithubError};
+use mcp_survey_stage::{
+    run_stage, CancellationToken, DriverOptions, Progress, StageWork, WorkerCrashed,
+};
 use mcp_survey_store::{
     clean, ClaimedJob, JobFailure, NewFile, NewSnapshot, Stage, Store, StoreError,
 };
 use serde::Serialize;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +21,12 @@ pub enum FetchError {
     Worker(String),
     #[error(transparent)]
     Github(#[from] GithubError),
+}
+
+impl From<WorkerCrashed> for FetchError {
+    fn from(e: WorkerCrashed) -> Self {
+        FetchError::Worker(e.0)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -40,7 +46,10 @@ pub struct FetchOptions {
     pub lease: Duration,
     pub max_attempts: i32,
     pub worker_id: String,
-    pub progress: ProgressBar,
+    pub progress: Arc<dyn Progress>,
+    /// Cancelled: the jobs in hand are finished, no new one is taken, and
+    /// the stats say `stopped`.
+    pub stop: CancellationToken,
 }
 
 impl FetchOptions {
@@ -54,7 +63,8 @@ impl FetchOptions {
             lease: Duration::from_secs(600),
             max_attempts: 5,
             worker_id: worker_id.into(),
-            progress: ProgressBar::hidden(),
+            progress: mcp_survey_stage::hidden(),
+            stop: CancellationToken::new(),
         }
     }
 }
@@ -78,6 +88,9 @@ pub struct FetchStats {
     pub elapsed_seconds: f64,
     /// Where the workers' time went, summed over workers.
     pub phases: FetchPhases,
+    /// A stop was asked for: jobs may be left in the queue.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 /// Worker-seconds per phase of a fetch, summed over all workers: a cheap
@@ -173,21 +186,23 @@ pub async fn fetch_run(
     options
         .progress
         .set_position(depth.done as u64 + depth.failed as u64);
-    let mut handles = Vec::new();
-    for n in 0..options.workers.max(1) {
-        let store = store.clone();
-        let client = client.clone();
-        let options = options.clone();
-        let counters = counters.clone();
-        let worker = format!("{}:fetch:{n}", options.worker_id);
-        handles.push(tokio::spawn(async move {
-            fetch_worker(&store, &client, run_id, &worker, &options, &counters).await
-        }));
-    }
-    for h in handles {
-        h.await.map_err(|e| FetchError::Worker(e.to_string()))??;
-    }
+    let mut driver = DriverOptions::new("fetch", &options.worker_id);
+    driver.workers = options.workers.max(1);
+    driver.lease = options.lease;
+    driver.stop = options.stop.clone();
+    driver.progress = options.progress.clone();
+    let work = Arc::new(FetchStage {
+        store: store.clone(),
+        client: client.clone(),
+        run_id,
+        options: options.clone(),
+        counters: counters.clone(),
+    });
+    let driven = run_stage(work, &driver).await?;
     let c = &counters;
+    let mut phases = c.phases();
+    // Waiting for jobs leased elsewhere or backing off is claiming too.
+    phases.claim += driven.idle_seconds;
     Ok(FetchStats {
         fetched_tarball: c.tarball.load(Ordering::Relaxed),
         fetched_trees: c.trees.load(Ordering::Relaxed),
@@ -200,53 +215,105 @@ pub async fn fetch_run(
         bytes_kept: c.bytes.load(Ordering::Relaxed),
         entries_skipped: c.skipped.load(Ordering::Relaxed),
         elapsed_seconds: started.elapsed().as_secs_f64(),
-        phases: c.phases(),
+        phases,
+        stopped: driven.stopped,
     })
 }
 
-async fn fetch_worker(
-    store: &Store,
-    client: &GithubClient,
+/// The fetch queue and the work on one job, for the stage driver: a job at
+/// a time per worker, its lease renewed while a large archive streams in.
+struct FetchStage {
+    store: Store,
+    client: GithubClient,
     run_id: i64,
-    worker: &str,
-    options: &FetchOptions,
-    counters: &Counters,
-) -> Result<(), FetchError> {
-    loop {
+    options: FetchOptions,
+    counters: Arc<Counters>,
+}
+
+impl StageWork for FetchStage {
+    type Item = ClaimedJob;
+    type Error = FetchError;
+
+    async fn claim(&self, worker: &str) -> Result<Vec<ClaimedJob>, FetchError> {
         let claim = Instant::now();
-        let jobs = store
-            .claim_jobs(run_id, Stage::Fetch, worker, 1, options.lease)
+        let jobs = self
+            .store
+            .claim_jobs(self.run_id, Stage::Fetch, worker, 1, self.options.lease)
             .await?;
-        let Some(job) = jobs.into_iter().next() else {
-            if !store.stage_open(run_id, Stage::Fetch).await? {
-                return Ok(());
+        self.counters.time(Phase::Claim, claim);
+        Ok(jobs)
+    }
+
+    async fn open(&self) -> Result<bool, FetchError> {
+        let open = Instant::now();
+        let result = self.store.stage_open(self.run_id, Stage::Fetch).await?;
+        self.counters.time(Phase::Claim, open);
+        Ok(result)
+    }
+
+    async fn renew(&self, _worker: &str, jobs: &[ClaimedJob]) -> Result<bool, FetchError> {
+        for job in jobs {
+            match self.store.renew_job_lease(job, self.options.lease).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) if e.is_unavailable() => return Err(e.into()),
+                // Postgres refused the renewal itself: the job is treated
+                // as lost and handed out again once its lease runs out.
+                Err(e) => {
+                    tracing::warn!(repo = %job.full_name, error = %e, "renewing a fetch lease failed");
+                    return Ok(false);
+                }
             }
-            // Remaining jobs are leased elsewhere or backing off.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            counters.time(Phase::Claim, claim);
-            continue;
-        };
-        counters.time(Phase::Claim, claim);
-        // A panic while fetching one repository fails that job, not the stage.
-        let result = AssertUnwindSafe(fetch_with_heartbeat(store, client, &job, options, counters))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                Err(Outcome::Retry(JobFailure {
-                    kind: "internal".into(),
-                    message: format!("fetching it panicked: {}", panic_text(&*panic)),
-                    permanent: false,
-                    retry_after: None,
-                }))
+        }
+        Ok(true)
+    }
+
+    async fn work(&self, jobs: &[ClaimedJob]) -> Result<u64, FetchError> {
+        let mut done = 0;
+        for job in jobs {
+            let result = fetch_one(
+                &self.store,
+                &self.client,
+                job,
+                &self.options,
+                &self.counters,
+            )
+            .await;
+            done += self.settle(job, result).await?;
+        }
+        Ok(done)
+    }
+
+    /// A panic while fetching one repository fails that job, not the stage.
+    async fn panicked(&self, jobs: &[ClaimedJob], message: String) -> Result<u64, FetchError> {
+        let mut done = 0;
+        for job in jobs {
+            let failure = Outcome::Retry(JobFailure {
+                kind: "internal".into(),
+                message: format!("fetching it panicked: {message}"),
+                permanent: false,
+                retry_after: None,
             });
+            done += self.settle(job, Err(failure)).await?;
+        }
+        Ok(done)
+    }
+}
+
+impl FetchStage {
+    /// Records how one fetch ended. Returns 1 when the job is finished for
+    /// good (fetched, gone, or failed too often), 0 when it comes back.
+    async fn settle(
+        &self,
+        job: &ClaimedJob,
+        result: Result<(), Outcome>,
+    ) -> Result<u64, FetchError> {
+        let (store, counters) = (&self.store, &self.counters);
         let failure = match result {
-            Ok(()) => {
-                options.progress.inc(1);
-                continue;
-            }
+            Ok(()) => return Ok(1),
             Err(Outcome::Store(StoreError::LeaseLost(id))) => {
                 tracing::warn!(job = id, "lease lost; another worker owns the job now");
-                continue;
+                return Ok(0);
             }
             Err(Outcome::Store(e)) if e.is_unavailable() => return Err(e.into()),
             // Postgres refused what this repository brought (a value, a
@@ -259,30 +326,30 @@ async fn fetch_worker(
             },
             Err(Outcome::Gone(e)) => {
                 counters.gone.fetch_add(1, Ordering::Relaxed);
-                match store.mark_repository_gone(&job, &e.to_string()).await {
-                    Ok(()) => options.progress.inc(1),
-                    Err(e) => survivable(e, &job)?,
-                }
-                continue;
+                return match store.mark_repository_gone(job, &e.to_string()).await {
+                    Ok(()) => Ok(1),
+                    Err(e) => survivable(e, job).map(|()| 0),
+                };
             }
             Err(Outcome::Fatal(e)) => return Err(FetchError::Github(e)),
             Err(Outcome::Retry(failure)) => failure,
         };
-        if let Err(e) = record_failure(store, &job, &failure, options, counters).await {
-            survivable(e, &job)?;
+        match record_failure(store, job, &failure, &self.options, counters).await {
+            Ok(gave_up) => Ok(u64::from(gave_up)),
+            Err(e) => survivable(e, job).map(|()| 0),
         }
     }
 }
 
 /// Records a failed attempt: retried later, or given up and the repository
-/// marked failed.
+/// marked failed. Returns whether it was given up.
 async fn record_failure(
     store: &Store,
     job: &ClaimedJob,
     failure: &JobFailure,
     options: &FetchOptions,
     counters: &Counters,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let give_up = failure.permanent || job.attempts >= options.max_attempts;
     tracing::warn!(
         repo = %job.full_name,
@@ -297,11 +364,10 @@ async fn record_failure(
         store
             .mark_fetch_failed(job.run_id, job.repository_id, &failure.message)
             .await?;
-        options.progress.inc(1);
     } else {
         counters.retried.fetch_add(1, Ordering::Relaxed);
     }
-    Ok(())
+    Ok(give_up)
 }
 
 /// A store error while recording one job's end ends the worker only when
@@ -315,41 +381,6 @@ fn survivable(e: StoreError, job: &ClaimedJob) -> Result<(), FetchError> {
     tracing::warn!(repo = %job.full_name, error = %clean::truncate(&clean::escape_str(&e.to_string()), 500),
         "could not record the end of a fetch; the job is retried when its lease expires");
     Ok(())
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
-}
-
-/// Runs one fetch while renewing its lease every third of the lease: a
-/// 500 MiB archive may take longer than the lease, and without renewal
-/// another worker would take the job over and fetch it a second time. A
-/// renewal that finds the lease gone stops the fetch at once.
-async fn fetch_with_heartbeat(
-    store: &Store,
-    client: &GithubClient,
-    job: &ClaimedJob,
-    options: &FetchOptions,
-    counters: &Counters,
-) -> Result<(), Outcome> {
-    let work = fetch_one(store, client, job, options, counters);
-    tokio::pin!(work);
-    let period = (options.lease / 3).max(Duration::from_millis(100));
-    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    loop {
-        tokio::select! {
-            result = &mut work => return result,
-            _ = beat.tick() => {
-                if !store.renew_job_lease(job, options.lease).await? {
-                    return Err(Outcome::Store(StoreError::LeaseLost(job.id)));
-                }
-            }
-        }
-    }
 }
 
 enum Outcome {

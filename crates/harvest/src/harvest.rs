@@ -2,9 +2,11 @@ use crate::planner::{self, PER_PAGE, RESULT_CAP};
 use crate::seeds::SeedFile;
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
-use indicatif::ProgressBar;
 use mcp_survey_github::{ClientStats, CodeHit, Conditional, GithubClient, GithubError};
 use mcp_survey_model::RepoMeta;
+use mcp_survey_stage::{
+    run_stage, CancellationToken, DriverOptions, Progress, StageWork, WorkerCrashed,
+};
 use mcp_survey_store::{
     PageQuality, PageWrite, SearchCompleteness, SeedQueryRow, Slice, SliceCounts, SliceState,
     Store, StoreError,
@@ -25,6 +27,12 @@ pub enum HarvestError {
     Worker(String),
 }
 
+impl From<WorkerCrashed> for HarvestError {
+    fn from(e: WorkerCrashed) -> Self {
+        HarvestError::Worker(e.0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HarvestOptions {
     /// Concurrent slice workers per search endpoint. Search is paced by the
@@ -36,7 +44,10 @@ pub struct HarvestOptions {
     pub lease: Duration,
     /// Worker identity, unique per process.
     pub worker_id: String,
-    pub progress: ProgressBar,
+    pub progress: Arc<dyn Progress>,
+    /// Cancelled: the slices in hand are paged to their end, no new one is
+    /// taken, code search and the registries wait for the next run.
+    pub stop: CancellationToken,
     /// How long a slice whose answers were incomplete or short waits before
     /// those pages are asked again (GitHub's search times out under load;
     /// asking at once would likely meet the same load).
@@ -55,7 +66,8 @@ impl HarvestOptions {
             metadata_concurrency: 8,
             lease: Duration::from_secs(300),
             worker_id: worker_id.into(),
-            progress: ProgressBar::hidden(),
+            progress: mcp_survey_stage::hidden(),
+            stop: CancellationToken::new(),
             recheck_delay: Duration::from_secs(30),
             max_recheck_rounds: 3,
             registry: crate::registry::RegistryOptions::default(),
@@ -89,6 +101,9 @@ pub struct HarvestStats {
     pub projected_seconds_one_token: f64,
     /// One entry per `[[registry]]` of the seed file.
     pub registries: Vec<crate::registry::RegistryStats>,
+    /// A stop was asked for: slices may be left unread.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -150,33 +165,40 @@ pub async fn harvest(
     // code search met most repositories before the repository search did,
     // and the look-ups made core (5,000 an hour) the bottleneck of the whole
     // harvest; in sequence most hits are already in the run and free.
+    let mut stopped = false;
     for endpoint in ["repositories", "code"] {
-        let mut workers = Vec::new();
-        for n in 0..options.workers_per_endpoint.max(1) {
-            let store = store.clone();
-            let client = client.clone();
-            let options = options.clone();
-            let counters = counters.clone();
-            let worker = format!("{}:{endpoint}:{n}", options.worker_id);
-            workers.push(tokio::spawn(async move {
-                slice_worker(
-                    &store, &client, run_id, endpoint, &worker, &options, &counters,
-                )
-                .await
-            }));
-        }
-        for w in workers {
-            w.await.map_err(|e| HarvestError::Worker(e.to_string()))??;
+        let mut driver = DriverOptions::new(endpoint, &options.worker_id);
+        driver.workers = options.workers_per_endpoint.max(1);
+        driver.lease = options.lease;
+        // Another process holds the remaining slices: wait for them to
+        // finish or for their lease to expire.
+        driver.idle_wait = Duration::from_millis(500);
+        driver.stop = options.stop.clone();
+        // The bar counts pages, as they come in (`work_slice`), not slices.
+        let work = Arc::new(SliceStage {
+            store: store.clone(),
+            client: client.clone(),
+            run_id,
+            endpoint,
+            options: options.clone(),
+            counters: counters.clone(),
+        });
+        if run_stage(work, &driver).await?.stopped {
+            stopped = true;
+            break;
         }
     }
     // After search, so the entries that name a repository search found
     // cost no request.
-    let registries =
-        crate::registry::harvest_registries(store, client, run_id, seeds, &options.registry)
-            .await?;
+    let registries = if stopped {
+        Vec::new()
+    } else {
+        crate::registry::harvest_registries(store, client, run_id, seeds, &options.registry).await?
+    };
     let after = client.stats();
     let mut stats = collect_stats(store, run_id, &before, &after, &counters, started).await?;
     stats.registries = registries;
+    stats.stopped = stopped;
     store
         .put_run_stats(
             run_id,
@@ -187,49 +209,85 @@ pub async fn harvest(
     Ok(stats)
 }
 
-async fn slice_worker(
-    store: &Store,
-    client: &GithubClient,
+/// One endpoint's search slices, for the stage driver: a slice at a time
+/// per worker, paged through to its end (or split), its lease renewed
+/// while search is paced.
+struct SliceStage {
+    store: Store,
+    client: GithubClient,
     run_id: i64,
-    endpoint: &str,
-    worker: &str,
-    options: &HarvestOptions,
-    counters: &Arc<Counters>,
-) -> Result<(), HarvestError> {
-    loop {
-        match store
-            .claim_slice(run_id, endpoint, worker, options.lease)
-            .await?
-        {
-            Some(slice) => {
-                let result = work_slice(store, client, &slice, options, counters).await;
-                match result {
-                    Ok(()) => {}
-                    Err(HarvestError::Github(e)) => {
-                        // The client already retried what can be retried: the
-                        // slice is marked failed with the reason, the rest of
-                        // the harvest goes on.
-                        tracing::warn!(query = %slice.query, error = %e, "search slice failed");
-                        store.fail_slice(slice.id, &e.to_string()).await?;
-                        if matches!(e, GithubError::BadCredentials { .. }) {
-                            return Err(HarvestError::Github(e));
-                        }
-                    }
-                    Err(other) => {
-                        let _ = store.release_slice(slice.id).await;
-                        return Err(other);
-                    }
-                }
-            }
-            None => {
-                if !store.has_open_slices(run_id, endpoint).await? {
-                    return Ok(());
-                }
-                // Another process holds the remaining slices; wait for them
-                // to finish or for their lease to expire.
-                tokio::time::sleep(Duration::from_millis(500)).await;
+    endpoint: &'static str,
+    options: HarvestOptions,
+    counters: Arc<Counters>,
+}
+
+impl StageWork for SliceStage {
+    type Item = Slice;
+    type Error = HarvestError;
+
+    async fn claim(&self, worker: &str) -> Result<Vec<Slice>, HarvestError> {
+        let slice = self
+            .store
+            .claim_slice(self.run_id, self.endpoint, worker, self.options.lease)
+            .await?;
+        Ok(slice.into_iter().collect())
+    }
+
+    async fn open(&self) -> Result<bool, HarvestError> {
+        Ok(self
+            .store
+            .has_open_slices(self.run_id, self.endpoint)
+            .await?)
+    }
+
+    async fn renew(&self, worker: &str, slices: &[Slice]) -> Result<bool, HarvestError> {
+        for slice in slices {
+            let held = self
+                .store
+                .renew_slice_lease(slice.id, worker, self.options.lease)
+                .await?;
+            if !held {
+                return Ok(false);
             }
         }
+        Ok(true)
+    }
+
+    /// Returns the slices handled (the bar counts pages itself).
+    async fn work(&self, slices: &[Slice]) -> Result<u64, HarvestError> {
+        let (store, client) = (&self.store, &self.client);
+        for slice in slices {
+            let result = work_slice(store, client, slice, &self.options, &self.counters).await;
+            match result {
+                Ok(()) => {}
+                Err(HarvestError::Github(e)) => {
+                    // The client already retried what can be retried: the
+                    // slice is marked failed with the reason, the rest of
+                    // the harvest goes on.
+                    tracing::warn!(query = %slice.query, error = %e, "search slice failed");
+                    store.fail_slice(slice.id, &e.to_string()).await?;
+                    if matches!(e, GithubError::BadCredentials { .. }) {
+                        return Err(HarvestError::Github(e));
+                    }
+                }
+                Err(other) => {
+                    let _ = store.release_slice(slice.id).await;
+                    return Err(other);
+                }
+            }
+        }
+        Ok(slices.len() as u64)
+    }
+
+    /// A panic while paging through one slice fails that slice, not the
+    /// harvest.
+    async fn panicked(&self, slices: &[Slice], message: String) -> Result<u64, HarvestError> {
+        for slice in slices {
+            self.store
+                .fail_slice(slice.id, &format!("harvesting it panicked: {message}"))
+                .await?;
+        }
+        Ok(slices.len() as u64)
     }
 }
 
@@ -307,7 +365,6 @@ async fn work_slice(
             return Ok(());
         }
         page += 1;
-        store.renew_slice_lease(slice.id, options.lease).await?;
     }
 }
 
@@ -345,7 +402,6 @@ async fn recheck_slice(
         store
             .store_rechecked_page(slice, page, &fetched.repos, quality, &remaining)
             .await?;
-        store.renew_slice_lease(slice.id, options.lease).await?;
     }
     let give_up = slice.recheck_rounds + 1 >= options.max_recheck_rounds.max(1);
     if give_up && !remaining.is_empty() {
@@ -573,5 +629,6 @@ async fn collect_stats(
         elapsed_seconds: started.elapsed().as_secs_f64(),
         projected_seconds_one_token: projected,
         registries: Vec::new(),
+        stopped: false,
     })
 }

@@ -2,11 +2,11 @@
 //! report, each reading its input from Postgres, so a run can stop at any
 //! point and resume where it stopped.
 
-mod classify_stage;
 mod run;
 
-pub use classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
+/// The classify stage lives in `mcp-survey-label`, beside harvest and fetch.
+pub use mcp_survey_label::{classify_run, ClassifyError, ClassifyOptions, ClassifyStats};
 pub use run::{
-    open_run, run_pipeline, run_pipeline_reporting, BarFactory, PipelineError, RunOptions,
-    RunOutcome, StageSummary,
+    hidden_bars, open_run, run_pipeline, run_pipeline_reporting, BarFactory, PipelineError,
+    RunOptions, RunOutcome, StageSummary,
 };

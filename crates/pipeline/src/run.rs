@@ -1,9 +1,9 @@
-use crate::classify_stage::{classify_run, ClassifyOptions, ClassifyStats};
-use indicatif::ProgressBar;
 use mcp_survey_fetch::{fetch_run, DownloadLimits, FetchError, FetchOptions, FetchStats};
 use mcp_survey_github::GithubClient;
 use mcp_survey_harvest::{harvest, HarvestError, HarvestOptions, HarvestStats, SeedFile};
+use mcp_survey_label::{classify_run, ClassifyError, ClassifyOptions, ClassifyStats};
 use mcp_survey_report::{write_report, ReportError, ReportFiles};
+use mcp_survey_stage::{CancellationToken, Progress};
 use mcp_survey_store::{Run, RunStatus, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,12 +16,24 @@ pub enum PipelineError {
     Harvest(#[from] HarvestError),
     #[error("fetch failed: {0}")]
     Fetch(#[from] FetchError),
+    #[error("classify failed: {0}")]
+    Classify(#[from] ClassifyError),
+    /// A stop was asked for ([`RunOptions::stop`]): the stage finished the
+    /// work in hand and the next stage was not started. The run is still
+    /// running; running it again resumes it.
+    #[error("run {run} stopped during {stage}; the work in hand was finished and nothing is lost")]
+    Stopped { run: String, stage: &'static str },
     #[error("report failed: {0}")]
     Report(#[from] ReportError),
 }
 
 /// Makes the progress bar of a stage (hidden ones when not on a terminal).
-pub type BarFactory = Arc<dyn Fn(&'static str) -> ProgressBar + Send + Sync>;
+pub type BarFactory = Arc<dyn Fn(&'static str) -> Arc<dyn Progress> + Send + Sync>;
+
+/// Bars nobody sees: for tests and benchmarks.
+pub fn hidden_bars() -> BarFactory {
+    Arc::new(|_| mcp_survey_stage::hidden())
+}
 
 /// What one finished stage did: the front end turns it into one line.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +116,9 @@ pub struct RunOptions {
     /// reported, not refused.
     pub join: bool,
     pub bars: BarFactory,
+    /// Cancelled: the current stage finishes the work in hand, no further
+    /// stage starts, and the run stays unfinished ([`PipelineError::Stopped`]).
+    pub stop: CancellationToken,
 }
 
 #[derive(Debug)]
@@ -193,30 +208,32 @@ pub async fn run_pipeline_reporting(
     if resumed {
         tracing::info!(run = %run.name, "resuming the unfinished run");
     }
+    let stopped = |stage| PipelineError::Stopped {
+        run: run.name.clone(),
+        stage,
+    };
     let mut harvest_options = HarvestOptions::new(&options.worker_id);
     // An incomplete search answer means GitHub's search is under load, as a
     // secondary limit does: wait as long before asking again.
     harvest_options.recheck_delay = client.config().secondary_min_wait;
     harvest_options.workers_per_endpoint = client.config().tokens.len().max(1);
     harvest_options.progress = (options.bars)("harvest");
+    harvest_options.stop = options.stop.clone();
     let harvest_stats = harvest(store, client, run.id, &options.seeds, &harvest_options).await?;
-    harvest_options.progress.finish_and_clear();
+    harvest_options.progress.finish();
+    if harvest_stats.stopped {
+        return Err(stopped("harvest"));
+    }
     stage_done(&StageSummary::harvest(&harvest_stats));
 
     let mut fetch_options = FetchOptions::new(&options.worker_id);
     fetch_options.workers = options.fetch_workers;
     fetch_options.download = options.download;
     fetch_options.progress = (options.bars)("fetch");
+    fetch_options.stop = options.stop.clone();
     let requests_before = client.stats().total_requests();
     let fetch_stats = fetch_run(store, client, run.id, &fetch_options).await?;
-    fetch_options.progress.finish_and_clear();
-    stage_done(&StageSummary::fetch(
-        &fetch_stats,
-        client
-            .stats()
-            .total_requests()
-            .saturating_sub(requests_before),
-    ));
+    fetch_options.progress.finish();
     store
         .put_run_stats(
             run.id,
@@ -224,11 +241,25 @@ pub async fn run_pipeline_reporting(
             &serde_json::to_value(&fetch_stats).unwrap_or_default(),
         )
         .await?;
+    if fetch_stats.stopped {
+        return Err(stopped("fetch"));
+    }
+    stage_done(&StageSummary::fetch(
+        &fetch_stats,
+        client
+            .stats()
+            .total_requests()
+            .saturating_sub(requests_before),
+    ));
 
     let mut classify_options = ClassifyOptions::new(&options.worker_id);
     classify_options.progress = (options.bars)("classify");
+    classify_options.stop = options.stop.clone();
     let classify_stats = classify_run(store, run.id, &classify_options).await?;
-    classify_options.progress.finish_and_clear();
+    classify_options.progress.finish();
+    if classify_stats.stopped {
+        return Err(stopped("classify"));
+    }
     stage_done(&StageSummary::classify(&classify_stats));
     store
         .put_run_stats(

@@ -97,7 +97,8 @@ async fn the_registry_finds_what_search_cannot_and_the_report_says_so() {
         fetch_workers: 4,
         download: Default::default(),
         join: false,
-        bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
+        bars: mcp_survey_pipeline::hidden_bars(),
+        stop: Default::default(),
     };
     let outcome = run_pipeline(&db.store, &client, &options)
         .await

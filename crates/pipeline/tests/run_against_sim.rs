@@ -21,7 +21,8 @@ fn options(name: &str, reports: &std::path::Path) -> RunOptions {
         fetch_workers: 4,
         download: Default::default(),
         join: false,
-        bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
+        bars: mcp_survey_pipeline::hidden_bars(),
+        stop: Default::default(),
     }
 }
 

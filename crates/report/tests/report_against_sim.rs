@@ -47,7 +47,8 @@ async fn run_on(store: &Store, corpus: Arc<Corpus>, name: &str, reports: &Path) 
         fetch_workers: 8,
         download: Default::default(),
         join: false,
-        bars: Arc::new(|_| indicatif::ProgressBar::hidden()),
+        bars: mcp_survey_pipeline::hidden_bars(),
+        stop: Default::default(),
     };
     run_pipeline(store, &client_for(&sim.base_url()), &options)
         .await

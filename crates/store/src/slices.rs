@@ -580,13 +580,27 @@ impl Store {
         Ok(())
     }
 
-    pub async fn renew_slice_lease(&self, slice_id: i64, lease: std::time::Duration) -> Result<()> {
-        sqlx::query("UPDATE search_slices SET lease_until = now() + make_interval(secs => $2) WHERE id = $1")
-            .bind(slice_id)
-            .bind(lease.as_secs_f64())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Extends `worker`'s lease of a slice. False when the worker no longer
+    /// holds it: finished, split, failed, released, or taken over after the
+    /// lease ran out. A renewal that waited for the slice's last page to
+    /// commit therefore leaves the finished slice unleased.
+    pub async fn renew_slice_lease(
+        &self,
+        slice_id: i64,
+        worker: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE search_slices SET lease_until = now() + make_interval(secs => $3)
+             WHERE id = $1 AND worker = $2 AND lease_until IS NOT NULL",
+        )
+        .bind(slice_id)
+        .bind(worker)
+        .bind(lease.as_secs_f64())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     pub async fn slices(&self, run_id: i64) -> Result<Vec<Slice>> {

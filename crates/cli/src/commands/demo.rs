@@ -105,6 +105,7 @@ pub async fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         download: mcp_survey_fetch::DownloadLimits::default(),
         join: false,
         bars: ui::bar_factory(cli.no_progress),
+        stop: mcp_survey_stage::CancellationToken::new(),
     };
     let outcome = super::stages::run_pipeline(&store, &client, &options).await?;
     let stats = sim.stats();

@@ -9,6 +9,7 @@ pub mod tokens;
 use crate::{Cli, ClientTuning, Command, GithubArgs};
 use anyhow::{Context, Result};
 use mcp_survey_github::{AppCredentials, ClientConfig, GithubClient, GithubError, Token};
+use mcp_survey_stage::CancellationToken;
 use mcp_survey_store::Store;
 use std::time::Duration;
 
@@ -213,25 +214,55 @@ pub fn worker_id() -> String {
         .clone()
 }
 
-/// Runs a stage until it ends or Ctrl-C / SIGTERM arrives. On a signal the
-/// stage is dropped (open transactions roll back) and everything this process
-/// leased goes back to the queue at once, so another process, or the next
-/// run, takes it up without waiting for the leases to expire.
+/// Runs a stage until it ends or a signal stops it.
+///
+/// The first Ctrl-C asks for a graceful stop: `stop` is cancelled, the
+/// stage finishes the work in hand, takes no more and returns (its stats
+/// say `stopped`). A second Ctrl-C, or SIGTERM, stops at once: the stage is
+/// dropped (open transactions roll back) and everything this process leased
+/// goes back to the queue, so another process, or the next run, takes it up
+/// without waiting for the leases to expire.
 pub async fn until_shutdown<T>(
     store: &Store,
+    stop: &CancellationToken,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
     reclaim_from_dead_local_processes(store).await?;
-    tokio::select! {
-        result = work => result,
-        signal = shutdown_signal() => {
-            let name = signal?;
-            eprintln!("{name}: stopping; releasing leased work");
-            let (jobs, slices) = store.release_process(&worker_id()).await?;
-            Err(Interrupted { signal: name, jobs, slices }.into())
+    let mut signals = Signals::listen()?;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            signal = signals.next() => {
+                let name = signal?;
+                if name == CTRL_C && !stop.is_cancelled() {
+                    stop.cancel();
+                    eprintln!("Ctrl-C: finishing the work in hand, then stopping; the same command resumes the run (Ctrl-C again stops at once)");
+                    continue;
+                }
+                eprintln!("{name}: stopping; releasing leased work");
+                let (jobs, slices) = store.release_process(&worker_id()).await?;
+                return Err(Interrupted { signal: name, jobs, slices }.into());
+            }
         }
     }
 }
+
+/// A stage that finished the work in hand and stopped at the first Ctrl-C,
+/// with the command that resumes it. The process exits with 130.
+#[derive(Debug)]
+pub struct StoppedGracefully {
+    pub what: String,
+    pub resume: String,
+}
+
+impl std::fmt::Display for StoppedGracefully {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; resume with `{}`", self.what, self.resume)
+    }
+}
+
+impl std::error::Error for StoppedGracefully {}
 
 /// A stage stopped by a signal, with what this process gave back.
 ///
@@ -305,61 +336,99 @@ pub fn release_after_stop(error: anyhow::Error, database_url: &str) -> anyhow::E
     }
 }
 
-/// Signals remembered from the moment [`latch_signals`] was called.
-static LATCH: std::sync::OnceLock<tokio::sync::watch::Receiver<Option<&'static str>>> =
-    std::sync::OnceLock::new();
+const CTRL_C: &str = "Ctrl-C";
 
-/// From now on the first Ctrl-C or SIGTERM is remembered, even one that
+/// How many Ctrl-C / SIGTERM arrived so far, and the last one's name.
+type SignalCount = tokio::sync::watch::Receiver<(u64, &'static str)>;
+
+/// Signals remembered from the moment [`latch_signals`] was called.
+static LATCH: std::sync::OnceLock<SignalCount> = std::sync::OnceLock::new();
+
+/// From now on every Ctrl-C or SIGTERM is remembered, even one that
 /// arrives while no stage listens (between two steps, or while the
 /// synthetic corpus is generated): for the demo with its own Postgres,
 /// which must always end through the path that stops and deletes it.
 /// Without this, a listener installed once and then dropped would swallow
 /// such a signal, and without any listener the signal would kill the
 /// process and leave the server running.
-#[cfg(unix)]
 pub(crate) fn latch_signals() -> Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    // Registered here, before returning, so there is no window.
-    let mut int = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
-    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    let (tx, rx) = tokio::sync::watch::channel(None);
-    tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = int.recv() => "Ctrl-C",
-            _ = term.recv() => "SIGTERM",
-        };
-        let _ = tx.send(Some(name));
-        // Keep the sender: a closed channel would read as an error.
-        std::future::pending::<()>().await;
-    });
-    let _ = LATCH.set(rx);
+    let count = count_signals()?;
+    let _ = LATCH.set(count);
     Ok(())
 }
 
-pub(crate) async fn shutdown_signal() -> Result<&'static str> {
-    if let Some(latched) = LATCH.get() {
-        let mut rx = latched.clone();
-        loop {
-            if let Some(name) = *rx.borrow_and_update() {
-                return Ok(name);
-            }
-            rx.changed().await.context("the signal listener stopped")?;
-        }
-    }
+/// A task that counts Ctrl-C and SIGTERM for as long as the process runs.
+fn count_signals() -> Result<SignalCount> {
+    let (tx, rx) = tokio::sync::watch::channel((0, ""));
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
+        // Registered here, before returning, so there is no window.
+        let mut int = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
         let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => { r.context("cannot listen for Ctrl-C")?; Ok("Ctrl-C") }
-            _ = term.recv() => Ok("SIGTERM"),
-        }
+        tokio::spawn(async move {
+            loop {
+                let name = tokio::select! {
+                    Some(()) = int.recv() => CTRL_C,
+                    Some(()) = term.recv() => "SIGTERM",
+                    else => break,
+                };
+                tx.send_modify(|(n, last)| {
+                    *n += 1;
+                    *last = name;
+                });
+            }
+            // Keep the sender: a closed channel would read as an error.
+            std::future::pending::<()>().await;
+        });
     }
     #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot listen for Ctrl-C")?;
-        Ok("Ctrl-C")
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            tx.send_modify(|(n, last)| {
+                *n += 1;
+                *last = CTRL_C;
+            });
+        }
+        std::future::pending::<()>().await;
+    });
+    Ok(rx)
+}
+
+/// The signals one command waits for, each seen once.
+struct Signals {
+    count: SignalCount,
+    seen: u64,
+}
+
+impl Signals {
+    /// The latched signals (counted from the start, so one that came
+    /// before is seen), else a listener from now on.
+    fn listen() -> Result<Self> {
+        let count = match LATCH.get() {
+            Some(latched) => latched.clone(),
+            None => count_signals()?,
+        };
+        Ok(Signals { count, seen: 0 })
     }
+
+    /// The next signal not seen yet.
+    async fn next(&mut self) -> Result<&'static str> {
+        loop {
+            let (n, name) = *self.count.borrow_and_update();
+            if n > self.seen {
+                self.seen += 1;
+                return Ok(name);
+            }
+            self.count
+                .changed()
+                .await
+                .context("the signal listener stopped")?;
+        }
+    }
+}
+
+/// The first Ctrl-C or SIGTERM (one latched before counts).
+pub(crate) async fn shutdown_signal() -> Result<&'static str> {
+    Signals::listen()?.next().await
 }

@@ -1,9 +1,13 @@
-use super::{open_client, open_reader, open_store, preflight, until_shutdown, worker_id};
+use super::{
+    open_client, open_reader, open_store, preflight, until_shutdown, worker_id, StoppedGracefully,
+};
 use crate::{default_report_dir, ui, Cli, GithubArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use mcp_survey_harvest::{HarvestOptions, SeedFile, DEFAULT_SEEDS};
-use mcp_survey_pipeline::{open_run, ClassifyOptions, RunOptions, StageSummary};
+use mcp_survey_label::ClassifyOptions;
+use mcp_survey_pipeline::{open_run, PipelineError, RunOptions, StageSummary};
+use mcp_survey_stage::CancellationToken;
 use mcp_survey_store::{Run, RunStatus, SliceState, Stage, Store};
 use serde_json::json;
 use std::path::PathBuf;
@@ -178,11 +182,16 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
     options.recheck_delay = client.config().secondary_min_wait;
     options.workers_per_endpoint = client.config().tokens.len().max(1);
     options.progress = ui::bar("harvest", cli.no_progress);
-    let stats = until_shutdown(&store, async {
+    let stop = CancellationToken::new();
+    options.stop = stop.clone();
+    let stats = until_shutdown(&store, &stop, async {
         Ok(mcp_survey_harvest::harvest(&store, &client, run.id, &seeds, &options).await?)
     })
     .await?;
-    options.progress.finish_and_clear();
+    options.progress.finish();
+    if stats.stopped {
+        return Err(stopped(&run, "harvest", "harvest --run").into());
+    }
     let finished = finish_if_complete(&store, &run).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
@@ -212,6 +221,17 @@ pub async fn harvest(cli: &Cli, args: &HarvestArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A stage that stopped at the first Ctrl-C, and the command that resumes it.
+fn stopped(run: &Run, stage: &str, command: &str) -> StoppedGracefully {
+    StoppedGracefully {
+        what: format!(
+            "run {}: {stage} stopped after finishing the work in hand",
+            run.name
+        ),
+        resume: format!("mcp-survey {command} {}", run.name),
+    }
 }
 
 /// `in 3.2s, 240 requests`: the time and cost part of a stage's line.
@@ -248,14 +268,19 @@ pub async fn fetch(cli: &Cli, args: &FetchArgs) -> Result<()> {
     options.download = download;
     let requests_before = client.stats().total_requests();
     options.progress = ui::bar("fetch", cli.no_progress);
-    let stats = until_shutdown(&store, async {
+    let stop = CancellationToken::new();
+    options.stop = stop.clone();
+    let stats = until_shutdown(&store, &stop, async {
         Ok(mcp_survey_fetch::fetch_run(&store, &client, run.id, &options).await?)
     })
     .await?;
-    options.progress.finish_and_clear();
+    options.progress.finish();
     store
         .put_run_stats(run.id, "fetch", &serde_json::to_value(&stats)?)
         .await?;
+    if stats.stopped {
+        return Err(stopped(&run, "fetch", "fetch --run").into());
+    }
     let requests = client
         .stats()
         .total_requests()
@@ -317,11 +342,16 @@ pub async fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<()> {
     }
     let mut options = ClassifyOptions::new(worker_id());
     options.progress = ui::bar("classify", cli.no_progress);
-    let stats = until_shutdown(&store, async {
-        Ok(mcp_survey_pipeline::classify_run(&store, run.id, &options).await?)
+    let stop = CancellationToken::new();
+    options.stop = stop.clone();
+    let stats = until_shutdown(&store, &stop, async {
+        Ok(mcp_survey_label::classify_run(&store, run.id, &options).await?)
     })
     .await?;
-    options.progress.finish_and_clear();
+    options.progress.finish();
+    if stats.stopped {
+        return Err(stopped(&run, "classify", "classify --run").into());
+    }
     let finished = finish_if_complete(&store, &run).await?;
     println!(
         "run {}: {} snapshots classified ({} already labelled) in {:.1}s",
@@ -365,6 +395,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         download,
         join: args.join,
         bars: ui::bar_factory(cli.no_progress),
+        stop: CancellationToken::new(),
     };
     let outcome = run_pipeline(&store, &client, &options).await?;
     print_outcome(
@@ -377,17 +408,24 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
 }
 
 /// Every stage of a run, each leaving its summary line, until done or
-/// until Ctrl-C / SIGTERM.
+/// until Ctrl-C / SIGTERM (see [`until_shutdown`]).
 pub async fn run_pipeline(
     store: &Store,
     client: &mcp_survey_github::GithubClient,
     options: &RunOptions,
 ) -> Result<mcp_survey_pipeline::RunOutcome> {
-    until_shutdown(store, async {
-        Ok(
-            mcp_survey_pipeline::run_pipeline_reporting(store, client, options, &ui::print_stage)
-                .await?,
-        )
+    until_shutdown(store, &options.stop, async {
+        match mcp_survey_pipeline::run_pipeline_reporting(store, client, options, &ui::print_stage)
+            .await
+        {
+            Ok(outcome) => Ok(outcome),
+            Err(PipelineError::Stopped { run, stage }) => Err(StoppedGracefully {
+                what: format!("run {run}: {stage} stopped after finishing the work in hand; the run is not finished"),
+                resume: format!("mcp-survey run --name {run}"),
+            }
+            .into()),
+            Err(e) => Err(e.into()),
+        }
     })
     .await
 }

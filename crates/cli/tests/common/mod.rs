@@ -307,6 +307,16 @@ pub async fn wait_until(
     }
 }
 
+/// Sends `signal` (as `kill` takes it: `-TERM`, `-INT`) to `child`.
+pub fn send_signal(child: &Killer, signal: &str) {
+    let status = Command::new("kill")
+        .arg(signal)
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
 /// Sends `signal` (as `kill` takes it: `-TERM`, `-INT`) to `child` and
 /// waits for it to exit; fails if it still runs after `within`.
 pub async fn signal_and_wait_exit(
@@ -314,12 +324,7 @@ pub async fn signal_and_wait_exit(
     signal: &str,
     within: Duration,
 ) -> ExitStatus {
-    let status = Command::new("kill")
-        .arg(signal)
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    send_signal(child, signal);
     let signalled = Instant::now();
     loop {
         if let Some(exit) = child.try_wait().expect("try_wait") {

@@ -1,5 +1,12 @@
-use indicatif::ProgressBar;
+//! The classify stage: labels the stored snapshots of a run with the
+//! classifier, in batches, through the stage driver. It reads only
+//! Postgres: a new classifier version re-labels a run without asking
+//! GitHub anything.
+
 use mcp_survey_model::RepoFiles;
+use mcp_survey_stage::{
+    run_stage, CancellationToken, DriverOptions, Progress, StageWork, WorkerCrashed,
+};
 use mcp_survey_store::{ClaimedJob, JobFailure, NewLabel, Stage, Store, StoreError};
 use serde::Serialize;
 use std::panic::AssertUnwindSafe;
@@ -13,7 +20,10 @@ pub struct ClassifyOptions {
     pub batch: i64,
     pub lease: Duration,
     pub worker_id: String,
-    pub progress: ProgressBar,
+    pub progress: Arc<dyn Progress>,
+    /// Cancelled: the batches in hand are stored, no new one is taken, and
+    /// the stats say `stopped`.
+    pub stop: CancellationToken,
 }
 
 impl ClassifyOptions {
@@ -23,7 +33,8 @@ impl ClassifyOptions {
             batch: 64,
             lease: Duration::from_secs(300),
             worker_id: worker_id.into(),
-            progress: ProgressBar::hidden(),
+            progress: mcp_survey_stage::hidden(),
+            stop: CancellationToken::new(),
         }
     }
 }
@@ -35,6 +46,23 @@ pub struct ClassifyStats {
     pub bytes: u64,
     pub classify_seconds: f64,
     pub elapsed_seconds: f64,
+    /// A stop was asked for: snapshots may be left unlabelled.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("classify worker crashed: {0}")]
+    Worker(String),
+}
+
+impl From<WorkerCrashed> for ClassifyError {
+    fn from(e: WorkerCrashed) -> Self {
+        ClassifyError::Worker(e.0)
+    }
 }
 
 #[derive(Default)]
@@ -52,7 +80,7 @@ pub async fn classify_run(
     store: &Store,
     run_id: i64,
     options: &ClassifyOptions,
-) -> Result<ClassifyStats, StoreError> {
+) -> Result<ClassifyStats, ClassifyError> {
     let started = Instant::now();
     store.enqueue_classify_jobs(run_id).await?;
     let depth = store.stage_depth(run_id, Stage::Classify).await?;
@@ -61,66 +89,101 @@ pub async fn classify_run(
         .set_length((depth.queued + depth.running + depth.done) as u64);
     options.progress.set_position(depth.done as u64);
     let counters = Arc::new(Counters::default());
-    let mut handles = Vec::new();
-    for n in 0..options.workers.max(1) {
-        let store = store.clone();
-        let options = options.clone();
-        let counters = counters.clone();
-        let worker = format!("{}:classify:{n}", options.worker_id);
-        handles.push(tokio::spawn(async move {
-            classify_worker(&store, run_id, &worker, &options, &counters).await
-        }));
-    }
-    for h in handles {
-        h.await
-            .map_err(|e| StoreError::Corrupt(format!("classify worker crashed: {e}")))??;
-    }
+    let mut driver = DriverOptions::new("classify", &options.worker_id);
+    driver.workers = options.workers.max(1);
+    driver.lease = options.lease;
+    driver.stop = options.stop.clone();
+    driver.progress = options.progress.clone();
+    let work = Arc::new(LabelStage {
+        store: store.clone(),
+        run_id,
+        batch: options.batch,
+        lease: options.lease,
+        counters: counters.clone(),
+    });
+    let driven = run_stage(work, &driver).await?;
     Ok(ClassifyStats {
         classified: counters.classified.load(Ordering::Relaxed),
         already_labelled: counters.already.load(Ordering::Relaxed),
         bytes: counters.bytes.load(Ordering::Relaxed),
         classify_seconds: counters.micros.load(Ordering::Relaxed) as f64 / 1e6,
         elapsed_seconds: started.elapsed().as_secs_f64(),
+        stopped: driven.stopped,
     })
 }
 
-async fn classify_worker(
-    store: &Store,
+/// The classify queue, for the stage driver: batches of jobs, each batch
+/// loaded in one query and stored in one transaction.
+struct LabelStage {
+    store: Store,
     run_id: i64,
-    worker: &str,
-    options: &ClassifyOptions,
-    counters: &Counters,
-) -> Result<(), StoreError> {
-    loop {
-        let jobs = store
-            .claim_jobs(
-                run_id,
-                Stage::Classify,
-                worker,
-                options.batch,
-                options.lease,
-            )
-            .await?;
-        if jobs.is_empty() {
-            if !store.stage_open(run_id, Stage::Classify).await? {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
+    batch: i64,
+    lease: Duration,
+    counters: Arc<Counters>,
+}
+
+impl StageWork for LabelStage {
+    type Item = ClaimedJob;
+    type Error = ClassifyError;
+
+    async fn claim(&self, worker: &str) -> Result<Vec<ClaimedJob>, ClassifyError> {
+        Ok(self
+            .store
+            .claim_jobs(self.run_id, Stage::Classify, worker, self.batch, self.lease)
+            .await?)
+    }
+
+    async fn open(&self) -> Result<bool, ClassifyError> {
+        Ok(self.store.stage_open(self.run_id, Stage::Classify).await?)
+    }
+
+    /// A batch is lost only when every one of its leases is: the verdicts
+    /// of jobs another worker took over are not stored (`store_labels`).
+    async fn renew(&self, _worker: &str, jobs: &[ClaimedJob]) -> Result<bool, ClassifyError> {
+        let mut held = false;
+        for job in jobs {
+            held |= self.store.renew_job_lease(job, self.lease).await?;
         }
-        let n = jobs.len() as u64;
-        if let Err(e) = classify_batch(store, &jobs, counters).await {
-            let failure = JobFailure {
-                kind: "classify".into(),
-                message: e.to_string(),
-                permanent: false,
-                retry_after: None,
-            };
-            for job in &jobs {
-                store.fail_job(job, &failure, 3).await?;
-            }
+        Ok(held)
+    }
+
+    /// Returns the jobs of the batch, labelled or failed.
+    async fn work(&self, jobs: &[ClaimedJob]) -> Result<u64, ClassifyError> {
+        if let Err(e) = classify_batch(&self.store, jobs, &self.counters).await {
+            self.fail_batch(jobs, "classify", e.to_string()).await?;
         }
-        options.progress.inc(n);
+        Ok(jobs.len() as u64)
+    }
+
+    async fn panicked(&self, jobs: &[ClaimedJob], message: String) -> Result<u64, ClassifyError> {
+        self.fail_batch(
+            jobs,
+            "internal",
+            format!("labelling the batch panicked: {message}"),
+        )
+        .await?;
+        Ok(jobs.len() as u64)
+    }
+}
+
+impl LabelStage {
+    /// The batch comes back later, up to three attempts.
+    async fn fail_batch(
+        &self,
+        jobs: &[ClaimedJob],
+        kind: &str,
+        message: String,
+    ) -> Result<(), StoreError> {
+        let failure = JobFailure {
+            kind: kind.into(),
+            message,
+            permanent: false,
+            retry_after: None,
+        };
+        for job in jobs {
+            self.store.fail_job(job, &failure, 3).await?;
+        }
+        Ok(())
     }
 }
 
