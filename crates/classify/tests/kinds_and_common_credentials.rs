@@ -524,15 +524,25 @@ fn evidence_never_cites_a_file_the_repository_lacks() {
 fn a_router_dispatching_initialize_and_tools_list_is_a_hand_rolled_server() {
     let router = "use axum::{Json, Router, routing::post};\n\nasync fn rpc(Json(req): Json<Request>) -> Json<Response> {\n    match req.method.as_str() {\n        \"initialize\" => Json(handlers::initialize(req.id)),\n        \"tools/list\" => Json(handlers::tools(req.id)),\n        \"tools/call\" => Json(handlers::call(req.id, req.params)),\n        _ => Json(Response::method_not_found(req.id)),\n    }\n}\n\npub fn app() -> Router {\n    Router::new().route(\"/mcp\", post(rpc))\n}\n";
     let v = run(&[
-        ("Cargo.toml", "[package]\nname = \"relay\"\n[dependencies]\naxum = \"0.8\"\n"),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"relay\"\n[dependencies]\naxum = \"0.8\"\n",
+        ),
         ("src/router.rs", router),
     ]);
     assert_eq!(v.labels.kind, Kind::Server);
-    assert!(v.labels.sdk.contains(&Sdk::HandRolled), "{:?}", v.labels.sdk);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
     // Negative: a client that sends both methods dispatches neither.
     let client = "use reqwest::Client;\n\npub async fn probe(c: &Client) {\n    send(c, \"initialize\").await;\n    send(c, \"tools/list\").await;\n}\n";
     let v = run(&[
-        ("Cargo.toml", "[package]\nname = \"relay\"\n[dependencies]\nreqwest = \"0.12\"\n"),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"relay\"\n[dependencies]\nreqwest = \"0.12\"\n",
+        ),
         ("src/probe.rs", client),
     ]);
     assert_ne!(v.labels.kind, Kind::Server);
