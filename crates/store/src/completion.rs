@@ -13,7 +13,7 @@ impl Store {
     /// gave up). One statement, so two processes finishing the last jobs at
     /// once cannot both miss it. Returns whether this call finished it.
     pub async fn finish_run_if_complete(&self, run_id: i64) -> Result<bool> {
-        let finished = sqlx::query(
+        let finished = sqlx::query!(
             "UPDATE runs r SET status = 'finished', finished_at = now()
              WHERE r.id = $1 AND r.status = 'running'
                AND EXISTS (SELECT 1 FROM search_slices s WHERE s.run_id = r.id)
@@ -35,8 +35,8 @@ impl Store {
                      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id
                                       AND j.stage = 'classify' AND j.repository_id = rr.repository_id
                                       AND j.state = 'failed'))",
+            run_id
         )
-        .bind(run_id)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -46,15 +46,19 @@ impl Store {
     /// The workers (`PROCESS:stage:n`) holding a lease on the run's jobs or
     /// search slices, with when that lease runs out.
     pub async fn run_leases(&self, run_id: i64) -> Result<Vec<(String, DateTime<Utc>)>> {
-        Ok(sqlx::query_as(
-            "SELECT worker, lease_until FROM jobs
-              WHERE run_id = $1 AND state = 'running' AND worker IS NOT NULL AND lease_until IS NOT NULL
-             UNION ALL
-             SELECT worker, lease_until FROM search_slices
-              WHERE run_id = $1 AND worker IS NOT NULL AND lease_until IS NOT NULL",
+        let rows = sqlx::query!(
+            r#"SELECT worker AS "worker!", lease_until AS "lease_until!" FROM jobs
+                WHERE run_id = $1 AND state = 'running' AND worker IS NOT NULL AND lease_until IS NOT NULL
+               UNION ALL
+               SELECT worker, lease_until FROM search_slices
+                WHERE run_id = $1 AND worker IS NOT NULL AND lease_until IS NOT NULL"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.worker, r.lease_until))
+            .collect())
     }
 }

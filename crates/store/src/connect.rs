@@ -144,6 +144,8 @@ fn is_missing_database(e: &sqlx::Error) -> bool {
 
 /// The database holds this build's schema: every embedded migration applied.
 async fn check_schema(store: &Store, database: &str) -> Result<()> {
+    // Runtime SQL: `_sqlx_migrations` may be missing (that is what this
+    // checks), and the schema the macros are checked against lacks it.
     let applied: Vec<(i64,)> =
         match sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(store.pool())
@@ -195,6 +197,7 @@ async fn create_database_if_missing(
         .connect()
         .await
         .map_err(|source| connect_error(url, options, source))?;
+    // Runtime SQL: a database name cannot be a bind parameter.
     let statement = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
     match sqlx::query(&statement).execute(&mut admin).await {
         Ok(_) => {

@@ -28,38 +28,41 @@ impl Store {
     /// The files of many snapshots in two queries, keyed by snapshot id.
     /// A snapshot id with no row (deleted meanwhile) is absent from the map.
     pub async fn snapshots_files(&self, snapshot_ids: &[i64]) -> Result<HashMap<i64, RepoFiles>> {
-        let metas: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        let metas = sqlx::query!(
             "SELECT s.id, r.full_name, r.description FROM snapshots s
              JOIN repositories r ON r.id = s.repository_id
              WHERE s.id = ANY($1)",
+            snapshot_ids
         )
-        .bind(snapshot_ids)
         .fetch_all(&self.pool)
         .await?;
         let mut out: HashMap<i64, RepoFiles> = metas
             .into_iter()
-            .map(|(id, full_name, description)| {
+            .map(|m| {
                 (
-                    id,
+                    m.id,
                     RepoFiles {
-                        full_name: Some(full_name),
-                        description,
+                        full_name: Some(m.full_name),
+                        description: m.description,
                         files: Vec::new(),
                     },
                 )
             })
             .collect();
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT sf.snapshot_id, sf.path, f.content FROM snapshot_files sf
              JOIN files f ON f.sha256 = sf.sha256
              WHERE sf.snapshot_id = ANY($1) ORDER BY sf.snapshot_id, sf.path",
+            snapshot_ids
         )
-        .bind(snapshot_ids)
         .fetch_all(&self.pool)
         .await?;
-        for (id, path, text) in rows {
-            if let Some(files) = out.get_mut(&id) {
-                files.files.push(RepoFile { path, text });
+        for row in rows {
+            if let Some(files) = out.get_mut(&row.snapshot_id) {
+                files.files.push(RepoFile {
+                    path: row.path,
+                    text: row.content,
+                });
             }
         }
         Ok(out)
@@ -72,14 +75,14 @@ impl Store {
         snapshot_ids: &[i64],
         classifier_version: &str,
     ) -> Result<HashSet<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+        let ids = sqlx::query_scalar!(
             "SELECT snapshot_id FROM labels WHERE snapshot_id = ANY($1) AND classifier_version = $2",
+            snapshot_ids,
+            classifier_version
         )
-        .bind(snapshot_ids)
-        .bind(classifier_version)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        Ok(ids.into_iter().collect())
     }
 
     /// Marks many jobs done that needed no stored output; returns the ids
@@ -130,7 +133,7 @@ impl Store {
             stored.push(l.job.id);
         }
         if !rows.is_empty() {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO labels (snapshot_id, classifier_version, kind, language, sdk, transport, credentials,
                      auth_methods, credential_sources, env_vars, evidence)
                  SELECT (x->>'snapshot_id')::bigint, $2, x->>'kind', x->>'language',
@@ -143,9 +146,9 @@ impl Store {
                      x->'evidence'
                  FROM jsonb_array_elements($1) AS x
                  ON CONFLICT (snapshot_id, classifier_version) DO NOTHING",
+                serde_json::Value::Array(rows),
+                classifier_version
             )
-            .bind(serde_json::Value::Array(rows))
-            .bind(classifier_version)
             .execute(&mut *tx)
             .await?;
         }
@@ -162,16 +165,16 @@ async fn finish_jobs(
 ) -> Result<Vec<i64>> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     let workers: Vec<&str> = jobs.iter().map(|j| j.worker.as_str()).collect();
-    let done: Vec<(i64,)> = sqlx::query_as(
+    let done = sqlx::query_scalar!(
         "UPDATE jobs j SET state = 'done', lease_until = NULL, last_error = NULL, error_kind = NULL, updated_at = now()
          FROM UNNEST($1::bigint[], $2::text[]) AS t(id, worker)
          WHERE j.id = t.id AND j.worker = t.worker AND j.state = 'running'
          RETURNING j.id",
+        &ids,
+        &workers[..] as &[&str]
     )
-    .bind(&ids)
-    .bind(&workers)
     .fetch_all(&mut **tx)
     .await?;
-    let done: HashSet<i64> = done.into_iter().map(|(id,)| id).collect();
+    let done: HashSet<i64> = done.into_iter().collect();
     Ok(ids.into_iter().filter(|id| !done.contains(id)).collect())
 }

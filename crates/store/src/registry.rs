@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 /// One run's listing of one registry.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryListing {
     pub run_id: i64,
     pub registry: String,
@@ -39,7 +39,7 @@ pub struct RegistryEntryWrite {
 }
 
 /// A stored entry, as the mapping to repositories and the tests read it.
-#[derive(Debug, Clone, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredRegistryEntry {
     pub registry: String,
     pub server_name: String,
@@ -68,7 +68,7 @@ pub struct RegistryMatch<'a> {
 }
 
 /// A row of `run_registry_entries`.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRegistryEntry {
     pub registry: String,
     pub server_name: String,
@@ -80,7 +80,7 @@ pub struct RunRegistryEntry {
 }
 
 /// Which sources found a repository of a run.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepositorySources {
     pub repository_id: i64,
     pub full_name: String,
@@ -212,9 +212,6 @@ LEFT JOIN agreement a ON a.agreement = k.agreement
 GROUP BY k.ord, k.agreement
 ORDER BY k.ord";
 
-const LISTING_COLUMNS: &str = "run_id, registry, base_url, state, updated_since, next_cursor, \
-                               pages_done, entries_seen, error";
-
 impl Store {
     /// The run's listing of `registry`, created on first call. A new
     /// listing asks only for entries updated since the high-water mark of
@@ -225,7 +222,7 @@ impl Store {
         registry: &str,
         base_url: &str,
     ) -> Result<RegistryListing> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO registry_listings (run_id, registry, base_url, updated_since)
              VALUES ($1, $2, $3, (SELECT high_water FROM registry_listings
                                   WHERE registry = $2 AND run_id <> $1 AND state = 'done'
@@ -238,26 +235,32 @@ impl Store {
                               THEN 'mapping' ELSE 'paging' END,
                  error = NULL, base_url = EXCLUDED.base_url
              WHERE registry_listings.state = 'failed'",
+            run_id,
+            registry,
+            base_url
         )
-        .bind(run_id)
-        .bind(registry)
-        .bind(base_url)
         .execute(&self.pool)
         .await?;
-        Ok(sqlx::query_as(&format!(
-            "SELECT {LISTING_COLUMNS} FROM registry_listings WHERE run_id = $1 AND registry = $2"
-        ))
-        .bind(run_id)
-        .bind(registry)
+        Ok(sqlx::query_as!(
+            RegistryListing,
+            "SELECT run_id, registry, base_url, state, updated_since, next_cursor, pages_done,
+                    entries_seen, error
+             FROM registry_listings WHERE run_id = $1 AND registry = $2",
+            run_id,
+            registry
+        )
         .fetch_one(&self.pool)
         .await?)
     }
 
     pub async fn registry_listings(&self, run_id: i64) -> Result<Vec<RegistryListing>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {LISTING_COLUMNS} FROM registry_listings WHERE run_id = $1 ORDER BY registry"
-        ))
-        .bind(run_id)
+        Ok(sqlx::query_as!(
+            RegistryListing,
+            "SELECT run_id, registry, base_url, state, updated_since, next_cursor, pages_done,
+                    entries_seen, error
+             FROM registry_listings WHERE run_id = $1 ORDER BY registry",
+            run_id
+        )
         .fetch_all(&self.pool)
         .await?)
     }
@@ -274,7 +277,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for e in entries {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO registry_entries (registry, server_name, version, status, is_latest,
                      updated_at, repository_url, repository_name, subfolder, server_json,
                      first_run_id, last_run_id)
@@ -284,46 +287,46 @@ impl Store {
                      updated_at = EXCLUDED.updated_at, repository_url = EXCLUDED.repository_url,
                      repository_name = EXCLUDED.repository_name, subfolder = EXCLUDED.subfolder,
                      server_json = EXCLUDED.server_json, last_run_id = EXCLUDED.last_run_id",
+                registry,
+                crate::clean::message(&e.server_name),
+                crate::clean::message(&e.version),
+                crate::clean::message(&e.status),
+                e.is_latest,
+                e.updated_at,
+                e.repository_url.as_deref().map(crate::clean::message),
+                e.repository_name.as_deref(),
+                e.subfolder.as_deref().map(crate::clean::message),
+                &e.server_json,
+                run_id
             )
-            .bind(registry)
-            .bind(crate::clean::message(&e.server_name))
-            .bind(crate::clean::message(&e.version))
-            .bind(crate::clean::message(&e.status))
-            .bind(e.is_latest)
-            .bind(e.updated_at)
-            .bind(e.repository_url.as_deref().map(crate::clean::message))
-            .bind(&e.repository_name)
-            .bind(e.subfolder.as_deref().map(crate::clean::message))
-            .bind(&e.server_json)
-            .bind(run_id)
             .execute(&mut *tx)
             .await?;
         }
         // A newer version marked latest demotes the others of its server.
         for e in entries.iter().filter(|e| e.is_latest) {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE registry_entries SET is_latest = false
                  WHERE registry = $1 AND server_name = $2 AND version <> $3 AND is_latest",
+                registry,
+                crate::clean::message(&e.server_name),
+                crate::clean::message(&e.version)
             )
-            .bind(registry)
-            .bind(crate::clean::message(&e.server_name))
-            .bind(crate::clean::message(&e.version))
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
+        sqlx::query!(
             "UPDATE registry_listings SET
-                 next_cursor = $3, pages_done = pages_done + 1, entries_seen = entries_seen + $4,
+                 next_cursor = $3::text, pages_done = pages_done + 1, entries_seen = entries_seen + $4,
                  state = CASE WHEN $3 IS NULL THEN 'mapping' ELSE state END,
                  high_water = CASE WHEN $3 IS NULL THEN
                      (SELECT max(updated_at) FROM registry_entries WHERE registry = $2)
                      ELSE high_water END
              WHERE run_id = $1 AND registry = $2",
+            run_id,
+            registry,
+            next_cursor,
+            i32::try_from(entries.len()).unwrap_or(i32::MAX)
         )
-        .bind(run_id)
-        .bind(registry)
-        .bind(next_cursor)
-        .bind(i32::try_from(entries.len()).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -336,25 +339,25 @@ impl Store {
         registry: &str,
         error: &str,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE registry_listings SET state = 'failed', error = $3
              WHERE run_id = $1 AND registry = $2",
+            run_id,
+            registry,
+            crate::clean::message(error)
         )
-        .bind(run_id)
-        .bind(registry)
-        .bind(crate::clean::message(error))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     pub async fn finish_registry_listing(&self, run_id: i64, registry: &str) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE registry_listings SET state = 'done', finished_at = now()
              WHERE run_id = $1 AND registry = $2",
+            run_id,
+            registry
         )
-        .bind(run_id)
-        .bind(registry)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -362,12 +365,13 @@ impl Store {
 
     /// Every stored entry of a registry, ordered by server name and version.
     pub async fn registry_entries(&self, registry: &str) -> Result<Vec<StoredRegistryEntry>> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as!(
+            StoredRegistryEntry,
             "SELECT registry, server_name, version, status, is_latest, updated_at, repository_url,
                     repository_name, subfolder, server_json
              FROM registry_entries WHERE registry = $1 ORDER BY server_name, version",
+            registry
         )
-        .bind(registry)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -379,7 +383,8 @@ impl Store {
         run_id: i64,
         registry: &str,
     ) -> Result<Vec<StoredRegistryEntry>> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as!(
+            StoredRegistryEntry,
             "SELECT DISTINCT ON (e.server_name) e.registry, e.server_name, e.version, e.status,
                     e.is_latest, e.updated_at, e.repository_url, e.repository_name, e.subfolder,
                     e.server_json
@@ -389,15 +394,15 @@ impl Store {
                                WHERE m.run_id = $1 AND m.registry = e.registry
                                  AND m.server_name = e.server_name)
              ORDER BY e.server_name, e.is_latest DESC, e.updated_at DESC NULLS LAST, e.version DESC",
+            run_id,
+            registry
         )
-        .bind(run_id)
-        .bind(registry)
         .fetch_all(&self.pool)
         .await?)
     }
 
     pub async fn record_registry_match(&self, run_id: i64, m: &RegistryMatch<'_>) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO run_registry_entries (run_id, registry, server_name, version,
                  repository_name, subfolder, repository_id, outcome, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -405,16 +410,16 @@ impl Store {
                  version = EXCLUDED.version, repository_name = EXCLUDED.repository_name,
                  subfolder = EXCLUDED.subfolder, repository_id = EXCLUDED.repository_id,
                  outcome = EXCLUDED.outcome, note = EXCLUDED.note",
+            run_id,
+            m.registry,
+            m.server_name,
+            m.version,
+            m.repository_name,
+            m.subfolder,
+            m.repository_id,
+            m.outcome,
+            m.note.map(crate::clean::message)
         )
-        .bind(run_id)
-        .bind(m.registry)
-        .bind(m.server_name)
-        .bind(m.version)
-        .bind(m.repository_name)
-        .bind(m.subfolder)
-        .bind(m.repository_id)
-        .bind(m.outcome)
-        .bind(m.note.map(crate::clean::message))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -422,39 +427,43 @@ impl Store {
 
     /// The id of a stored repository by OWNER/NAME (any case).
     pub async fn repository_id_by_name(&self, full_name: &str) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as(
+        Ok(sqlx::query_scalar!(
             "SELECT id FROM repositories WHERE lower(full_name) = lower($1)
              ORDER BY updated_at DESC LIMIT 1",
+            full_name
         )
-        .bind(full_name)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.0))
+        .await?)
     }
 
     pub async fn run_registry_entries(&self, run_id: i64) -> Result<Vec<RunRegistryEntry>> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as!(
+            RunRegistryEntry,
             "SELECT registry, server_name, repository_name, subfolder, repository_id, outcome, note
              FROM run_registry_entries WHERE run_id = $1 ORDER BY registry, server_name",
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
         .await?)
     }
 
     /// Every repository of the run with the sources that found it.
     pub async fn repository_sources(&self, run_id: i64) -> Result<Vec<RepositorySources>> {
-        Ok(sqlx::query_as(
-            "SELECT repository_id, full_name, by_search, by_registry, seed_queries, registries
-             FROM repository_sources WHERE run_id = $1 ORDER BY repository_id",
+        Ok(sqlx::query_as!(
+            RepositorySources,
+            r#"SELECT repository_id AS "repository_id!", full_name AS "full_name!",
+                      by_search AS "by_search!", by_registry AS "by_registry!",
+                      seed_queries AS "seed_queries!", registries AS "registries!"
+               FROM repository_sources WHERE run_id = $1 ORDER BY repository_id"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
         .await?)
     }
 
     /// The run's servers by source: search only, registry only, both.
     pub async fn server_source_overlap(&self, run_id: i64) -> Result<SourceOverlap> {
+        // Runtime SQL: the body is shared with queries/*.sql, which a test compares.
         Ok(sqlx::query_as(&with_run(SOURCE_OVERLAP))
             .bind(run_id)
             .fetch_one(&self.pool)
@@ -464,6 +473,7 @@ impl Store {
     /// Registry-listed repositories (one row per repository or, when none,
     /// per entry) by whether search found them and, if not, why.
     pub async fn registry_missed_by_search(&self, run_id: i64) -> Result<Vec<MissedByReason>> {
+        // Runtime SQL: the body is shared with queries/*.sql, which a test compares.
         Ok(sqlx::query_as(&with_run(MISSED_BY_SEARCH))
             .bind(run_id)
             .fetch_all(&self.pool)
@@ -473,6 +483,7 @@ impl Store {
     /// The headline counts for servers found by search, by a registry, and
     /// by either.
     pub async fn headline_by_source(&self, run_id: i64) -> Result<Vec<SourceHeadline>> {
+        // Runtime SQL: the body is shared with queries/*.sql, which a test compares.
         Ok(sqlx::query_as(&with_run(HEADLINE_BY_SOURCE))
             .bind(run_id)
             .fetch_all(&self.pool)
@@ -481,6 +492,7 @@ impl Store {
 
     /// How the secrets registry entries declare agree with the classifier's.
     pub async fn secret_agreement(&self, run_id: i64) -> Result<Vec<SecretAgreement>> {
+        // Runtime SQL: the body is shared with queries/*.sql, which a test compares.
         Ok(sqlx::query_as(&with_run(SECRET_AGREEMENT))
             .bind(run_id)
             .fetch_all(&self.pool)

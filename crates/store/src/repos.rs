@@ -10,7 +10,15 @@ pub(crate) async fn upsert_repository(
     meta: &RepoMeta,
     etag: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    // Free text from GitHub: a NUL would make Postgres refuse the page.
+    let description = meta.description.as_deref().map(crate::clean::message);
+    let topics: Vec<String> = meta
+        .topics
+        .iter()
+        .map(|t| crate::clean::message(t))
+        .collect();
+    let language = meta.language.as_deref().map(crate::clean::message);
+    sqlx::query!(
         "INSERT INTO repositories (id, full_name, description, topics, language, stargazers_count,
              forks_count, fork, archived, created_at, pushed_at, default_branch, size_kb, etag)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -23,27 +31,21 @@ pub(crate) async fn upsert_repository(
              size_kb = EXCLUDED.size_kb,
              etag = COALESCE(EXCLUDED.etag, repositories.etag),
              updated_at = now()",
+        meta.id,
+        &meta.full_name,
+        description,
+        &topics,
+        language,
+        meta.stargazers_count,
+        meta.forks_count,
+        meta.fork,
+        meta.archived,
+        meta.created_at,
+        meta.pushed_at,
+        &meta.default_branch,
+        meta.size,
+        etag
     )
-    .bind(meta.id)
-    .bind(&meta.full_name)
-    // Free text from GitHub: a NUL would make Postgres refuse the page.
-    .bind(meta.description.as_deref().map(crate::clean::message))
-    .bind(
-        meta.topics
-            .iter()
-            .map(|t| crate::clean::message(t))
-            .collect::<Vec<_>>(),
-    )
-    .bind(meta.language.as_deref().map(crate::clean::message))
-    .bind(meta.stargazers_count)
-    .bind(meta.forks_count)
-    .bind(meta.fork)
-    .bind(meta.archived)
-    .bind(meta.created_at)
-    .bind(meta.pushed_at)
-    .bind(&meta.default_branch)
-    .bind(meta.size)
-    .bind(etag)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -57,24 +59,24 @@ pub(crate) async fn add_to_run(
     run_id: i64,
     meta: &RepoMeta,
 ) -> Result<bool> {
-    let inserted: Option<(bool,)> = sqlx::query_as(
-        "INSERT INTO run_repositories (run_id, repository_id, full_name, stargazers_count, fork, archived, pushed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (run_id, repository_id) DO UPDATE SET
-             full_name = EXCLUDED.full_name, stargazers_count = EXCLUDED.stargazers_count,
-             fork = EXCLUDED.fork, archived = EXCLUDED.archived, pushed_at = EXCLUDED.pushed_at
-         RETURNING (xmax = 0)",
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO run_repositories (run_id, repository_id, full_name, stargazers_count, fork, archived, pushed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (run_id, repository_id) DO UPDATE SET
+               full_name = EXCLUDED.full_name, stargazers_count = EXCLUDED.stargazers_count,
+               fork = EXCLUDED.fork, archived = EXCLUDED.archived, pushed_at = EXCLUDED.pushed_at
+           RETURNING (xmax = 0) AS "fresh!""#,
+        run_id,
+        meta.id,
+        &meta.full_name,
+        meta.stargazers_count,
+        meta.fork,
+        meta.archived,
+        meta.pushed_at
     )
-    .bind(run_id)
-    .bind(meta.id)
-    .bind(&meta.full_name)
-    .bind(meta.stargazers_count)
-    .bind(meta.fork)
-    .bind(meta.archived)
-    .bind(meta.pushed_at)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(inserted.is_some_and(|(fresh,)| fresh))
+    Ok(inserted.unwrap_or(false))
 }
 
 /// What the harvest knows of a repository before asking GitHub for it again.
@@ -83,6 +85,25 @@ pub struct KnownRepository {
     pub meta: RepoMeta,
     pub etag: Option<String>,
     pub in_run: bool,
+}
+
+/// A `repositories` row with whether the run already holds it.
+struct KnownRepositoryRow {
+    id: i64,
+    full_name: String,
+    description: Option<String>,
+    topics: Vec<String>,
+    language: Option<String>,
+    stargazers_count: i64,
+    forks_count: i64,
+    fork: bool,
+    archived: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    pushed_at: Option<chrono::DateTime<chrono::Utc>>,
+    default_branch: String,
+    size_kb: i64,
+    etag: Option<String>,
+    in_run: bool,
 }
 
 impl Store {
@@ -104,52 +125,37 @@ impl Store {
     /// The stored metadata of a repository, by id, and whether `run_id`
     /// already holds it.
     pub async fn known_repository(&self, run_id: i64, id: i64) -> Result<Option<KnownRepository>> {
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Vec<String>,
-            Option<String>,
-            i64,
-            i64,
-            bool,
-            bool,
-            chrono::DateTime<chrono::Utc>,
-            Option<chrono::DateTime<chrono::Utc>>,
-            String,
-            i64,
-            Option<String>,
-            bool,
-        );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT r.id, r.full_name, r.description, r.topics, r.language, r.stargazers_count,
-                    r.forks_count, r.fork, r.archived, r.created_at, r.pushed_at, r.default_branch,
-                    r.size_kb, r.etag,
-                    EXISTS (SELECT 1 FROM run_repositories rr WHERE rr.run_id = $1 AND rr.repository_id = r.id)
-             FROM repositories r WHERE r.id = $2",
+        let row = sqlx::query_as!(
+            KnownRepositoryRow,
+            r#"SELECT r.id, r.full_name, r.description, r.topics, r.language, r.stargazers_count,
+                      r.forks_count, r.fork, r.archived, r.created_at, r.pushed_at, r.default_branch,
+                      r.size_kb, r.etag,
+                      EXISTS (SELECT 1 FROM run_repositories rr
+                              WHERE rr.run_id = $1 AND rr.repository_id = r.id) AS "in_run!"
+               FROM repositories r WHERE r.id = $2"#,
+            run_id,
+            id
         )
-        .bind(run_id)
-        .bind(id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| KnownRepository {
             meta: RepoMeta {
-                id: r.0,
-                full_name: r.1,
-                description: r.2,
-                topics: r.3,
-                language: r.4,
-                stargazers_count: r.5,
-                forks_count: r.6,
-                fork: r.7,
-                archived: r.8,
-                created_at: r.9,
-                pushed_at: r.10,
-                default_branch: r.11,
-                size: r.12,
+                id: r.id,
+                full_name: r.full_name,
+                description: r.description,
+                topics: r.topics,
+                language: r.language,
+                stargazers_count: r.stargazers_count,
+                forks_count: r.forks_count,
+                fork: r.fork,
+                archived: r.archived,
+                created_at: r.created_at,
+                pushed_at: r.pushed_at,
+                default_branch: r.default_branch,
+                size: r.size_kb,
             },
-            etag: r.13,
-            in_run: r.14,
+            etag: r.etag,
+            in_run: r.in_run,
         }))
     }
 
@@ -162,27 +168,29 @@ impl Store {
     }
 
     pub async fn run_repository_count(&self, run_id: i64) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM run_repositories WHERE run_id = $1")
-                .bind(run_id)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(n)
+        Ok(sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM run_repositories WHERE run_id = $1"#,
+            run_id
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 }
 
 impl Store {
     /// Repositories in the run, and how many of them no earlier run had.
     pub async fn run_found_and_new(&self, run_id: i64) -> Result<(i64, i64)> {
-        Ok(sqlx::query_as(
-            "SELECT count(*),
-                    count(*) FILTER (WHERE NOT EXISTS (
-                        SELECT 1 FROM run_repositories older
-                        WHERE older.repository_id = rr.repository_id AND older.run_id < rr.run_id))
-             FROM run_repositories rr WHERE rr.run_id = $1",
+        let row = sqlx::query!(
+            r#"SELECT count(*) AS "found!",
+                      count(*) FILTER (WHERE NOT EXISTS (
+                          SELECT 1 FROM run_repositories older
+                          WHERE older.repository_id = rr.repository_id
+                            AND older.run_id < rr.run_id)) AS "new!"
+               FROM run_repositories rr WHERE rr.run_id = $1"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_one(&self.pool)
-        .await?)
+        .await?;
+        Ok((row.found, row.new))
     }
 }

@@ -35,32 +35,33 @@ pub struct Run {
     pub stats: serde_json::Value,
 }
 
-type RunRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    serde_json::Value,
-);
+/// A `runs` row as stored; `status` is still text until `into_run` reads it.
+struct RunRecord {
+    id: i64,
+    name: String,
+    status: String,
+    github_url: String,
+    seed_file_hash: Option<String>,
+    classifier_version: Option<String>,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    stats: serde_json::Value,
+}
 
-const RUN_COLUMNS: &str = "id, name, status, github_url, seed_file_hash, classifier_version, started_at, finished_at, stats";
-
-fn run_from_row(row: RunRow) -> Result<Run> {
-    Ok(Run {
-        id: row.0,
-        name: row.1,
-        status: RunStatus::parse(&row.2)?,
-        github_url: row.3,
-        seed_file_hash: row.4,
-        classifier_version: row.5,
-        started_at: row.6,
-        finished_at: row.7,
-        stats: row.8,
-    })
+impl RunRecord {
+    fn into_run(self) -> Result<Run> {
+        Ok(Run {
+            id: self.id,
+            name: self.name,
+            status: RunStatus::parse(&self.status)?,
+            github_url: self.github_url,
+            seed_file_hash: self.seed_file_hash,
+            classifier_version: self.classifier_version,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            stats: self.stats,
+        })
+    }
 }
 
 impl Store {
@@ -71,60 +72,79 @@ impl Store {
         github_url: &str,
         classifier_version: &str,
     ) -> Result<Run> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
+        let row = sqlx::query_as!(
+            RunRecord,
             "INSERT INTO runs (name, github_url, classifier_version) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO NOTHING RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(name)
-        .bind(github_url)
-        .bind(classifier_version)
+             ON CONFLICT (name) DO NOTHING
+             RETURNING id, name, status, github_url, seed_file_hash, classifier_version,
+                       started_at, finished_at, stats",
+            name,
+            github_url,
+            classifier_version
+        )
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => run_from_row(row),
+            Some(row) => row.into_run(),
             None => Err(StoreError::RunExists(name.to_string())),
         }
     }
 
     pub async fn run_by_name(&self, name: &str) -> Result<Run> {
-        let row: Option<RunRow> =
-            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE name = $1"))
-                .bind(name)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(run_from_row)
+        let row = sqlx::query_as!(
+            RunRecord,
+            "SELECT id, name, status, github_url, seed_file_hash, classifier_version,
+                    started_at, finished_at, stats
+             FROM runs WHERE name = $1",
+            name
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(RunRecord::into_run)
             .unwrap_or_else(|| Err(StoreError::NoSuchRun(name.to_string())))
     }
 
     pub async fn run_by_id(&self, id: i64) -> Result<Run> {
-        let row: Option<RunRow> =
-            sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(run_from_row)
+        let row = sqlx::query_as!(
+            RunRecord,
+            "SELECT id, name, status, github_url, seed_file_hash, classifier_version,
+                    started_at, finished_at, stats
+             FROM runs WHERE id = $1",
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(RunRecord::into_run)
             .unwrap_or_else(|| Err(StoreError::NoSuchRun(format!("#{id}"))))
     }
 
     /// The newest run, finished or not.
     pub async fn latest_run(&self) -> Result<Run> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC LIMIT 1"
-        ))
+        let row = sqlx::query_as!(
+            RunRecord,
+            "SELECT id, name, status, github_url, seed_file_hash, classifier_version,
+                    started_at, finished_at, stats
+             FROM runs ORDER BY started_at DESC, id DESC LIMIT 1"
+        )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(run_from_row).unwrap_or(Err(StoreError::NoRuns))
+        row.map(RunRecord::into_run)
+            .unwrap_or(Err(StoreError::NoRuns))
     }
 
     /// The newest run whose every stage finished.
     pub async fn latest_finished_run(&self) -> Result<Run> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE status = 'finished'
+        let row = sqlx::query_as!(
+            RunRecord,
+            "SELECT id, name, status, github_url, seed_file_hash, classifier_version,
+                    started_at, finished_at, stats
+             FROM runs WHERE status = 'finished'
              ORDER BY started_at DESC, id DESC LIMIT 1"
-        ))
+        )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(run_from_row).unwrap_or(Err(StoreError::NoRuns))
+        row.map(RunRecord::into_run)
+            .unwrap_or(Err(StoreError::NoRuns))
     }
 
     /// A run by name, or the newest one when no name is given.
@@ -136,20 +156,25 @@ impl Store {
     }
 
     pub async fn list_runs(&self) -> Result<Vec<Run>> {
-        let rows: Vec<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at, id"
-        ))
+        let rows = sqlx::query_as!(
+            RunRecord,
+            "SELECT id, name, status, github_url, seed_file_hash, classifier_version,
+                    started_at, finished_at, stats
+             FROM runs ORDER BY started_at, id"
+        )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(run_from_row).collect()
+        rows.into_iter().map(RunRecord::into_run).collect()
     }
 
     pub async fn set_run_seed_hash(&self, run_id: i64, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE runs SET seed_file_hash = $2 WHERE id = $1")
-            .bind(run_id)
-            .bind(hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE runs SET seed_file_hash = $2 WHERE id = $1",
+            run_id,
+            hash
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -159,13 +184,13 @@ impl Store {
             RunStatus::Finished => "finished",
             RunStatus::Failed => "failed",
         };
-        sqlx::query(
+        sqlx::query!(
             "UPDATE runs SET status = $2,
                  finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END
              WHERE id = $1",
+            run_id,
+            status_text
         )
-        .bind(run_id)
-        .bind(status_text)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -178,12 +203,14 @@ impl Store {
         key: &str,
         value: &serde_json::Value,
     ) -> Result<()> {
-        sqlx::query("UPDATE runs SET stats = jsonb_set(stats, ARRAY[$2], $3, true) WHERE id = $1")
-            .bind(run_id)
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE runs SET stats = jsonb_set(stats, ARRAY[$2], $3, true) WHERE id = $1",
+            run_id,
+            key,
+            value
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
@@ -191,11 +218,13 @@ impl Store {
 impl Store {
     /// Points a run at another classifier version (re-labelling).
     pub async fn set_run_classifier_version(&self, run_id: i64, version: &str) -> Result<()> {
-        sqlx::query("UPDATE runs SET classifier_version = $2 WHERE id = $1")
-            .bind(run_id)
-            .bind(version)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE runs SET classifier_version = $2 WHERE id = $1",
+            run_id,
+            version
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -75,15 +75,15 @@ impl Store {
         let Some(pushed_at) = pushed_at else {
             return Ok(None);
         };
-        let row: Option<(i64,)> = sqlx::query_as(
+        let id = sqlx::query_scalar!(
             "SELECT id FROM snapshots WHERE repository_id = $1 AND pushed_at = $2
              ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            repository_id,
+            pushed_at
         )
-        .bind(repository_id)
-        .bind(pushed_at)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(id,)| ReusableSnapshot { id }))
+        Ok(id.map(|id| ReusableSnapshot { id }))
     }
 
     /// Stores a fetched snapshot, its files (content-addressed), the run's
@@ -116,40 +116,40 @@ impl Store {
             texts.push(f.text.as_str());
             paths.push(path.as_ref());
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO files (sha256, size_bytes, lossy_utf8, content)
              SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bool[], $4::text[])
              ON CONFLICT (sha256) DO NOTHING",
+            &shas[..] as &[&str],
+            &sizes,
+            &lossy,
+            &texts[..] as &[&str]
         )
-        .bind(&shas)
-        .bind(&sizes)
-        .bind(&lossy)
-        .bind(&texts)
         .execute(&mut *tx)
         .await?;
         let bytes_kept: i64 = sizes.iter().sum();
-        let (snapshot_id,): (i64,) = sqlx::query_as(
+        let snapshot_id = sqlx::query_scalar!(
             "INSERT INTO snapshots (repository_id, commit_sha, tree_sha, pushed_at, method, file_count, bytes_kept, skipped)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            snapshot.repository_id,
+            snapshot.commit_sha.as_deref().map(crate::clean::message),
+            snapshot.tree_sha.as_deref().map(crate::clean::message),
+            snapshot.pushed_at,
+            &snapshot.method,
+            snapshot.files.len() as i32,
+            bytes_kept,
+            crate::clean::json(&snapshot.skipped)
         )
-        .bind(snapshot.repository_id)
-        .bind(snapshot.commit_sha.as_deref().map(crate::clean::message))
-        .bind(snapshot.tree_sha.as_deref().map(crate::clean::message))
-        .bind(snapshot.pushed_at)
-        .bind(&snapshot.method)
-        .bind(snapshot.files.len() as i32)
-        .bind(bytes_kept)
-        .bind(crate::clean::json(&snapshot.skipped))
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO snapshot_files (snapshot_id, path, sha256)
              SELECT $1, p, s FROM UNNEST($2::text[], $3::text[]) AS t(p, s)
              ON CONFLICT DO NOTHING",
+            snapshot_id,
+            &paths[..] as &[&str],
+            &shas[..] as &[&str]
         )
-        .bind(snapshot_id)
-        .bind(&paths)
-        .bind(&shas)
         .execute(&mut *tx)
         .await?;
         let note = snapshot.note.as_deref().map(crate::clean::message);
@@ -172,13 +172,13 @@ impl Store {
     /// private, DMCA, empty): the job is done, the run says why.
     pub async fn mark_repository_gone(&self, job: &ClaimedJob, note: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE run_repositories SET fetch_status = 'gone', fetch_note = $3
              WHERE run_id = $1 AND repository_id = $2",
+            job.run_id,
+            job.repository_id,
+            crate::clean::message(note)
         )
-        .bind(job.run_id)
-        .bind(job.repository_id)
-        .bind(crate::clean::message(note))
         .execute(&mut *tx)
         .await?;
         finish_job(&mut tx, job).await?;
@@ -193,13 +193,13 @@ impl Store {
         repository_id: i64,
         note: &str,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE run_repositories SET fetch_status = 'failed', fetch_note = $3
              WHERE run_id = $1 AND repository_id = $2",
+            run_id,
+            repository_id,
+            crate::clean::message(note)
         )
-        .bind(run_id)
-        .bind(repository_id)
-        .bind(crate::clean::message(note))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -213,23 +213,23 @@ async fn point_run_at_snapshot(
     status: &str,
     note: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE run_repositories SET snapshot_id = $3, fetch_status = $4, fetch_note = $5
          WHERE run_id = $1 AND repository_id = $2",
+        job.run_id,
+        job.repository_id,
+        snapshot_id,
+        status,
+        note
     )
-    .bind(job.run_id)
-    .bind(job.repository_id)
-    .bind(snapshot_id)
-    .bind(status)
-    .bind(note)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO jobs (run_id, stage, repository_id) VALUES ($1, 'classify', $2)
          ON CONFLICT (run_id, stage, repository_id) DO NOTHING",
+        job.run_id,
+        job.repository_id
     )
-    .bind(job.run_id)
-    .bind(job.repository_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
