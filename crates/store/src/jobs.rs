@@ -58,17 +58,27 @@ pub struct QueueDepth {
     pub failed: i64,
 }
 
-type ClaimRow = (
-    i64,
-    i64,
-    i64,
-    i32,
-    String,
-    String,
-    i64,
-    Option<DateTime<Utc>>,
-    Option<i64>,
-);
+/// A claimed job as the claim query returns it, before the worker is added.
+struct ClaimRow {
+    id: i64,
+    run_id: i64,
+    repository_id: i64,
+    attempts: i32,
+    full_name: String,
+    default_branch: String,
+    size_kb: i64,
+    pushed_at: Option<DateTime<Utc>>,
+    snapshot_id: Option<i64>,
+}
+
+/// Job counts of one stage of one run by state.
+struct DepthRow {
+    name: String,
+    queued: i64,
+    running: i64,
+    done: i64,
+    failed: i64,
+}
 
 impl Store {
     /// Queues a job for every repository of the run that the stage has not
@@ -76,21 +86,21 @@ impl Store {
     pub async fn enqueue_fetch_jobs(&self, run_id: i64) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         // Forks are not separate implementations: they are excluded, not fetched.
-        sqlx::query(
+        sqlx::query!(
             "UPDATE run_repositories SET fetch_status = 'excluded', fetch_note = 'fork'
              WHERE run_id = $1 AND fork AND fetch_status = 'pending'",
+            run_id
         )
-        .bind(run_id)
         .execute(&mut *tx)
         .await?;
-        let inserted = sqlx::query(
+        let inserted = sqlx::query!(
             "INSERT INTO jobs (run_id, stage, repository_id)
              SELECT run_id, 'fetch', repository_id FROM run_repositories
              WHERE run_id = $1 AND fetch_status = 'pending'
              ORDER BY repository_id
              ON CONFLICT (run_id, stage, repository_id) DO NOTHING",
+            run_id
         )
-        .bind(run_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -101,7 +111,7 @@ impl Store {
     /// Queues classify jobs for every snapshot of the run lacking a label of
     /// the run's classifier version (used by `--reclassify` and on resume).
     pub async fn enqueue_classify_jobs(&self, run_id: i64) -> Result<u64> {
-        let inserted = sqlx::query(
+        let inserted = sqlx::query!(
             "INSERT INTO jobs (run_id, stage, repository_id)
              SELECT rr.run_id, 'classify', rr.repository_id
              FROM run_repositories rr JOIN runs r ON r.id = rr.run_id
@@ -112,8 +122,8 @@ impl Store {
              ON CONFLICT (run_id, stage, repository_id) DO UPDATE
                  SET state = 'queued', attempts = 0, lease_until = NULL, not_before = now(), updated_at = now()
                  WHERE jobs.state = 'done' OR jobs.state = 'failed'",
+            run_id
         )
-        .bind(run_id)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -131,8 +141,9 @@ impl Store {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<ClaimedJob>> {
-        let rows: Vec<ClaimRow> = sqlx::query_as(
-            "WITH next AS (
+        let rows = sqlx::query_as!(
+            ClaimRow,
+            r#"WITH next AS (
                  SELECT id FROM jobs
                  WHERE run_id = $1 AND stage = $2
                    AND ((state = 'queued' AND not_before <= now())
@@ -146,45 +157,46 @@ impl Store {
                  FROM next WHERE j.id = next.id
                  RETURNING j.id, j.run_id, j.repository_id, j.attempts
              )
-             SELECT c.id, c.run_id, c.repository_id, c.attempts, rr.full_name, r.default_branch,
-                    r.size_kb, rr.pushed_at, rr.snapshot_id
+             SELECT c.id AS "id!", c.run_id AS "run_id!", c.repository_id AS "repository_id!",
+                    c.attempts AS "attempts!", rr.full_name, r.default_branch, r.size_kb,
+                    rr.pushed_at, rr.snapshot_id
              FROM claimed c
              JOIN run_repositories rr ON rr.run_id = c.run_id AND rr.repository_id = c.repository_id
              JOIN repositories r ON r.id = c.repository_id
-             ORDER BY c.id",
+             ORDER BY c.id"#,
+            run_id,
+            stage.as_str(),
+            limit,
+            worker,
+            lease.as_secs_f64()
         )
-        .bind(run_id)
-        .bind(stage.as_str())
-        .bind(limit)
-        .bind(worker)
-        .bind(lease.as_secs_f64())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
             .map(|r| ClaimedJob {
-                id: r.0,
-                run_id: r.1,
-                repository_id: r.2,
-                attempts: r.3,
-                full_name: r.4,
-                default_branch: r.5,
-                size_kb: r.6,
-                pushed_at: r.7,
-                snapshot_id: r.8,
+                id: r.id,
+                run_id: r.run_id,
+                repository_id: r.repository_id,
+                attempts: r.attempts,
+                full_name: r.full_name,
+                default_branch: r.default_branch,
+                size_kb: r.size_kb,
+                pushed_at: r.pushed_at,
+                snapshot_id: r.snapshot_id,
                 worker: worker.to_string(),
             })
             .collect())
     }
 
     pub async fn renew_job_lease(&self, job: &ClaimedJob, lease: Duration) -> Result<bool> {
-        let n = sqlx::query(
+        let n = sqlx::query!(
             "UPDATE jobs SET lease_until = now() + make_interval(secs => $3)
              WHERE id = $1 AND worker = $2 AND state = 'running'",
+            job.id,
+            &job.worker,
+            lease.as_secs_f64()
         )
-        .bind(job.id)
-        .bind(&job.worker)
-        .bind(lease.as_secs_f64())
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -203,18 +215,18 @@ impl Store {
         let backoff = failure.retry_after.unwrap_or_else(|| {
             Duration::from_secs_f64((2f64).powi(job.attempts.clamp(0, 8)).min(300.0))
         });
-        sqlx::query(
+        sqlx::query!(
             "UPDATE jobs SET state = CASE WHEN $3 THEN 'failed' ELSE 'queued' END,
                  lease_until = NULL, last_error = $4, error_kind = $5,
                  not_before = now() + make_interval(secs => $6), updated_at = now()
              WHERE id = $1 AND worker = $2 AND state = 'running'",
+            job.id,
+            &job.worker,
+            give_up,
+            crate::clean::message(&failure.message),
+            crate::clean::message(&failure.kind),
+            backoff.as_secs_f64()
         )
-        .bind(job.id)
-        .bind(&job.worker)
-        .bind(give_up)
-        .bind(crate::clean::message(&failure.message))
-        .bind(crate::clean::message(&failure.kind))
-        .bind(backoff.as_secs_f64())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -225,18 +237,18 @@ impl Store {
     /// the attempt, leased slices become claimable at once. Used on Ctrl-C.
     pub async fn release_process(&self, process: &str) -> Result<(u64, u64)> {
         let pattern = format!("{}:%", process.replace('%', "\\%").replace('_', "\\_"));
-        let jobs = sqlx::query(
+        let jobs = sqlx::query!(
             "UPDATE jobs SET state = 'queued', lease_until = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
              WHERE worker LIKE $1 AND state = 'running'",
+            &pattern
         )
-        .bind(&pattern)
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let slices = sqlx::query(
+        let slices = sqlx::query!(
             "UPDATE search_slices SET lease_until = NULL WHERE worker LIKE $1 AND lease_until IS NOT NULL",
+            &pattern
         )
-        .bind(&pattern)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -252,21 +264,21 @@ impl Store {
     /// an innocent one does not share the culprit's next crash.
     pub async fn reclaim_process(&self, process: &str) -> Result<(u64, u64)> {
         let pattern = format!("{}:%", process.replace('%', "\\%").replace('_', "\\_"));
-        let jobs = sqlx::query(
+        let jobs = sqlx::query!(
             "UPDATE jobs SET state = 'queued', lease_until = NULL,
                  not_before = now() + make_interval(secs => least(power(2, least(attempts, 8)) * (1 + random()), 300)),
                  last_error = 'the process working on it stopped without finishing it',
                  error_kind = 'worker_died', updated_at = now()
              WHERE worker LIKE $1 AND state = 'running'",
+            &pattern
         )
-        .bind(&pattern)
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let slices = sqlx::query(
+        let slices = sqlx::query!(
             "UPDATE search_slices SET lease_until = NULL WHERE worker LIKE $1 AND lease_until IS NOT NULL",
+            &pattern
         )
-        .bind(&pattern)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -287,28 +299,27 @@ impl Store {
             "started {max_attempts} times and never finished: the process working on it stopped or lost its lease each time"
         );
         let mut tx = self.pool.begin().await?;
-        let failed: Vec<(i64,)> = sqlx::query_as(
+        let failed = sqlx::query_scalar!(
             "UPDATE jobs SET state = 'failed', lease_until = NULL, error_kind = 'never_finished',
                  last_error = $4, updated_at = now()
              WHERE run_id = $1 AND stage = $2 AND attempts >= $3
                AND (state = 'queued' OR (state = 'running' AND lease_until < now()))
              RETURNING repository_id",
+            run_id,
+            stage.as_str(),
+            max_attempts,
+            &note
         )
-        .bind(run_id)
-        .bind(stage.as_str())
-        .bind(max_attempts)
-        .bind(&note)
         .fetch_all(&mut *tx)
         .await?;
         if stage == Stage::Fetch && !failed.is_empty() {
-            let ids: Vec<i64> = failed.iter().map(|(id,)| *id).collect();
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE run_repositories SET fetch_status = 'failed', fetch_note = $3
                  WHERE run_id = $1 AND repository_id = ANY($2)",
+                run_id,
+                &failed,
+                &note
             )
-            .bind(run_id)
-            .bind(&ids)
-            .bind(&note)
             .execute(&mut *tx)
             .await?;
         }
@@ -319,14 +330,13 @@ impl Store {
     /// The processes (`PROCESS` of workers named `PROCESS:stage:n`) that
     /// hold a job or a search slice lease now.
     pub async fn lease_holders(&self) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT split_part(worker, ':', 1) FROM jobs WHERE state = 'running' AND worker IS NOT NULL
-             UNION
-             SELECT split_part(worker, ':', 1) FROM search_slices WHERE lease_until IS NOT NULL AND worker IS NOT NULL",
+        Ok(sqlx::query_scalar!(
+            r#"SELECT split_part(worker, ':', 1) AS "process!" FROM jobs WHERE state = 'running' AND worker IS NOT NULL
+               UNION
+               SELECT split_part(worker, ':', 1) FROM search_slices WHERE lease_until IS NOT NULL AND worker IS NOT NULL"#
         )
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|(p,)| p).collect())
+        .await?)
     }
 
     /// Marks a job done when it needed no stored output.
@@ -339,37 +349,37 @@ impl Store {
 
     /// True while the stage has work that is queued or leased.
     pub async fn stage_open(&self, run_id: i64, stage: Stage) -> Result<bool> {
-        let (open,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_id = $1 AND stage = $2 AND state IN ('queued', 'running'))",
+        Ok(sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM jobs WHERE run_id = $1 AND stage = $2 AND state IN ('queued', 'running')) AS "open!""#,
+            run_id,
+            stage.as_str()
         )
-        .bind(run_id)
-        .bind(stage.as_str())
         .fetch_one(&self.pool)
-        .await?;
-        Ok(open)
+        .await?)
     }
 
     pub async fn stage_depth(&self, run_id: i64, stage: Stage) -> Result<QueueDepth> {
-        let row: (String, i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT r.name,
-                    count(j.id) FILTER (WHERE j.state = 'queued'),
-                    count(j.id) FILTER (WHERE j.state = 'running'),
-                    count(j.id) FILTER (WHERE j.state = 'done'),
-                    count(j.id) FILTER (WHERE j.state = 'failed')
-             FROM runs r LEFT JOIN jobs j ON j.run_id = r.id AND j.stage = $2
-             WHERE r.id = $1 GROUP BY r.name",
+        let row = sqlx::query_as!(
+            DepthRow,
+            r#"SELECT r.name,
+                      count(j.id) FILTER (WHERE j.state = 'queued') AS "queued!",
+                      count(j.id) FILTER (WHERE j.state = 'running') AS "running!",
+                      count(j.id) FILTER (WHERE j.state = 'done') AS "done!",
+                      count(j.id) FILTER (WHERE j.state = 'failed') AS "failed!"
+               FROM runs r LEFT JOIN jobs j ON j.run_id = r.id AND j.stage = $2
+               WHERE r.id = $1 GROUP BY r.name"#,
+            run_id,
+            stage.as_str()
         )
-        .bind(run_id)
-        .bind(stage.as_str())
         .fetch_one(&self.pool)
         .await?;
         Ok(QueueDepth {
-            run: row.0,
+            run: row.name,
             stage: stage.as_str().to_string(),
-            queued: row.1,
-            running: row.2,
-            done: row.3,
-            failed: row.4,
+            queued: row.queued,
+            running: row.running,
+            done: row.done,
+            failed: row.failed,
         })
     }
 
@@ -378,14 +388,18 @@ impl Store {
         &self,
         run_id: i64,
     ) -> Result<Vec<(String, String, String, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT stage, state, coalesce(error_kind, 'unknown'), count(*)
-             FROM jobs WHERE run_id = $1 AND last_error IS NOT NULL AND state <> 'done'
-             GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+        let rows = sqlx::query!(
+            r#"SELECT stage, state, coalesce(error_kind, 'unknown') AS "kind!", count(*) AS "jobs!"
+               FROM jobs WHERE run_id = $1 AND last_error IS NOT NULL AND state <> 'done'
+               GROUP BY 1, 2, 3 ORDER BY 4 DESC"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.stage, r.state, r.kind, r.jobs))
+            .collect())
     }
 }
 
@@ -397,12 +411,12 @@ pub(crate) async fn finish_job(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     job: &ClaimedJob,
 ) -> Result<()> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL, error_kind = NULL, updated_at = now()
          WHERE id = $1 AND worker = $2 AND state = 'running'",
+        job.id,
+        &job.worker
     )
-    .bind(job.id)
-    .bind(&job.worker)
     .execute(&mut **tx)
     .await?
     .rows_affected();

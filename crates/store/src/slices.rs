@@ -80,7 +80,8 @@ pub struct Slice {
     pub recheck_rounds: i32,
 }
 
-#[derive(sqlx::FromRow)]
+/// A `search_slices` row with its seed query; `state` is still text until
+/// `slice_from_row` reads it.
 struct SliceRow {
     id: i64,
     run_id: i64,
@@ -100,8 +101,6 @@ struct SliceRow {
     recheck_pages: Vec<i32>,
     recheck_rounds: i32,
 }
-
-const SLICE_COLUMNS: &str = "s.id, s.run_id, s.query_name, q.endpoint, q.query AS base_query, s.query, s.window_start, s.window_end, s.size_min, s.size_max, s.state, s.total_count, s.pages_done, s.pages_total, s.error, s.recheck_pages, s.recheck_rounds";
 
 fn slice_from_row(r: SliceRow) -> Result<Slice> {
     Ok(Slice {
@@ -184,15 +183,15 @@ impl Store {
     pub async fn put_seed_queries(&self, run_id: i64, queries: &[SeedQueryRow]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for q in queries {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO seed_queries (run_id, name, endpoint, query, reason) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (run_id, name) DO NOTHING",
+                run_id,
+                &q.name,
+                &q.endpoint,
+                &q.query,
+                &q.reason
             )
-            .bind(run_id)
-            .bind(&q.name)
-            .bind(&q.endpoint)
-            .bind(&q.query)
-            .bind(&q.reason)
             .execute(&mut *tx)
             .await?;
         }
@@ -201,21 +200,13 @@ impl Store {
     }
 
     pub async fn seed_queries(&self, run_id: i64) -> Result<Vec<SeedQueryRow>> {
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        Ok(sqlx::query_as!(
+            SeedQueryRow,
             "SELECT name, endpoint, query, reason FROM seed_queries WHERE run_id = $1 ORDER BY name",
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(name, endpoint, query, reason)| SeedQueryRow {
-                name,
-                endpoint,
-                query,
-                reason,
-            })
-            .collect())
+        .await?)
     }
 
     /// Inserts the first slice of every seed query that has none yet.
@@ -226,26 +217,21 @@ impl Store {
     {
         let mut tx = self.pool.begin().await?;
         // Serialise concurrent harvesters of one run on this step.
-        sqlx::query("SELECT id FROM runs WHERE id = $1 FOR UPDATE")
-            .bind(run_id)
-            .execute(&mut *tx)
+        sqlx::query!("SELECT id FROM runs WHERE id = $1 FOR UPDATE", run_id)
+            .fetch_optional(&mut *tx)
             .await?;
-        let missing: Vec<(String, String, String, String)> = sqlx::query_as(
+        let missing = sqlx::query_as!(
+            SeedQueryRow,
             "SELECT q.name, q.endpoint, q.query, q.reason FROM seed_queries q
              WHERE q.run_id = $1
                AND NOT EXISTS (SELECT 1 FROM search_slices s WHERE s.run_id = q.run_id AND s.query_name = q.name)
              ORDER BY q.name",
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&mut *tx)
         .await?;
-        for (name, endpoint, query, reason) in missing {
-            let slice = root(&SeedQueryRow {
-                name,
-                endpoint,
-                query,
-                reason,
-            });
+        for seed in missing {
+            let slice = root(&seed);
             insert_slice(&mut tx, run_id, None, &slice).await?;
         }
         tx.commit().await?;
@@ -262,9 +248,9 @@ impl Store {
         worker: &str,
         lease: std::time::Duration,
     ) -> Result<Option<Slice>> {
-        let lease_secs = lease.as_secs_f64();
-        let row: Option<SliceRow> = sqlx::query_as(&format!(
-            "WITH next AS (
+        let row = sqlx::query_as!(
+            SliceRow,
+            r#"WITH next AS (
                  SELECT s.id FROM search_slices s JOIN seed_queries q
                    ON q.run_id = s.run_id AND q.name = s.query_name
                  WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging', 'recheck')
@@ -278,13 +264,18 @@ impl Store {
                  FROM next WHERE s.id = next.id
                  RETURNING s.*
              )
-             SELECT {SLICE_COLUMNS} FROM claimed s JOIN seed_queries q
-               ON q.run_id = s.run_id AND q.name = s.query_name"
-        ))
-        .bind(run_id)
-        .bind(endpoint)
-        .bind(worker)
-        .bind(lease_secs)
+             SELECT s.id AS "id!", s.run_id AS "run_id!", s.query_name AS "query_name!",
+                    q.endpoint, q.query AS base_query, s.query AS "query!",
+                    s.window_start, s.window_end, s.size_min, s.size_max, s.state AS "state!",
+                    s.total_count, s.pages_done AS "pages_done!", s.pages_total, s.error,
+                    s.recheck_pages AS "recheck_pages!", s.recheck_rounds AS "recheck_rounds!"
+             FROM claimed s JOIN seed_queries q
+               ON q.run_id = s.run_id AND q.name = s.query_name"#,
+            run_id,
+            endpoint,
+            worker,
+            lease.as_secs_f64()
+        )
         .fetch_optional(&self.pool)
         .await?;
         row.map(slice_from_row).transpose()
@@ -292,16 +283,15 @@ impl Store {
 
     /// True while some slice of the run is unfinished (claimable or leased).
     pub async fn has_open_slices(&self, run_id: i64, endpoint: &str) -> Result<bool> {
-        let (open,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM search_slices s JOIN seed_queries q
+        Ok(sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM search_slices s JOIN seed_queries q
                  ON q.run_id = s.run_id AND q.name = s.query_name
-             WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging', 'recheck'))",
+             WHERE s.run_id = $1 AND q.endpoint = $2 AND s.state IN ('pending', 'paging', 'recheck')) AS "open!""#,
+            run_id,
+            endpoint
         )
-        .bind(run_id)
-        .bind(endpoint)
         .fetch_one(&self.pool)
-        .await?;
-        Ok(open)
+        .await?)
     }
 
     /// Replaces a slice that is over the cap by its children, atomically.
@@ -312,12 +302,12 @@ impl Store {
         children: &[NewSlice],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let (run_id,): (i64,) = sqlx::query_as(
+        let run_id = sqlx::query_scalar!(
             "UPDATE search_slices SET state = 'split', total_count = $2, lease_until = NULL, updated_at = now()
              WHERE id = $1 RETURNING run_id",
+            slice_id,
+            total_count
         )
-        .bind(slice_id)
-        .bind(total_count)
         .fetch_one(&mut *tx)
         .await?;
         for child in children {
@@ -376,7 +366,7 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         let new_in_run = insert_hits(&mut tx, slice, page, repos).await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE search_slices SET pages_done = $2, total_count = $3, pages_total = $4,
                  state = $5,
                  lease_until = CASE WHEN $5 = 'paging' THEN lease_until ELSE NULL END,
@@ -388,18 +378,18 @@ impl Store {
                  not_before = CASE WHEN $5 = 'recheck' THEN now() + make_interval(secs => $11) ELSE NULL END,
                  updated_at = now()
              WHERE id = $1",
+            slice.id,
+            page,
+            total_count,
+            pages_total,
+            state,
+            note,
+            w.quality.incomplete as i32,
+            w.quality.short as i32,
+            w.quality.skipped_items,
+            w.recheck_pages,
+            w.recheck_delay.as_secs_f64()
         )
-        .bind(slice.id)
-        .bind(page)
-        .bind(total_count)
-        .bind(pages_total)
-        .bind(state)
-        .bind(note)
-        .bind(w.quality.incomplete as i32)
-        .bind(w.quality.short as i32)
-        .bind(w.quality.skipped_items)
-        .bind(w.recheck_pages)
-        .bind(w.recheck_delay.as_secs_f64())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -419,7 +409,7 @@ impl Store {
     ) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let new_in_run = insert_hits(&mut tx, slice, page, repos).await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE search_slices SET
                  incomplete_pages = incomplete_pages + $2::int,
                  short_pages = short_pages + $3::int,
@@ -428,12 +418,12 @@ impl Store {
                  recheck_pages = $5,
                  updated_at = now()
              WHERE id = $1",
+            slice.id,
+            quality.incomplete as i32,
+            quality.short as i32,
+            quality.skipped_items,
+            remaining
         )
-        .bind(slice.id)
-        .bind(quality.incomplete as i32)
-        .bind(quality.short as i32)
-        .bind(quality.skipped_items)
-        .bind(remaining)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -459,23 +449,23 @@ impl Store {
                 pages.join(", ")
             )
         });
-        sqlx::query(
+        sqlx::query!(
             "UPDATE search_slices SET
                  recheck_rounds = recheck_rounds + 1,
                  state = CASE WHEN $3 THEN 'done' ELSE 'recheck' END,
-                 recheck_pages = CASE WHEN $3 THEN '{}' ELSE $2 END,
+                 recheck_pages = CASE WHEN $3 THEN '{}' ELSE $2::int[] END,
                  unresolved_pages = CASE WHEN $3 THEN $2 ELSE unresolved_pages END,
                  error = COALESCE($5, error),
                  lease_until = NULL,
                  not_before = CASE WHEN $3 THEN NULL ELSE now() + make_interval(secs => $4) END,
                  updated_at = now()
              WHERE id = $1",
+            slice_id,
+            remaining,
+            done,
+            delay.as_secs_f64(),
+            note
         )
-        .bind(slice_id)
-        .bind(remaining)
-        .bind(done)
-        .bind(delay.as_secs_f64())
-        .bind(note)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -489,16 +479,16 @@ impl Store {
         full_name: &str,
         reason: &str,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO gone_hits (run_id, slice_id, repository_id, full_name, reason)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (run_id, repository_id) DO UPDATE SET reason = EXCLUDED.reason",
+            slice.run_id,
+            slice.id,
+            repository_id,
+            full_name,
+            reason
         )
-        .bind(slice.run_id)
-        .bind(slice.id)
-        .bind(repository_id)
-        .bind(full_name)
-        .bind(reason)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -506,66 +496,60 @@ impl Store {
 
     /// Gone code-search hits of a run: (OWNER/NAME, reason), by name.
     pub async fn gone_hits(&self, run_id: i64) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT full_name, reason FROM gone_hits WHERE run_id = $1 ORDER BY full_name",
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.full_name, r.reason)).collect())
     }
 
     /// How complete the run's search answers were.
     pub async fn search_completeness(&self, run_id: i64) -> Result<SearchCompleteness> {
-        let (incomplete, short, retried, awaiting, unresolved, skipped): (
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-        ) = sqlx::query_as(
-            "SELECT coalesce(sum(incomplete_pages), 0)::bigint,
-                        coalesce(sum(short_pages), 0)::bigint,
-                        coalesce(sum(pages_rechecked), 0)::bigint,
-                        count(*) FILTER (WHERE state = 'recheck'),
-                        coalesce(sum(cardinality(unresolved_pages)), 0)::bigint,
-                        coalesce(sum(skipped_items), 0)::bigint
-                 FROM search_slices WHERE run_id = $1",
+        let totals = sqlx::query!(
+            r#"SELECT coalesce(sum(incomplete_pages), 0)::bigint AS "incomplete!",
+                      coalesce(sum(short_pages), 0)::bigint AS "short!",
+                      coalesce(sum(pages_rechecked), 0)::bigint AS "retried!",
+                      count(*) FILTER (WHERE state = 'recheck') AS "awaiting!",
+                      coalesce(sum(cardinality(unresolved_pages)), 0)::bigint AS "unresolved!",
+                      coalesce(sum(skipped_items), 0)::bigint AS "skipped!"
+               FROM search_slices WHERE run_id = $1"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_one(&self.pool)
         .await?;
-        let rows: Vec<(String, Vec<i32>)> = sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT query, unresolved_pages FROM search_slices
              WHERE run_id = $1 AND cardinality(unresolved_pages) > 0 ORDER BY id",
+            run_id
         )
-        .bind(run_id)
         .fetch_all(&self.pool)
         .await?;
         let unresolved_slices = rows
             .into_iter()
-            .map(|(query, pages)| {
-                let pages: Vec<String> = pages.iter().map(|p| p.to_string()).collect();
-                format!("{query} (pages {})", pages.join(", "))
+            .map(|r| {
+                let pages: Vec<String> = r.unresolved_pages.iter().map(|p| p.to_string()).collect();
+                format!("{} (pages {})", r.query, pages.join(", "))
             })
             .collect();
         Ok(SearchCompleteness {
-            incomplete_pages: incomplete,
-            short_pages: short,
-            pages_retried: retried,
-            slices_awaiting_retry: awaiting,
-            unresolved_pages: unresolved,
+            incomplete_pages: totals.incomplete,
+            short_pages: totals.short,
+            pages_retried: totals.retried,
+            slices_awaiting_retry: totals.awaiting,
+            unresolved_pages: totals.unresolved,
             unresolved_slices,
-            skipped_items: skipped,
+            skipped_items: totals.skipped,
         })
     }
 
     pub async fn fail_slice(&self, slice_id: i64, error: &str) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE search_slices SET state = 'failed', error = $2, lease_until = NULL, updated_at = now() WHERE id = $1",
+            slice_id,
+            error
         )
-        .bind(slice_id)
-        .bind(error)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -573,10 +557,12 @@ impl Store {
 
     /// Gives a slice back to the queue (on shutdown) without losing pages.
     pub async fn release_slice(&self, slice_id: i64) -> Result<()> {
-        sqlx::query("UPDATE search_slices SET lease_until = NULL WHERE id = $1")
-            .bind(slice_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE search_slices SET lease_until = NULL WHERE id = $1",
+            slice_id
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -590,13 +576,13 @@ impl Store {
         worker: &str,
         lease: std::time::Duration,
     ) -> Result<bool> {
-        let n = sqlx::query(
+        let n = sqlx::query!(
             "UPDATE search_slices SET lease_until = now() + make_interval(secs => $3)
              WHERE id = $1 AND worker = $2 AND lease_until IS NOT NULL",
+            slice_id,
+            worker,
+            lease.as_secs_f64()
         )
-        .bind(slice_id)
-        .bind(worker)
-        .bind(lease.as_secs_f64())
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -604,46 +590,39 @@ impl Store {
     }
 
     pub async fn slices(&self, run_id: i64) -> Result<Vec<Slice>> {
-        let rows: Vec<SliceRow> = sqlx::query_as(&format!(
-            "SELECT {SLICE_COLUMNS} FROM search_slices s JOIN seed_queries q
+        let rows = sqlx::query_as!(
+            SliceRow,
+            "SELECT s.id, s.run_id, s.query_name, q.endpoint, q.query AS base_query, s.query,
+                    s.window_start, s.window_end, s.size_min, s.size_max, s.state, s.total_count,
+                    s.pages_done, s.pages_total, s.error, s.recheck_pages, s.recheck_rounds
+             FROM search_slices s JOIN seed_queries q
                ON q.run_id = s.run_id AND q.name = s.query_name
-             WHERE s.run_id = $1 ORDER BY s.id"
-        ))
-        .bind(run_id)
+             WHERE s.run_id = $1 ORDER BY s.id",
+            run_id
+        )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(slice_from_row).collect()
     }
 
     pub async fn slice_counts(&self, run_id: i64) -> Result<SliceCounts> {
-        let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT count(*),
-                    count(*) FILTER (WHERE state = 'pending'),
-                    count(*) FILTER (WHERE state = 'paging'),
-                    count(*) FILTER (WHERE state = 'done'),
-                    count(*) FILTER (WHERE state = 'split'),
-                    count(*) FILTER (WHERE state = 'failed'),
-                    count(*) FILTER (WHERE state = 'done' AND total_count > 1000),
-                    coalesce(sum(pages_done), 0)::bigint,
-                    coalesce(sum(pages_total) FILTER (WHERE state <> 'split'), 0)::bigint,
-                    count(*) FILTER (WHERE state = 'recheck')
-             FROM search_slices WHERE run_id = $1",
+        Ok(sqlx::query_as!(
+            SliceCounts,
+            r#"SELECT count(*) AS "total!",
+                      count(*) FILTER (WHERE state = 'pending') AS "pending!",
+                      count(*) FILTER (WHERE state = 'paging') AS "paging!",
+                      count(*) FILTER (WHERE state = 'done') AS "done!",
+                      count(*) FILTER (WHERE state = 'split') AS "split!",
+                      count(*) FILTER (WHERE state = 'failed') AS "failed!",
+                      count(*) FILTER (WHERE state = 'done' AND total_count > 1000) AS "over_cap!",
+                      coalesce(sum(pages_done), 0)::bigint AS "pages_done!",
+                      coalesce(sum(pages_total) FILTER (WHERE state <> 'split'), 0)::bigint AS "pages_planned!",
+                      count(*) FILTER (WHERE state = 'recheck') AS "recheck!"
+               FROM search_slices WHERE run_id = $1"#,
+            run_id
         )
-        .bind(run_id)
         .fetch_one(&self.pool)
-        .await?;
-        Ok(SliceCounts {
-            total: row.0,
-            pending: row.1,
-            paging: row.2,
-            done: row.3,
-            split: row.4,
-            failed: row.5,
-            over_cap: row.6,
-            pages_done: row.7,
-            pages_planned: row.8,
-            recheck: row.9,
-        })
+        .await?)
     }
 }
 
@@ -682,14 +661,14 @@ async fn insert_hits(
         if add_to_run(tx, slice.run_id, meta).await? {
             new_in_run += 1;
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO hits (run_id, slice_id, repository_id, page) VALUES ($1, $2, $3, $4)
              ON CONFLICT (slice_id, repository_id) DO NOTHING",
+            slice.run_id,
+            slice.id,
+            meta.id,
+            page
         )
-        .bind(slice.run_id)
-        .bind(slice.id)
-        .bind(meta.id)
-        .bind(page)
         .execute(&mut **tx)
         .await?;
     }
@@ -702,18 +681,18 @@ async fn insert_slice(
     parent: Option<i64>,
     slice: &NewSlice,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO search_slices (run_id, query_name, parent_id, query, window_start, window_end, size_min, size_max)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        run_id,
+        &slice.query_name,
+        parent,
+        &slice.query,
+        slice.window_start,
+        slice.window_end,
+        slice.size_min,
+        slice.size_max
     )
-    .bind(run_id)
-    .bind(&slice.query_name)
-    .bind(parent)
-    .bind(&slice.query)
-    .bind(slice.window_start)
-    .bind(slice.window_end)
-    .bind(slice.size_min)
-    .bind(slice.size_max)
     .execute(&mut **tx)
     .await?;
     Ok(())
