@@ -78,9 +78,7 @@ pub fn classify(files: &RepoFiles) -> Verdict {
                 || k.server_roots
                     .iter()
                     .any(|r| !r.is_empty() && paths::parent_dir(f.path) == r);
-            let template = name.starts_with(".env")
-                || name.ends_with(".env.example")
-                || name.starts_with("env.");
+            let template = paths::is_env_template_name(&name);
             let config =
                 name.starts_with("smithery") || name == "server.json" || name == "manifest.json";
             (top && (paths::is_readme(f.path) || template || config))

@@ -421,6 +421,12 @@ pub fn is_manifest(path: &str) -> bool {
         || name.ends_with(".gemspec")
 }
 
+/// An environment template documented beside the code (`.env.example`,
+/// `env.sample`), by its lower-case file name.
+pub fn is_env_template_name(name: &str) -> bool {
+    name.starts_with(".env") || name.ends_with(".env.example") || name.starts_with("env.")
+}
+
 pub fn is_readme(path: &str) -> bool {
     file_name(path).to_ascii_lowercase().starts_with("readme")
 }

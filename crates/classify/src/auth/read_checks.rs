@@ -7,18 +7,18 @@ use regex::Regex;
 
 use crate::ctx::{re, File};
 
-/// Refuses to start or errors without the value.
-static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|must be (?:set|provided|specified|configured)|is required|are required|is not set|not configured|missing required|errors\.New|fmt\.Errorf|IllegalStateException|IllegalArgumentException|InvalidOperationException|ArgumentNullException|ValueError|RuntimeError|KeyError|bail!|anyhow!|\.ok_or|die\(|\.min\(1"#,
-    )
-});
-
 /// Stops the program or the request outright.
-static HARD_STOP: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|bail!|die\("#,
-    )
+const HARD_STOP_PATTERN: &str = r#"(?i)process\.exit|throw\b|raise\b|sys\.exit|log\.Fatal|Fatalf?\(|panic!?\(|\.expect\(|exit\(1\)|bail!|die\("#;
+
+static HARD_STOP: LazyLock<Regex> = LazyLock::new(|| re(HARD_STOP_PATTERN));
+
+/// Refuses to start or errors without the value: a hard stop, or an error
+/// value or message that says the value is missing.
+static REQUIRED_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        "{HARD_STOP_PATTERN}|{}",
+        r#"must be (?:set|provided|specified|configured)|is required|are required|is not set|not configured|missing required|errors\.New|fmt\.Errorf|IllegalStateException|IllegalArgumentException|InvalidOperationException|ArgumentNullException|ValueError|RuntimeError|KeyError|anyhow!|\.ok_or|\.min\(1"#
+    ))
 });
 
 /// Carries on without the value: a warning, a feature skipped or turned off.

@@ -40,7 +40,10 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
     let config = scope
         .iter()
         .filter(|f| f.role == Role::Core && is_config_text(f))
-        .chain(docs.iter().filter(|f| is_env_template(f)))
+        .chain(
+            docs.iter()
+                .filter(|f| crate::paths::is_env_template_name(&f.name_lower())),
+        )
         .find_map(|f| first_use(&SWITCH_OFF_IN_CONFIG, f).map(|off| (*f, off)));
     let code = || {
         scope
@@ -58,9 +61,4 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
             "inbound authentication ships switched off",
         );
     }
-}
-
-fn is_env_template(f: &File) -> bool {
-    let n = f.name_lower();
-    n.starts_with(".env") || n.starts_with("env.") || n.ends_with(".env.example")
 }
