@@ -22,7 +22,7 @@ use mcp_survey_model::{Kind, Labels, RepoFile, RepoFiles, Verdict};
 pub use paths::wants;
 
 /// Bump whenever a rule changes: labels are stored per version.
-pub const CLASSIFIER_VERSION: &str = "2026.11.10";
+pub const CLASSIFIER_VERSION: &str = "2026.11.11";
 
 /// Only the first this many bytes of a file are read: a generated bundle
 /// or data dump says nothing more past it, while a hand-written entry point
@@ -102,7 +102,18 @@ pub fn classify(files: &RepoFiles) -> Verdict {
             .filter(|f| paths::is_readme(f.path))
             .map(|f| kind::readme_head(f.text, 2)),
     );
-    let a = auth::detect(&scope, &docs, &identity, &mut ev);
+    // A relay: its code connects to other MCP servers and it presents
+    // itself as a gateway or proxy, not as the server of one service.
+    let relays = k.relays
+        && names::calls_itself_a_relay(
+            files.full_name.as_deref(),
+            &docs
+                .iter()
+                .filter(|f| paths::is_readme(f.path))
+                .map(|f| kind::readme_head(f.text, 1))
+                .collect::<Vec<_>>(),
+        );
+    let a = auth::detect(&scope, &docs, &identity, relays, &mut ev);
     Verdict {
         labels: Labels {
             kind: k.kind,

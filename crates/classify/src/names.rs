@@ -590,6 +590,30 @@ pub fn identity<'a>(
     out
 }
 
+/// Does the repository call itself a gateway, proxy or aggregator (in its
+/// name or its README title)? Those front MCP servers the operator picks.
+/// An auth gateway or OAuth proxy is no plain relay: guarding the servers
+/// behind it is what it is for.
+pub fn calls_itself_a_relay(full_name: Option<&str>, titles: &[String]) -> bool {
+    static RELAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::ctx::re(
+            r#"(?i)proxy|gateway|aggregat|multiplex|\b(?:bridge|router|hub|relay|mux)\b"#,
+        )
+    });
+    static AUTH: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| crate::ctx::re(r#"(?i)auth"#));
+    let name = full_name.map(|n| n.rsplit('/').next().unwrap_or(n));
+    let names = name
+        .into_iter()
+        .chain(titles.iter().map(|t| t.lines().next().unwrap_or("")));
+    let (mut relay, mut auth) = (false, false);
+    for n in names {
+        relay |= RELAY.is_match(n);
+        auth |= AUTH.is_match(n);
+    }
+    relay && !auth
+}
+
 /// Is this secret for the service the server exists to reach? Its name
 /// starts with, or names, a word of the server's identity
 /// (`LINEAR_API_KEY` for a Linear server, `HA_TOKEN` for a Home Assistant

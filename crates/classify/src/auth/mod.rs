@@ -43,7 +43,14 @@ pub struct AuthResult {
 /// The credentials of a server: `scope` is the server's own files, `docs`
 /// the READMEs and config examples beside it, `identity` the words that
 /// name its service (repository and package names).
-pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev) -> AuthResult {
+/// `relays` says the server is also an MCP client of the servers it fronts.
+pub fn detect(
+    scope: &[&File],
+    docs: &[&File],
+    identity: &[String],
+    relays: bool,
+    ev: &mut Ev,
+) -> AuthResult {
     let code: Vec<&File> = scope.iter().copied().filter(|f| f.is_source()).collect();
     let mut found = Findings::default();
 
@@ -66,7 +73,7 @@ pub fn detect(scope: &[&File], docs: &[&File], identity: &[String], ev: &mut Ev)
     literal::scan(scope, &mut found, ev);
     naming::refine(scope, docs, &mut found, ev);
     switches::scan(scope, docs, &mut found, ev);
-    let credentials = need::decide(&found, &documented, docs, identity, ev);
+    let credentials = need::decide(&found, &documented, docs, identity, relays, ev);
 
     let Findings {
         mut sources,

@@ -33,6 +33,7 @@ pub fn decide(
     documented: &[Documented],
     docs: &[&File],
     identity: &[String],
+    relays: bool,
     ev: &mut Ev,
 ) -> Credentials {
     let secrets = &found.secrets;
@@ -72,6 +73,11 @@ pub fn decide(
     }
     let (credentials, why) = if methods.is_empty() {
         (Credentials::None, "no secret read anywhere in the server")
+    } else if relays && purpose.is_none() {
+        (
+            Credentials::Optional,
+            "a gateway or proxy over other MCP servers: their secrets belong to each upstream and its own endpoint can run open",
+        )
     } else if found.any_required
         || found.config_required
         || secrets.values().any(|s| s.required && s.method.is_some())

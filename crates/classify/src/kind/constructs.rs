@@ -181,6 +181,21 @@ static CLIENT_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
                 r#"ClientHandler\s+for|\.serve\(\s*TokioChildProcess|rmcp::transport::child_process"#,
             ),
         ),
+        (
+            // The C# SDK connects through `McpClient.CreateAsync` (earlier
+            // `McpClientFactory`) over its client transports.
+            "c# client",
+            re(
+                r#"\bMcpClient(?:Factory)?\.CreateAsync\s*\(|\bnew\s+(?:SseClientTransport|HttpClientTransport)\s*\("#,
+            ),
+        ),
+        (
+            // The Java SDK's client builder and its client transports.
+            "java client",
+            re(
+                r#"\bMcpClient\.(?:sync|async)\s*\(|HttpClientSseClientTransport|HttpClientStreamableHttpTransport"#,
+            ),
+        ),
     ]
 });
 

@@ -32,6 +32,9 @@ pub struct KindResult {
     pub manifest_dirs: BTreeSet<String>,
     /// Package roots that only consume MCP servers.
     pub excluded: BTreeSet<String>,
+    /// The server's own code is also an MCP client: a gateway, proxy or
+    /// aggregator that serves what other MCP servers offer.
+    pub relays: bool,
 }
 
 impl KindResult {
@@ -86,14 +89,19 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         &found,
         kind == Kind::Server && !examples_count,
     );
-    KindResult {
+    let mut result = KindResult {
         kind,
         sdk,
         server_roots,
         examples_count,
         manifest_dirs: scope.dirs,
         excluded: scope.excluded,
-    }
+        relays: false,
+    };
+    result.relays = kind == Kind::Server
+        && !examples_count
+        && found.clients.iter().any(|(f, _, _)| result.in_scope(f));
+    result
 }
 
 /// Main language of the code, by source bytes; "Markdown" for prose only.
