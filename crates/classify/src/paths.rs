@@ -343,11 +343,23 @@ pub fn role(path: &str) -> Role {
         || name.contains(".spec.")
         || name.ends_with("_spec.rb")
         || name == "conftest.py"
+        // Rust's test modules split into their own files, Python's test
+        // modules beside the code.
+        || name == "tests.rs"
+        || name.ends_with("_tests.rs")
+        || name.ends_with("_test.rs")
+        || name == "tests.py"
+        || name.ends_with("_tests.py")
         || (name.ends_with("tests.cs") || name.ends_with("test.cs") || name.ends_with("test.java"))
         || name.ends_with("test.kt");
     if is_test_name
         || dirs.iter().any(|d| {
             TEST_DIRS.contains(d)
+                // A mock server or mock API stands in for a service in tests.
+                || matches!(
+                    d.split(['-', '_']).next(),
+                    Some("mock" | "mocks" | "mockserver" | "mockapi")
+                )
                 || d.ends_with(".tests")
                 || d.ends_with(".test")
                 || d.ends_with("-tests")
@@ -394,9 +406,13 @@ pub fn role(path: &str) -> Role {
     }) {
         return Role::Example;
     }
+    // Hidden folders hold tools' state and settings (editor and agent
+    // plugins, generated route types, doc-site themes), never what ships;
+    // `.well-known` is the exception, a URL path routed to code (RFC 8615).
+    let hidden = |d: &str| d.starts_with('.') && d != ".well-known";
     if dirs
         .iter()
-        .any(|d| SCRIPT_DIRS.contains(d) || is_abandoned_dir(d))
+        .any(|d| SCRIPT_DIRS.contains(d) || is_abandoned_dir(d) || hidden(d))
     {
         return Role::Script;
     }
@@ -497,5 +513,15 @@ mod tests {
         assert_eq!(role("deprecated/server.py"), Role::Script);
         assert_eq!(role("drafting/server.py"), Role::Core);
         assert_eq!(role("src/draftkit/server.py"), Role::Core);
+        assert_eq!(role("src/credentials/aws_tests.rs"), Role::Test);
+        assert_eq!(role("src/gateway/tests.rs"), Role::Test);
+        assert_eq!(role("mock_server/src/config.py"), Role::Test);
+        assert_eq!(role(".claude-plugin/install-binary.mjs"), Role::Script);
+        assert_eq!(role("web/.react-router/types/routes.ts"), Role::Script);
+        assert_eq!(
+            role("app/.well-known/oauth-protected-resource/route.ts"),
+            Role::Core
+        );
+        assert_eq!(role("src/mockingbird/server.py"), Role::Core);
     }
 }
