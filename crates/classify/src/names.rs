@@ -320,9 +320,38 @@ fn kind_of(parts: &[&str], joined: &str, effective_last: &str) -> Option<NamedSe
         return Some(NamedSecret::ServerOwn);
     }
     // The key of the server's own HTTPS listener (usually where to find
-    // its PEM): it serves TLS and authenticates to nothing.
-    if (has("HTTPS") || ((has("MCP") || has("SERVER")) && (has("SSL") || has("TLS"))))
-        && matches!(effective_last, "KEY" | "CERT" | "PASSPHRASE")
+    // its PEM, or the password of its key file): it serves TLS and
+    // authenticates to nothing. A TLS key beside a datastore or broker, or
+    // called a client's, is a client certificate (mutual TLS) instead.
+    let datastore = [
+        "SQL",
+        "SQLDB",
+        "DB",
+        "DATABASE",
+        "POSTGRES",
+        "PG",
+        "MYSQL",
+        "MARIADB",
+        "MONGO",
+        "MONGODB",
+        "REDIS",
+        "KAFKA",
+        "AMQP",
+        "RABBITMQ",
+        "NATS",
+        "ELASTIC",
+        "ELASTICSEARCH",
+        "CLIENT",
+        "MTLS",
+        "LDAP",
+        "SMTP",
+        "IMAP",
+    ];
+    let listener_tls = has("HTTPS")
+        || ((has("SSL") || has("TLS")) && !parts.iter().any(|p| datastore.contains(p)));
+    if listener_tls
+        && (matches!(effective_last, "KEY" | "CERT" | "PASSPHRASE" | "KEYFILE")
+            || (has("KEYFILE") && effective_last == "PASSWORD"))
     {
         return None;
     }
@@ -706,6 +735,19 @@ mod tests {
             Some(NamedSecret::Credential(AuthMethod::ApiKey))
         );
         assert_eq!(secret_method("MCP_HTTPS_KEY"), None);
+        // The listener's own TLS key and its password; a datastore's or a
+        // client's TLS key is a client certificate.
+        assert_eq!(secret_method("SSL_KEY"), None);
+        assert_eq!(secret_method("APP_SSL_KEY"), None);
+        assert_eq!(secret_method("APP_HTTP_SSL_KEYFILE_PASSWORD"), None);
+        assert_eq!(
+            secret_method("KAFKA_SSL_KEY"),
+            Some(NamedSecret::Credential(AuthMethod::KeyFile))
+        );
+        assert_eq!(
+            secret_method("CLIENT_TLS_KEY"),
+            Some(NamedSecret::Credential(AuthMethod::KeyFile))
+        );
         assert_eq!(
             secret_method("SQLDB_SSL_KEY"),
             Some(NamedSecret::Credential(AuthMethod::KeyFile))
