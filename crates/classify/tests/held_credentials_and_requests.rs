@@ -531,3 +531,60 @@ fn a_custom_credential_header_read_from_a_headers_map_is_a_request_credential() 
         v.labels
     );
 }
+
+#[test]
+fn request_headers_taken_whole_through_a_framework_accessor_carry_a_credential() {
+    let pyproject = "[project]\nname = \"deck-mcp\"\ndependencies = [\"mcp>=1.9\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"deck\")\n\n@mcp.tool()\ndef cards() -> list[str]:\n    return []\n";
+    // A raw ASGI middleware in front of the app, as the ASGI spec hands
+    // headers over: a list of byte pairs in the connection scope.
+    let asgi = "class KeyGuard:\n    def __init__(self, app, key):\n        self.app, self.key = app, key\n\n    async def __call__(self, scope, receive, send):\n        for name, value in scope.get(\"headers\", []):\n            if name == b\"authorization\" and value == b\"Bearer \" + self.key:\n                return await self.app(scope, receive, send)\n        await deny(send)\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("deck_mcp/server.py", server),
+        ("deck_mcp/guard.py", asgi),
+    ]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    // Negative: the same middleware looking only at the content type.
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("deck_mcp/server.py", server),
+        (
+            "deck_mcp/guard.py",
+            &asgi.replace("b\"authorization\"", "b\"content-type\""),
+        ),
+    ]);
+    assert!(!v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+}
+
+#[test]
+fn php_reads_of_the_authorization_header_are_request_credentials() {
+    let composer = r#"{ "name": "shop/mcp-shop", "require": { "mcp/sdk": "^0.1" } }"#;
+    let server = "<?php\nuse Mcp\\Server;\n$server = Server::builder()->setServerInfo('shop', '1.0')->build();\n$server->run($transport);\n";
+    for read in [
+        "$auth = $_SERVER['HTTP_AUTHORIZATION'] ?? '';",
+        "$auth = $request->get_header('authorization');",
+    ] {
+        let guard = format!(
+            "<?php\nfunction guard($request) {{\n  {read}\n  return check_token($auth);\n}}\n"
+        );
+        let v = run(&[
+            ("composer.json", composer),
+            ("src/server.php", server),
+            ("src/guard.php", &guard),
+        ]);
+        assert!(
+            v.labels
+                .credential_sources
+                .contains(&CredentialSource::Request),
+            "{read}: {:?}",
+            v.labels
+        );
+    }
+}

@@ -16,7 +16,7 @@ use crate::paths::Role;
 /// The server reads a credential sent with each request.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]|(?i:\breq(?:uest)?\.(?:get|header)\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)['"])|headers\(\)\s*\.get\(\s*(?:"(?:Authorization|authorization|[Xx]-[A-Za-z-]*(?:[Kk]ey|[Tt]oken))"|(?:header::|http::header::)?AUTHORIZATION)|Header\.Get\(\s*\w+\.Authorization\w*\)|oauth-protected-resource|ProtectedResourceMetadata|protected_resource_metadata|BearerMethodsSupported|bearer_methods_supported|\b\w*(?:token|key|auth\w*)\s*:\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*=\s*Header\(|Annotated\[\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*,\s*Header\("#,
+        r#"(?i)(?:req|request|ctx\.request|context\.request|c\.req|event)\.headers?(?:\.get\(|\[|\.)\s*['"]?(?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)|\.headers\.authorization\b|Header\.Get\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|getHeader\(\s*"(?:Authorization|X-[A-Za-z-]*(?:Key|Token))"|@RequestHeader|Request\.Headers\[\s*"(?:Authorization|X-)|requireBearerAuth|TokenVerifier|JWTVerifier|StaticTokenVerifier|AddJwtBearer|JwtBearerDefaults|oauth2ResourceServer|mcpServerOAuth2|get_access_token\(\)|HTTPBearer|APIKeyHeader|extra\.authInfo|authInfo\?\.token|verifyAccessToken|BearerAuthBackend|AuthenticationMiddleware|RequireAuthorization\(|\[Authorize\]|(?i:\breq(?:uest)?\.(?:get|header)\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*)['"])|headers\(\)\s*\.get\(\s*(?:"(?:Authorization|authorization|[Xx]-[A-Za-z-]*(?:[Kk]ey|[Tt]oken))"|(?:header::|http::header::)?AUTHORIZATION)|Header\.Get\(\s*\w+\.Authorization\w*\)|oauth-protected-resource|ProtectedResourceMetadata|protected_resource_metadata|BearerMethodsSupported|bearer_methods_supported|\b\w*(?:token|key|auth\w*)\s*:\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*=\s*Header\(|Annotated\[\s*(?:str|Optional\[str\]|str\s*\|\s*None)\s*,\s*Header\(|\$_SERVER\[\s*['"]HTTP_(?:AUTHORIZATION|X_[A-Z_]*(?:KEY|TOKEN))['"]|->(?:get_)?header\(\s*['"](?:authorization|x-[a-z0-9-]*(?:api-?key|token))['"]|->bearerToken\(\)"#,
     )
 });
 
@@ -34,6 +34,22 @@ static OUTBOUND: LazyLock<Regex> = LazyLock::new(|| {
 static HEADER_INDEX: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)(?:^|[^.\w])headers\s*(?:\[\s*|\.get\(\s*)['"]x-[a-z0-9-]*(?:api-?key|token|auth)[a-z0-9-]*['"]\s*[\])]"#,
+    )
+});
+
+/// Framework accessors that hand a tool or middleware the current request's
+/// headers as a whole: FastMCP's `get_http_headers()` (from
+/// `fastmcp.server.dependencies`), the ASGI connection scope's `headers`
+/// list, PHP's `getallheaders()`.
+static HEADER_ACCESSOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"\bget_http_headers\(|\bscope(?:\[|\.get\()\s*b?["']headers["']|\bgetallheaders\(\)"#)
+});
+
+/// A credential header's name as a string: `"authorization"`,
+/// `b"authorization"`, `"X-Acme-Token"`, `"x-api-key"`.
+static CREDENTIAL_HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bb?["'](?:authorization|x-[a-z0-9-]*(?:api-?key|token|auth|password|secret)[a-z0-9-]*)["']"#,
     )
 });
 
@@ -65,6 +81,18 @@ pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
                     f,
                     off,
                     "server reads a credential header named by a constant",
+                );
+            }
+        }
+        if !found.request {
+            if let Some(off) = headers_through_accessor(f) {
+                found.request = true;
+                ev.at(
+                    "credential_sources",
+                    "request",
+                    f,
+                    off,
+                    "server takes the request's headers and looks up a credential header",
                 );
             }
         }
@@ -156,6 +184,19 @@ fn header_through_constant(f: &File) -> Option<usize> {
             && !OUTBOUND.is_match(f.line_text(id.start())))
         .then(|| id.start())
     })
+}
+
+/// Where a file takes the current request's headers through a framework
+/// accessor and names a credential header in code.
+fn headers_through_accessor(f: &File) -> Option<usize> {
+    let accessor = first_use(&HEADER_ACCESSOR, f)?;
+    CREDENTIAL_HEADER_NAME
+        .find_iter(f.text)
+        .any(|m| {
+            let line = f.line_text(m.start());
+            !is_comment(line) && !OUTBOUND.is_match(line)
+        })
+        .then_some(accessor)
 }
 
 /// Is the expression ending at `end` the target of an assignment (a client
