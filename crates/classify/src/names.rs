@@ -670,6 +670,20 @@ pub fn flag_is_secret(flag: &str) -> bool {
         .trim_start_matches('-')
         .to_ascii_uppercase()
         .replace(['-', '.'], "_");
+    // A switch that acts on secrets (`--show-secret`, `--no-token`,
+    // `--rotate-key`) takes no secret itself.
+    const ACTIONS: &[&str] = &[
+        "SHOW", "HIDE", "PRINT", "REVEAL", "MASK", "REDACT", "NO", "SKIP", "GENERATE", "ROTATE",
+        "RESET", "CLEAR", "VALIDATE", "CHECK", "LIST", "DISABLE", "ENABLE",
+    ];
+    if up
+        .split('_')
+        .next()
+        .is_some_and(|first| ACTIONS.contains(&first))
+        && up.contains('_')
+    {
+        return false;
+    }
     // A bare `--key` or `--token` is a secret too.
     if matches!(
         up.as_str(),
@@ -735,6 +749,12 @@ mod tests {
             Some(NamedSecret::Credential(AuthMethod::ApiKey))
         );
         assert_eq!(secret_method("MCP_HTTPS_KEY"), None);
+        // Switches that act on secrets take none.
+        for switch in ["--show-secret", "show_token", "--no-token", "--rotate-key"] {
+            assert!(!flag_is_secret(switch), "{switch}");
+        }
+        assert!(flag_is_secret("--api-key"));
+        assert!(flag_is_secret("refresh_token"));
         // The listener's own TLS key and its password; a datastore's or a
         // client's TLS key is a client certificate.
         assert_eq!(secret_method("SSL_KEY"), None);

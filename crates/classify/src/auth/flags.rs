@@ -63,7 +63,7 @@ static CLAP_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 /// The program reads its own command line.
 static ARGV: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"args:\s*Array<String>|fromArgs\(|\bsys\.argv\b|\bos\.Args\b|process\.argv|string\[\]\s*args|GetCommandLineArgs|CommandLine\.arguments|ARGV\b|\(args,|\bargs\[\w+\s*\+\s*1\]"#,
+        r#"args:\s*Array<String>|fromArgs\(|\bsys\.argv\b|\bos\.Args\b|process\.argv|string\[\]\s*args|GetCommandLineArgs|CommandLine\.arguments|ARGV\b|\bargs\[\w+\s*\+\s*1\]"#,
     )
 });
 
