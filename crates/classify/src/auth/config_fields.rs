@@ -13,6 +13,8 @@ use regex::Regex;
 use crate::ctx::{re, File};
 use crate::names::{flag_is_secret, secret_method};
 
+use super::request::assigned_to;
+
 pub struct ConfigSecret {
     /// Index of the file in the slice given to `collect`.
     pub file: usize,
@@ -160,6 +162,13 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
         }
         if loads {
             for c in DOC_KEY.captures_iter(f.text) {
+                // `config.apiKey = key` fills the object in; only a read
+                // takes a secret from the document.
+                if c.get(0)
+                    .is_some_and(|whole| assigned_to(f.text, whole.end()))
+                {
+                    continue;
+                }
                 if let Some(m) = c.iter().skip(1).flatten().next() {
                     push(
                         m.as_str(),
@@ -230,4 +239,22 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filling_a_config_object_in_is_no_read_of_the_document() {
+        let head = "const config = JSON.parse(readFileSync(\"settings.json\", \"utf8\"));\n";
+        let fill = format!("{head}config.apiKey = process.env.CRAWL_API_KEY;\n");
+        let read = format!("{head}const key = config.apiKey;\n");
+        let names = |text: &str| -> Vec<String> {
+            let f = File::new("src/index.ts", text);
+            collect(&[&f]).into_iter().map(|s| s.name).collect()
+        };
+        assert!(names(&fill).is_empty());
+        assert_eq!(names(&read), ["apiKey"]);
+    }
 }

@@ -201,7 +201,7 @@ fn headers_through_accessor(f: &File) -> Option<usize> {
 
 /// Is the expression ending at `end` the target of an assignment (a client
 /// setting an outbound header) rather than read?
-fn assigned_to(text: &str, end: usize) -> bool {
+pub(super) fn assigned_to(text: &str, end: usize) -> bool {
     let rest = text[end..].trim_start_matches([' ', '\t']);
     rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>")
 }
