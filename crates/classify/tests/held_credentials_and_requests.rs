@@ -588,3 +588,43 @@ fn php_reads_of_the_authorization_header_are_request_credentials() {
         );
     }
 }
+
+#[test]
+fn a_secret_declared_as_a_tool_argument_comes_with_each_request() {
+    let pkg = r#"{ "name": "ledger-mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1", "zod": "^3" } }"#;
+    let server = |field: &str| {
+        format!("import {{ McpServer }} from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport {{ z }} from \"zod\";\nconst server = new McpServer({{ name: \"ledger\", version: \"1\" }});\nserver.tool(\n  \"balance\",\n  \"Balance of an account\",\n  {{\n    account: z.string(),\n    {field}: z.string().describe(\"sent by the client\"),\n  }},\n  async ({{ account }}) => ({{ content: [] }})\n);\n")
+    };
+    let v = run(&[("package.json", pkg), ("src/index.ts", &server("apiKey"))]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    // Negative: a pagination token is no credential.
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", &server("nextToken")),
+    ]);
+    assert!(v.labels.credential_sources.is_empty(), "{:?}", v.labels);
+
+    let pyproject = "[project]\nname = \"ledger-mcp\"\ndependencies = [\"mcp>=1.9\"]\n";
+    let py = |param: &str| {
+        format!("from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"ledger\")\n\n@mcp.tool()\ndef balance(account: str, {param}: str) -> float:\n    return 0.0\n")
+    };
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("ledger/server.py", &py("password")),
+    ]);
+    assert!(v
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+    // Negative: a lookup key names a record, not a secret.
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("ledger/server.py", &py("entry_key")),
+    ]);
+    assert!(v.labels.credential_sources.is_empty(), "{:?}", v.labels);
+}

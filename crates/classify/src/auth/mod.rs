@@ -23,6 +23,7 @@ mod oauth;
 mod read_checks;
 mod request;
 mod switches;
+mod tool_args;
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -66,6 +67,7 @@ pub fn detect(
     held::scan(&code, scope, docs, &mut found, ev);
     config::loaders(&code, &mut found, ev);
     request::scan(&code, &mut found, ev);
+    tool_args::scan(&code, &mut found, ev);
     oauth::scan(&code, &mut found, ev);
     request::resource_server_config(scope, &mut found, ev);
     oauth::settle(&code, &mut found, ev);
