@@ -87,6 +87,15 @@ fn documented_variables_count_only_where_names_are_computed_at_run_time() {
         ("src/fit/config.py", plain),
     ]);
     assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+    // Nor is copying the environment for a child process.
+    let passed_on = "import os\nimport subprocess\n\ndef run(args):\n    env = os.environ.copy()\n    return subprocess.run(args, env=env)\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("README.md", readme),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/config.py", passed_on),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
     // A name computed from a prefix: the documented variable is read.
     let computed = "import os\n\ndef setting(name):\n    return os.getenv(f\"FIT_{name}\")\n";
     let v = run(&[

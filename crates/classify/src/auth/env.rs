@@ -56,7 +56,7 @@ static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
 
 static DYNAMIC_ENV: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"process\.env\[\s*[A-Za-z_`]|BaseSettings|AutomaticEnv|envconfig|SetEnvPrefix|os\.environ\.copy\(\)|os\.environ\.items\(\)|os\.getenv\(\s*f["']|os\.environ\.get\(\s*f["']|getenv\(\s*[a-z_]+\s*\+|\.\.\.process\.env\b|env_prefix|envPrefix|EnvironmentVariablesConfigurationSource|AddEnvironmentVariables\(|env::var\(\s*&?format!|os\.(?:Getenv|LookupEnv)\(\s*(?:fmt\.Sprintf|\w+\s*\+)|(?:getenv|environ\.get)\(\s*\w+\s*\+|environ\[\s*f["']|env::vars\(\)|os\.Environ\(\)"#,
+        r#"process\.env\[\s*[A-Za-z_`]|BaseSettings|AutomaticEnv|envconfig|SetEnvPrefix|os\.getenv\(\s*f["']|os\.environ\.get\(\s*f["']|getenv\(\s*[a-z_]+\s*\+|env_prefix|envPrefix|EnvironmentVariablesConfigurationSource|AddEnvironmentVariables\(|env::var\(\s*&?format!|os\.(?:Getenv|LookupEnv)\(\s*(?:fmt\.Sprintf|\w+\s*\+)|(?:getenv|environ\.get)\(\s*\w+\s*\+|environ\[\s*f["']|os\.environ\.items\(\)|env::vars\(\)|os\.Environ\(\)"#,
     )
 });
 
@@ -174,7 +174,9 @@ pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
         // Reads whose names the code computes or a library derives (a
         // settings class, viper's prefix, a computed key). Loading a .env
-        // file is not one: the reads that follow are plain.
+        // file is not one: the reads that follow are plain. Nor is copying
+        // the environment for a child process (`os.environ.copy()`,
+        // `{ ...process.env }`): it passes variables on and reads none.
         if DYNAMIC_ENV.is_match(f.text) {
             found.dynamic_env = true;
         }
