@@ -547,3 +547,35 @@ fn a_router_dispatching_initialize_and_tools_list_is_a_hand_rolled_server() {
     ]);
     assert_ne!(v.labels.kind, Kind::Server);
 }
+
+#[test]
+fn a_tutorial_site_about_mcp_with_no_server_of_its_own_is_a_list() {
+    let readme = "# FastMCP Tutorial\n\nA translated tutorial site for building MCP servers, rendered with Next.js.\n";
+    let page = "export default function Page({ params }: { params: { file: string } }) {\n  return <article>{render(params.file)}</article>;\n}\n";
+    let pkg =
+        r#"{ "name": "fastmcp-tutorial", "private": true, "dependencies": { "next": "15.0.0" } }"#;
+    let v = run(&[
+        ("README.md", readme),
+        ("package.json", pkg),
+        ("src/app/page.tsx", page),
+    ]);
+    assert_eq!(v.labels.kind, Kind::List);
+    // A chip's part number is no MCP: its docs are a driver's.
+    let chip = "# Adafruit MCP23017 Arduino Library [![Docs](https://example.org/badge.svg)]\n\nDriver for the MCP23017 I2C GPIO expander.\n";
+    let v = run(&[
+        ("README.md", chip),
+        ("src/Adafruit_MCP23X17.cpp", "#include \"Adafruit_MCP23X17.h\"\nbool Adafruit_MCP23X17::begin_I2C() { return true; }\n"),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Other);
+    // A tutorial that ships a runnable server is a server.
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"notes\")\n\n@mcp.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\n\nif __name__ == \"__main__\":\n    mcp.run()\n";
+    let v = run(&[
+        ("README.md", readme),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"notes\"\ndependencies = [\"mcp\"]\n",
+        ),
+        ("server.py", server),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+}

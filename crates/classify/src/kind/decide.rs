@@ -55,7 +55,15 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
             return (code(ev, Kind::Server, first, &rule), true);
         }
     }
-    let kind = if let Some(p) =
+    let kind = if let Some(p) = s
+        .docs_phrase
+        .as_deref()
+        .filter(|_| found.example_servers.is_empty() && found.clients.is_empty() && !is_library())
+    {
+        // Documentation, a tutorial or notes about MCP with no server or
+        // client of its own (a docs site's code only renders the pages).
+        readme(ev, Kind::List, "README presents documentation about MCP", p)
+    } else if let Some(p) =
         sdk_phrase.filter(|_| s.mcp_mentioned || !found.example_servers.is_empty())
     {
         readme(ev, Kind::Sdk, "README presents a library/SDK/framework", p)

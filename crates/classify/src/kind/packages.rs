@@ -411,12 +411,10 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
         // Composer's default type is "library"; applications say "project"
         // or ship commands under "bin".
         "composer.json" => !COMPOSER_APP.is_match(f.text),
-        // SwiftPM products: libraries and no executable.
-        "package.swift" => {
-            f.text.contains(".library(")
-                && !f.text.contains(".executable(")
-                && !f.text.contains(".executableTarget(")
-        }
+        // SwiftPM publishes its products: libraries and no executable. An
+        // executable target no product names (a plugin's code generator)
+        // is not published.
+        "package.swift" => f.text.contains(".library(") && !f.text.contains(".executable("),
         "cargo.toml" => !f.text.contains("[[bin]]"),
         "build.gradle"
         | "build.gradle.kts"

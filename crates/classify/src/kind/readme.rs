@@ -33,6 +33,17 @@ static README_LIST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A title naming documentation or teaching material: "FastMCP Tutorial",
+/// "MCP notes", "A guide to MCP servers".
+static README_DOCS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)\b(?:tutorials?|documentation|docs|guide|handbook|course|notes|learning)\b"#)
+});
+
+/// MCP named in a title: "FastMCP", "MCP servers", not a chip's part
+/// number ("MCP23017").
+static MCP_IN_TITLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)mcp\b|model\s*context\s*protocol"#));
+
 static MCP_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"(?i)model\s*context\s*protocol|modelcontextprotocol|\bmcp\s+server|\bmcpServers\b"#)
 });
@@ -51,6 +62,8 @@ pub struct Signals<'a> {
     /// Its first lines call it a server.
     pub server_phrase: bool,
     pub list_phrase: Option<String>,
+    /// Its title names documentation or teaching material about MCP.
+    pub docs_phrase: Option<String>,
     pub client_phrase: Option<String>,
     /// MCP is named in its docs, manifests or description.
     pub mcp_mentioned: bool,
@@ -86,6 +99,10 @@ impl<'a> Signals<'a> {
         let sdk_phrase = own_sdk.or_else(|| README_SDK.find(&head).map(|m| m.as_str().to_string()));
         let title = head.lines().next().unwrap_or("").to_string();
         let list_phrase = README_LIST.find(&title).map(|m| m.as_str().to_string());
+        let docs_phrase = README_DOCS
+            .find(&title)
+            .filter(|_| MCP_IN_TITLE.is_match(&title))
+            .map(|m| m.as_str().to_string());
         let client_phrase = README_CLIENT.find(&head).map(|m| m.as_str().to_string());
 
         let mut code_bytes = 0usize;
@@ -124,6 +141,7 @@ impl<'a> Signals<'a> {
             sdk_phrase,
             server_phrase,
             list_phrase,
+            docs_phrase,
             client_phrase,
             mcp_mentioned,
             code_bytes,
