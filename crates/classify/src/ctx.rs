@@ -94,6 +94,8 @@ impl<'a> File<'a> {
 pub struct Repo<'a> {
     pub files: Vec<File<'a>>,
     pub description: Option<&'a str>,
+    /// `owner/name`, when known.
+    pub full_name: Option<&'a str>,
 }
 
 /// Evidence collected while the rules run.
@@ -127,6 +129,7 @@ impl<'a> Repo<'a> {
         Repo {
             files: v,
             description: files.description.as_deref(),
+            full_name: files.full_name.as_deref(),
         }
     }
 }

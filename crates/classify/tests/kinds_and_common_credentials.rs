@@ -579,3 +579,24 @@ fn a_tutorial_site_about_mcp_with_no_server_of_its_own_is_a_list() {
     ]);
     assert_eq!(v.labels.kind, Kind::Server);
 }
+
+#[test]
+fn a_repository_named_as_an_sdk_is_an_sdk_even_with_server_classes() {
+    let server = "using ModelContextProtocol.Server;\nvar server = new McpServer(options);\nawait server.RunAsync();\n";
+    let files = [
+        (
+            "README.md",
+            "# Acme MCP\n\nTools for Model Context Protocol servers in several languages.\n",
+        ),
+        (
+            "dotnet/Acme.Mcp.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>",
+        ),
+        ("dotnet/Server.cs", server),
+    ];
+    let v = common::run_named(Some("acme/mcp-sdk"), &files);
+    assert_eq!(v.labels.kind, Kind::Sdk);
+    // The same code under another name is a server.
+    let v = common::run_named(Some("acme/mcp-tools"), &files);
+    assert_eq!(v.labels.kind, Kind::Server);
+}

@@ -38,6 +38,13 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
             )
         } else if let Some(p) = sdk_phrase.filter(|_| !s.server_phrase) {
             readme(ev, Kind::Sdk, "README presents a library/SDK/framework", p)
+        } else if let Some(name) = named_as_sdk(repo).filter(|_| !s.server_phrase) {
+            readme(
+                ev,
+                Kind::Sdk,
+                "the repository is named as an SDK; its servers show how to use it",
+                name,
+            )
         } else {
             code(ev, Kind::Server, first, first.1)
         };
@@ -111,4 +118,14 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
         )
     };
     (kind, false)
+}
+
+/// A repository whose name calls it an SDK (`mcp-sdk`, `mcp-php-sdk`,
+/// `north-mcp-python-sdk`): the author's own word for what it is for.
+fn named_as_sdk<'r>(repo: &Repo<'r>) -> Option<&'r str> {
+    let name = repo.full_name?.rsplit('/').next()?;
+    name.to_ascii_lowercase()
+        .split(['-', '_', '.'])
+        .any(|w| w == "sdk")
+        .then_some(name)
 }
