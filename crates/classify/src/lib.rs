@@ -8,6 +8,7 @@
 mod auth;
 mod ctx;
 pub mod eval;
+mod identity;
 mod kind;
 mod names;
 mod paths;
@@ -87,7 +88,7 @@ pub fn classify(files: &RepoFiles) -> Verdict {
         .collect();
 
     let transport = transport::detect(&scope, &k.sdk, &mut ev);
-    let identity = names::identity(
+    let identity = identity::identity(
         files.full_name.as_deref(),
         repo.files
             .iter()
@@ -105,7 +106,7 @@ pub fn classify(files: &RepoFiles) -> Verdict {
     // A relay: its code connects to other MCP servers and it presents
     // itself as a gateway or proxy, not as the server of one service.
     let relays = k.relays
-        && names::calls_itself_a_relay(
+        && identity::calls_itself_a_relay(
             files.full_name.as_deref(),
             &docs
                 .iter()

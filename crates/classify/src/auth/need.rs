@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::findings::Findings;
 use crate::ctx::{re, Ev, File};
-use crate::names::serves_purpose;
+use crate::identity::serves_purpose;
 use crate::snippets::Documented;
 
 static OPTIONAL_DOC: LazyLock<Regex> = LazyLock::new(|| {
