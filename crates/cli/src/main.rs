@@ -204,8 +204,13 @@ fn main() -> ExitCode {
                 || e.downcast_ref::<commands::Interrupted>()
                     .is_some_and(|stop| stop.signal == "Ctrl-C");
             let e = if e.is::<commands::Interrupted>() {
-                // Stop every task (workers outlive the dropped stage), then
+                // End the downloads blocking threads are reading (they
+                // would poll them after the runtime's timers are gone), stop
+                // every task (workers outlive the dropped stage), then
                 // release what they leased after the stage's own release.
+                runtime.block_on(mcp_survey_fetch::download::abort_downloads(
+                    std::time::Duration::from_millis(1500),
+                ));
                 runtime.shutdown_timeout(std::time::Duration::from_secs(2));
                 match (&throwaway, e.downcast_ref::<commands::Interrupted>()) {
                     // The whole database is about to go: nothing to release,

@@ -8,10 +8,46 @@
 
 use bytes::Bytes;
 use futures::stream::{Stream, StreamExt};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Cancelled when the process stops at once (SIGTERM, a second Ctrl-C):
+/// every download in progress ends with an error.
+static ABORT: LazyLock<CancellationToken> = LazyLock::new(CancellationToken::new);
+
+/// Archives being read on blocking threads right now.
+static READING: AtomicUsize = AtomicUsize::new(0);
+
+/// Held by a blocking thread while it reads an archive.
+pub struct Reading(());
+
+impl Reading {
+    pub fn start() -> Self {
+        READING.fetch_add(1, Ordering::SeqCst);
+        Reading(())
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        READING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Ends every download in progress and waits (at most `wait`) for the
+/// blocking threads reading them to let go. Call it before the runtime
+/// shuts down: a blocking reader still polling a download once the
+/// runtime's timers are gone would panic.
+pub async fn abort_downloads(wait: Duration) {
+    ABORT.cancel();
+    let until = Instant::now() + wait;
+    while READING.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// How long one archive download may take.
 #[derive(Debug, Clone, Copy)]
@@ -136,6 +172,14 @@ where
                                 Some((Err(std::io::Error::other(e)), st))
                             }
                         };
+                    }
+                    _ = ABORT.cancelled() => {
+                        st.finished = true;
+                        let e = std::io::Error::new(
+                            std::io::ErrorKind::Interrupted,
+                            "the process is stopping",
+                        );
+                        return Some((Err(e), st));
                     }
                     _ = tokio::time::sleep_until(st.end) => {
                         let detail = format!(

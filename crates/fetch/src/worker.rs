@@ -549,17 +549,19 @@ async fn fetch_tarball(
     let watched = download::watch(stream, options.download, remaining, stopped.clone());
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(watched));
     let read = Instant::now();
-    let extracted =
-        tokio::task::spawn_blocking(move || extract(reader, &caps, mcp_survey_classify::wants))
-            .await
-            .map_err(|e| {
-                TarballFailure::Other(Outcome::Retry(JobFailure {
-                    kind: "internal".into(),
-                    message: format!("archive reader crashed: {e}"),
-                    permanent: false,
-                    retry_after: None,
-                }))
-            })?;
+    let extracted = tokio::task::spawn_blocking(move || {
+        let _reading = download::Reading::start();
+        extract(reader, &caps, mcp_survey_classify::wants)
+    })
+    .await
+    .map_err(|e| {
+        TarballFailure::Other(Outcome::Retry(JobFailure {
+            kind: "internal".into(),
+            message: format!("archive reader crashed: {e}"),
+            permanent: false,
+            retry_after: None,
+        }))
+    })?;
     counters.time(Phase::TarballRead, read);
     if let Some(why) = stopped.get() {
         let why = match why {
