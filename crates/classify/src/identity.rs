@@ -121,7 +121,7 @@ const GENERIC_WORDS: &[&str] = &[
 pub fn identity<'a>(
     full_name: Option<&str>,
     manifests: impl Iterator<Item = &'a str>,
-    titles: impl Iterator<Item = String>,
+    titles: &[String],
 ) -> Vec<String> {
     static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         crate::ctx::re(

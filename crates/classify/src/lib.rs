@@ -88,6 +88,12 @@ pub fn classify(files: &RepoFiles) -> Verdict {
         .collect();
 
     let transport = transport::detect(&scope, &k.sdk, &mut ev);
+    // Each README's title and opening sentence.
+    let readme_heads: Vec<String> = docs
+        .iter()
+        .filter(|f| paths::is_readme(f.path))
+        .map(|f| kind::readme_head(f.text, 2))
+        .collect();
     let identity = identity::identity(
         files.full_name.as_deref(),
         repo.files
@@ -99,21 +105,12 @@ pub fn classify(files: &RepoFiles) -> Verdict {
                         .any(|r| paths::parent_dir(f.path) == r)
             })
             .map(|f| f.text),
-        docs.iter()
-            .filter(|f| paths::is_readme(f.path))
-            .map(|f| kind::readme_head(f.text, 2)),
+        &readme_heads,
     );
     // A relay: its code connects to other MCP servers and it presents
     // itself as a gateway or proxy, not as the server of one service.
-    let relays = k.relays
-        && identity::calls_itself_a_relay(
-            files.full_name.as_deref(),
-            &docs
-                .iter()
-                .filter(|f| paths::is_readme(f.path))
-                .map(|f| kind::readme_head(f.text, 1))
-                .collect::<Vec<_>>(),
-        );
+    let relays =
+        k.relays && identity::calls_itself_a_relay(files.full_name.as_deref(), &readme_heads);
     let a = auth::detect(&scope, &docs, &identity, relays, &mut ev);
     Verdict {
         labels: Labels {

@@ -73,27 +73,19 @@ static RESOURCE_SERVER_CONFIG: LazyLock<Regex> = LazyLock::new(|| {
 pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
         if !found.request {
-            if let Some(off) = header_through_constant(f) {
+            let indirect = header_through_constant(f)
+                .map(|off| (off, "server reads a credential header named by a constant"))
+                .or_else(|| {
+                    headers_through_accessor(f).map(|off| {
+                        (
+                            off,
+                            "server takes the request's headers and looks up a credential header",
+                        )
+                    })
+                });
+            if let Some((off, rule)) = indirect {
                 found.request = true;
-                ev.at(
-                    "credential_sources",
-                    "request",
-                    f,
-                    off,
-                    "server reads a credential header named by a constant",
-                );
-            }
-        }
-        if !found.request {
-            if let Some(off) = headers_through_accessor(f) {
-                found.request = true;
-                ev.at(
-                    "credential_sources",
-                    "request",
-                    f,
-                    off,
-                    "server takes the request's headers and looks up a credential header",
-                );
+                ev.at("credential_sources", "request", f, off, rule);
             }
         }
         if let Some(m) = REQUEST
