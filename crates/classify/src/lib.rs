@@ -109,8 +109,8 @@ pub fn classify(files: &RepoFiles) -> Verdict {
     );
     // A relay: its code connects to other MCP servers and it presents
     // itself as a gateway or proxy, not as the server of one service.
-    let relays =
-        k.relays && identity::calls_itself_a_relay(files.full_name.as_deref(), &readme_heads);
+    let relays = k.also_a_client
+        && identity::calls_itself_a_relay(files.full_name.as_deref(), &readme_heads);
     let a = auth::detect(&scope, &docs, &identity, relays, &mut ev);
     Verdict {
         labels: Labels {

@@ -32,9 +32,9 @@ pub struct KindResult {
     pub manifest_dirs: BTreeSet<String>,
     /// Package roots that only consume MCP servers.
     pub excluded: BTreeSet<String>,
-    /// The server's own code is also an MCP client: a gateway, proxy or
-    /// aggregator that serves what other MCP servers offer.
-    pub relays: bool,
+    /// The server's own code is also an MCP client: with a name that says
+    /// so, a gateway, proxy or aggregator over other MCP servers.
+    pub also_a_client: bool,
 }
 
 impl KindResult {
@@ -96,9 +96,9 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
         examples_count,
         manifest_dirs: scope.dirs,
         excluded: scope.excluded,
-        relays: false,
+        also_a_client: false,
     };
-    result.relays = kind == Kind::Server
+    result.also_a_client = kind == Kind::Server
         && !examples_count
         && found.clients.iter().any(|(f, _, _)| result.in_scope(f));
     result
