@@ -510,3 +510,58 @@ fn spring_ai_app_without_a_web_server_is_stdio() {
         .transport
         .contains(&mcp_survey_model::Transport::Stdio));
 }
+
+#[test]
+fn another_secret_documented_as_optional_leaves_the_services_own_key_required() {
+    let server = r#"import os
+from mcp.server.fastmcp import FastMCP
+mcp = FastMCP("tickets")
+TICKETS_TOKEN = os.environ.get("TICKETS_API_TOKEN", "")
+SUMMARY_KEY = os.environ.get("SUMMARY_API_KEY")
+@mcp.tool()
+def list_tickets() -> str:
+    return "[]"
+"#;
+    let readme = |summary_row: &str| {
+        format!(
+            "# Tickets MCP Server\n\nConnects your assistant to **Tickets**.\n\n## Configuration\n\n| Variable | Description |\n| --- | --- |\n| `TICKETS_API_TOKEN` | Tickets API token |\n| `SUMMARY_API_KEY` | {summary_row} |\n"
+        )
+    };
+    let files = |readme: String| {
+        vec![
+            (
+                "pyproject.toml".to_string(),
+                "[project]\nname = \"tickets-mcp\"\ndependencies = [\"mcp\"]\n".to_string(),
+            ),
+            ("tickets/server.py".to_string(), server.to_string()),
+            ("README.md".to_string(), readme),
+        ]
+    };
+    let run = |files: Vec<(String, String)>| {
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        classify(&repo(Some("someone/tickets-mcp"), &borrowed))
+    };
+    let v = run(files(readme(
+        "Optional: summaries through a language model",
+    )));
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.labels
+    );
+    // Negative: the service's own token documented as optional.
+    let v = run(files(readme("Summary key").replace(
+        "Tickets API token",
+        "Optional: raises the Tickets rate limit",
+    )));
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Optional,
+        "{:?}",
+        v.labels
+    );
+}

@@ -38,13 +38,16 @@ pub fn decide(
 ) -> Credentials {
     let secrets = &found.secrets;
     let methods = &found.methods;
-    let optional_doc = documented
-        .iter()
-        .any(|d| secrets.contains_key(&d.name) && OPTIONAL_DOC.is_match(&d.context))
-        || docs
+    let documented_optional = |name: &str| {
+        documented
             .iter()
-            .filter(|d| crate::paths::is_readme(d.path))
-            .any(|d| KEY_OPTIONAL_PROSE.is_match(d.text));
+            .any(|d| d.name == name && OPTIONAL_DOC.is_match(&d.context))
+    };
+    let prose_optional = docs
+        .iter()
+        .filter(|d| crate::paths::is_readme(d.path))
+        .any(|d| KEY_OPTIONAL_PROSE.is_match(d.text));
+    let optional_doc = prose_optional || secrets.keys().any(|name| documented_optional(name));
     let required_doc = documented.iter().any(|d| {
         secrets.contains_key(&d.name) && (d.required || REQUIRED_DOC.is_match(&d.context))
     });
@@ -103,7 +106,7 @@ pub fn decide(
             Credentials::Required,
             "the user must log in through the server's OAuth flow",
         )
-    } else if purpose.is_some() && !optional_doc {
+    } else if purpose.is_some_and(|name| !prose_optional && !documented_optional(name)) {
         (
             Credentials::Required,
             "the secret is for the service the server exists to reach",
