@@ -248,3 +248,50 @@ fn a_list_of_words_is_no_command_line() {
     ]);
     assert!(v.labels.auth_methods.is_empty(), "{:?}", v.evidence);
 }
+
+#[test]
+fn rust_config_module_holds_the_fields_the_loader_decodes() {
+    let cargo = "[package]\nname = \"relay\"\n[dependencies]\nrmcp = \"0.8\"\nserde = \"1\"\nserde_yaml = \"0.9\"\n";
+    let main = "struct S;\nimpl rmcp::handler::server::ServerHandler for S {}\n";
+    let schema = "use serde::Deserialize;\n#[derive(Deserialize)]\npub struct WebUi {\n    pub port: u16,\n    pub api_key: Option<String>,\n}\n";
+    let loader = "use std::fs;\npub fn load(path: &str) -> crate::config::schema::WebUi {\n    let text = fs::read_to_string(path).expect(\"config\");\n    serde_yaml::from_str(&text).expect(\"yaml\")\n}\n";
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/config/schema.rs", schema),
+        ("src/loader.rs", loader),
+    ]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::ConfigFile),
+        "{:?}",
+        v.labels
+    );
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    // Negative: the config module fills its struct from the environment.
+    let from_env = schema.replace(
+        "pub struct WebUi {",
+        "pub fn from_env() -> Option<String> { std::env::var(\"WEB_API_KEY\").ok() }\npub struct WebUi {",
+    );
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/config/schema.rs", &from_env),
+        ("src/loader.rs", loader),
+    ]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::ConfigFile),
+        "{:?}",
+        v.labels
+    );
+    // Negative: no file of the crate decodes a configuration document.
+    let v = run(&[
+        ("Cargo.toml", cargo),
+        ("src/main.rs", main),
+        ("src/config/schema.rs", schema),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+}

@@ -41,6 +41,13 @@ static READS_FILE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The module reads environment variables itself.
+static READS_ENV: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"\benv::var(?:_os)?\(|\bstd::env::vars\(|\bos\.(?:Getenv|LookupEnv)\(|ProcessInfo\.processInfo\.environment|\benvy::"#,
+    )
+});
+
 /// Go struct tags of decoders: `yaml:"password"`, `mapstructure:"token"`.
 static GO_TAG: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"\b(?:yaml|json|toml|mapstructure|koanf|ini|hcl):"([A-Za-z][A-Za-z0-9_-]*)"#)
@@ -126,8 +133,23 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
             });
         }
     };
+    let loads_here = |f: &File| LOADS_CONFIG.is_match(f.text) && READS_FILE.is_match(f.text);
+    // Typed languages keep the configuration's shape in a module of its
+    // own (`config.rs`, `config/schema.rs`, `settings.go`) and decode the
+    // file elsewhere: that module's fields are what the file holds.
+    let loading_langs: Vec<&str> = code
+        .iter()
+        .filter(|f| loads_here(f))
+        .filter_map(|f| f.lang)
+        .collect();
     for (i, f) in code.iter().enumerate() {
-        let loads = LOADS_CONFIG.is_match(f.text) && READS_FILE.is_match(f.text);
+        let loads = loads_here(f)
+            || (matches!(f.lang, Some("Rust" | "Go" | "Swift"))
+                && f.lang.is_some_and(|l| loading_langs.contains(&l))
+                && is_config_module(f.path)
+                // A module that fills its struct from the environment
+                // itself describes variables, not a file.
+                && !READS_ENV.is_match(f.text));
         if loads && f.lang == Some("Go") {
             for c in GO_TAG.captures_iter(f.text) {
                 if let Some(m) = c.get(1) {
@@ -239,6 +261,17 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
         }
     }
     out
+}
+
+/// A module named for the program's configuration: `config.rs`,
+/// `settings.go`, anything under a `config/` folder.
+fn is_config_module(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = crate::paths::file_name(&lower);
+    let stem = name.split('.').next().unwrap_or(name);
+    matches!(stem, "config" | "configuration" | "settings" | "conf")
+        || lower.starts_with("config/")
+        || lower.contains("/config/")
 }
 
 #[cfg(test)]
