@@ -275,6 +275,22 @@ fn a_settings_prefix_in_a_model_config_dict_names_the_variables() {
 }
 
 #[test]
+fn a_settings_field_alias_is_the_variable_in_place_of_its_name() {
+    let settings = "from typing import Optional\nfrom pydantic import Field\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\nclass ModelSettings(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix=\"APP_\", env_nested_delimiter=\"__\")\n    vision__api_key: Optional[str] = Field(\n        default=None,\n        alias=\"VISION_API_KEY\",\n    )\n    speech_token: Optional[str] = Field(default=None, validation_alias=\"speech_service_token\")\n    chat_api_key: Optional[str] = None\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/settings.py", settings),
+    ]);
+    let env = &v.labels.env_vars;
+    assert!(env.contains("VISION_API_KEY"), "{env:?}");
+    assert!(env.contains("SPEECH_SERVICE_TOKEN"), "{env:?}");
+    assert!(env.contains("APP_CHAT_API_KEY"), "{env:?}");
+    assert!(!env.contains("APP_VISION__API_KEY"), "{env:?}");
+    assert!(!env.contains("APP_SPEECH_TOKEN"), "{env:?}");
+}
+
+#[test]
 fn modules_a_web_app_route_imports_are_server_code() {
     let pkg = r#"{ "name": "notes-app", "private": true, "dependencies": { "next": "15.0.0", "react-dom": "19.0.0", "mcp-handler": "^1.0.0", "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
     let route = "import { createMcpHandler } from \"mcp-handler\";\nimport { notes } from \"@/lib/notes\";\n\nconst handler = createMcpHandler((server) => {\n  server.tool(\"list_notes\", {}, async () => notes());\n});\nexport { handler as GET, handler as POST };\n";

@@ -370,6 +370,9 @@ fn pydantic_fields(f: &File) -> Vec<(String, usize)> {
         LazyLock::new(|| re(r#"['"]?env_prefix['"]?\s*[=:]\s*['"]([A-Za-z0-9_]*)['"]"#));
     static FIELD: LazyLock<Regex> =
         LazyLock::new(|| re(r#"^    ([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^=\n]+)"#));
+    static FIELD_ALIAS: LazyLock<Regex> = LazyLock::new(|| {
+        re(r#"\b(?:validation_)?alias\s*=\s*(?:AliasChoices\(\s*)?['"]([A-Za-z][A-Za-z0-9_]*)['"]"#)
+    });
     let mut out = Vec::new();
     for m in CLASS.find_iter(f.text) {
         let body_start = m.end();
@@ -394,19 +397,34 @@ fn pydantic_fields(f: &File) -> Vec<(String, usize)> {
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().to_ascii_uppercase())
             .unwrap_or_default();
-        let mut off = 0;
-        for line in body.split_inclusive('\n') {
-            if let Some(c) = FIELD.captures(line) {
-                if let Some(name) = c.get(1) {
-                    if name.as_str() != "model_config" {
-                        out.push((
-                            format!("{prefix}{}", name.as_str().to_ascii_uppercase()),
-                            body_start + off + name.start(),
-                        ));
-                    }
+        let fields: Vec<(usize, regex::Match)> = {
+            let mut off = 0;
+            let mut found = Vec::new();
+            for line in body.split_inclusive('\n') {
+                if let Some(name) = FIELD.captures(line).and_then(|c| c.get(1)) {
+                    found.push((off, name));
                 }
+                off += line.len();
             }
-            off += line.len();
+            found
+        };
+        for (i, (line_at, name)) in fields.iter().enumerate() {
+            if name.as_str() == "model_config" {
+                continue;
+            }
+            // An alias replaces the field's name and the prefix as the
+            // variable pydantic-settings reads (matched without regard to
+            // case); it may sit on a continuation line of `Field(...)`.
+            let decl_end = fields.get(i + 1).map_or(body.len(), |(at, _)| *at);
+            let decl = &body[*line_at..decl_end];
+            let at = body_start + line_at + name.start();
+            match FIELD_ALIAS.captures(decl).and_then(|c| c.get(1)) {
+                Some(alias) => out.push((alias.as_str().to_ascii_uppercase(), at)),
+                None => out.push((
+                    format!("{prefix}{}", name.as_str().to_ascii_uppercase()),
+                    at,
+                )),
+            }
         }
     }
     out
