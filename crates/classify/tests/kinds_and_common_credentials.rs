@@ -600,3 +600,34 @@ fn a_repository_named_as_an_sdk_is_an_sdk_even_with_server_classes() {
     let v = common::run_named(Some("acme/mcp-tools"), &files);
     assert_eq!(v.labels.kind, Kind::Server);
 }
+
+#[test]
+fn a_swift_package_whose_products_are_libraries_is_an_sdk_despite_its_macro_and_tool_targets() {
+    let manifest = |products: &str| {
+        format!(
+            "// swift-tools-version: 6.0\nimport PackageDescription\nlet package = Package(\n    name: \"EasyMCP\",\n    products: [\n{products}    ],\n    dependencies: [.package(url: \"https://github.com/modelcontextprotocol/swift-sdk\", from: \"0.9.0\")],\n    targets: [\n        .target(name: \"EasyMCP\", dependencies: [.product(name: \"MCP\", package: \"swift-sdk\")]),\n        .macro(name: \"EasyMCPMacros\"),\n        .executableTarget(name: \"EasyMCPGen\", path: \"Tools/EasyMCPGen\"),\n    ]\n)\n"
+        )
+    };
+    let server = "import MCP\n\npublic final class EasyServer {\n    public let server = Server(name: \"easy\", version: \"1.0.0\")\n}\n";
+    let macro_impl = "import SwiftCompilerPlugin\nimport SwiftSyntaxMacros\n\n@main\nstruct EasyMCPPlugin: CompilerPlugin {\n    let providingMacros: [Macro.Type] = []\n}\n";
+    let generator = "print(\"generating tool schemas\")\n";
+    let readme = "# EasyMCP\n\nSwift helpers around the MCP Swift SDK.\n";
+    let library = manifest("        .library(name: \"EasyMCP\", targets: [\"EasyMCP\"]),\n");
+    let files = |manifest: &str| {
+        run(&[
+            ("Package.swift", manifest),
+            ("Sources/EasyMCP/EasyServer.swift", server),
+            ("Sources/EasyMCPMacros/Plugin.swift", macro_impl),
+            ("Tools/EasyMCPGen/main.swift", generator),
+            ("README.md", readme),
+        ])
+    };
+    let v = files(&library);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: a product that is an executable runs a server.
+    let app = manifest(
+        "        .library(name: \"EasyMCP\", targets: [\"EasyMCP\"]),\n        .executable(name: \"easy-server\", targets: [\"EasyMCPGen\"]),\n",
+    );
+    let v = files(&app);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

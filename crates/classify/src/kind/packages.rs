@@ -375,6 +375,12 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
     if root.is_empty() && !has_projects {
         return false;
     }
+    // SwiftPM publishes only what its products name: `@main` in a macro
+    // or build-plugin target, or a generator executable no product lists,
+    // is run by the compiler or the build, never by a user.
+    if let Some(manifest) = root.iter().find(|f| f.name_lower() == "package.swift") {
+        return swift_publishes_library(manifest.text);
+    }
     let runs = repo.files.iter().any(|f| {
         (f.role == Role::Core
             && f.is_source()
@@ -411,10 +417,6 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
         // Composer's default type is "library"; applications say "project"
         // or ship commands under "bin".
         "composer.json" => !COMPOSER_APP.is_match(f.text),
-        // SwiftPM publishes its products: libraries and no executable. An
-        // executable target no product names (a plugin's code generator)
-        // is not published.
-        "package.swift" => f.text.contains(".library(") && !f.text.contains(".executable("),
         "cargo.toml" => !f.text.contains("[[bin]]"),
         "build.gradle"
         | "build.gradle.kts"
@@ -427,6 +429,11 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
             .any(|g| JVM_APP.is_match(g.text)),
         _ => false,
     })
+}
+
+/// A SwiftPM manifest whose products are libraries and no executable.
+fn swift_publishes_library(manifest: &str) -> bool {
+    manifest.contains(".library(") && !manifest.contains(".executable(")
 }
 
 #[cfg(test)]
