@@ -631,3 +631,36 @@ fn a_swift_package_whose_products_are_libraries_is_an_sdk_despite_its_macro_and_
     let v = files(&app);
     assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_workspace_publishing_only_libraries_with_example_servers_is_an_sdk() {
+    let root = r#"{ "name": "lite-monorepo", "private": true, "workspaces": ["packages/*", "examples/*"] }"#;
+    let core = |extra: &str| {
+        format!(
+            r#"{{ "name": "lite-mcp", "version": "0.4.0", "type": "module", "exports": {{ ".": "./dist/index.js" }}{extra} }}"#
+        )
+    };
+    let core_src = "export class McpServer {\n  handle(msg) {\n    switch (msg.method) {\n      case \"initialize\": return { protocolVersion: \"2025-06-18\" };\n      case \"tools/call\": return this.call(msg.params);\n    }\n  }\n}\n";
+    let init = r#"{ "name": "create-lite-mcp", "version": "0.4.0", "bin": { "create-lite-mcp": "./dist/index.js" } }"#;
+    let init_src = "#!/usr/bin/env node\nconsole.log(\"scaffolding a project\");\n";
+    let example = "import { McpServer } from \"lite-mcp\";\nconst mcp = new McpServer({ name: \"echo\", version: \"1.0.0\" });\n";
+    let files = |core_manifest: &str| {
+        run(&[
+            ("package.json", root),
+            ("packages/core/package.json", core_manifest),
+            ("packages/core/src/index.ts", core_src),
+            ("packages/create-lite-mcp/package.json", init),
+            ("packages/create-lite-mcp/src/index.ts", init_src),
+            (
+                "examples/echo/package.json",
+                r#"{ "name": "echo", "private": true }"#,
+            ),
+            ("examples/echo/src/index.ts", example),
+        ])
+    };
+    let v = files(&core(""));
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: the published package is a command, so the example runs.
+    let v = files(&core(r#", "bin": { "lite-mcp": "./dist/cli.js" }"#));
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

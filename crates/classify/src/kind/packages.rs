@@ -375,6 +375,9 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
     if root.is_empty() && !has_projects {
         return false;
     }
+    if let Some(published) = npm_workspace_publishes_library(repo, &root) {
+        return published;
+    }
     // SwiftPM publishes only what its products name: `@main` in a macro
     // or build-plugin target, or a generator executable no product lists,
     // is run by the compiler or the build, never by a user.
@@ -429,6 +432,65 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
             .any(|g| JVM_APP.is_match(g.text)),
         _ => false,
     })
+}
+
+/// An npm, Yarn, pnpm or Bun workspace: a private root whose member
+/// packages are what gets published. Each published member's manifest
+/// says whether it is a library (`exports`/`main`/`types`) or a command
+/// (`bin`); `create-*` packages are the initializers `npm init <name>` runs
+/// to scaffold a project, not programs of the library. `None` when the
+/// root is no workspace.
+fn npm_workspace_publishes_library(repo: &Repo, root: &[&File]) -> Option<bool> {
+    static WORKSPACES: LazyLock<Regex> = LazyLock::new(|| re(r#""workspaces"\s*:"#));
+    static PRIVATE: LazyLock<Regex> = LazyLock::new(|| re(r#""private"\s*:\s*true"#));
+    static LIBRARY: LazyLock<Regex> =
+        LazyLock::new(|| re(r#""(?:exports|main|module|types|typings)"\s*:"#));
+    static NAME: LazyLock<Regex> = LazyLock::new(|| re(r#""name"\s*:\s*"([^"]+)""#));
+    let manifest = root.iter().find(|f| f.name_lower() == "package.json")?;
+    let pnpm = repo.files.iter().any(|f| f.path == "pnpm-workspace.yaml");
+    if !PRIVATE.is_match(manifest.text) || !(WORKSPACES.is_match(manifest.text) || pnpm) {
+        return None;
+    }
+    if repo
+        .files
+        .iter()
+        .any(|f| !f.path.contains('/') && f.name_lower().starts_with("dockerfile"))
+    {
+        return Some(false);
+    }
+    let members: Vec<&File> = repo
+        .files
+        .iter()
+        .filter(|f| {
+            f.path.contains('/')
+                && f.role == Role::Core
+                && f.name_lower() == "package.json"
+                && !PRIVATE.is_match(f.text)
+        })
+        .filter(|f| {
+            let name = NAME
+                .captures(f.text)
+                .and_then(|c| c.get(1))
+                .map_or("", |m| m.as_str());
+            !name
+                .rsplit('/')
+                .next()
+                .unwrap_or(name)
+                .starts_with("create-")
+        })
+        .collect();
+    let runs = |member: &File| {
+        let dir = paths::parent_dir(member.path);
+        repo.files.iter().any(|f| {
+            f.role == Role::Core && f.is_source() && f.under(dir) && ENTRY_POINT.is_match(f.text)
+        })
+    };
+    Some(
+        !members.is_empty()
+            && members
+                .iter()
+                .all(|f| LIBRARY.is_match(f.text) && !f.text.contains("\"bin\"") && !runs(f)),
+    )
 }
 
 /// A SwiftPM manifest whose products are libraries and no executable.
