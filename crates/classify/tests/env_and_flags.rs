@@ -33,6 +33,30 @@ fn a_variable_read_through_the_servers_own_helper_is_an_env_var() {
 }
 
 #[test]
+fn a_helper_method_reading_a_later_parameter_from_the_environment_names_the_variable() {
+    let addon = "import os\n\nclass Bridge:\n    def _setting(self, pref_attr, scene_attr, env_var):\n        \"\"\"Preferences first, then the scene, then the environment.\"\"\"\n        value = getattr(PREFS, pref_attr, \"\")\n        if value:\n            return value\n        if env_var:\n            return os.getenv(env_var, \"\")\n        return \"\"\n\n    def render_key(self):\n        return self._setting(\n            \"render_api_key\",\n            \"scene_render_key\",\n            \"FIT_RENDER_API_KEY\",\n        )\n\n    def render_url(self):\n        return self._setting(\"render_url\", \"scene_url\", str(\"FIT_RENDER_URL\"))\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/bridge.py", addon),
+    ]);
+    let env = &v.labels.env_vars;
+    assert!(env.contains("FIT_RENDER_API_KEY"), "{:?}", v.labels);
+    assert!(!env.contains("FIT_RENDER_URL"), "{env:?}");
+    assert!(v.labels.auth_methods.contains(&AuthMethod::ApiKey));
+    // Negative: the same method looking the name up in a table of its own.
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        (
+            "src/fit/bridge.py",
+            &addon.replace("os.getenv(env_var, \"\")", "TABLE.get(env_var, \"\")"),
+        ),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}
+
+#[test]
 fn usage_text_in_a_docstring_is_not_an_env_read() {
     let doc = "import os\n\ndef usage():\n    \"\"\"Example:\n        token = os.getenv(\"OTHER_API_KEY\")\n    \"\"\"\n    return None\n";
     let v = run(&[
