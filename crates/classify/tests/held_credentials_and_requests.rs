@@ -628,3 +628,40 @@ fn a_secret_declared_as_a_tool_argument_comes_with_each_request() {
     ]);
     assert!(v.labels.credential_sources.is_empty(), "{:?}", v.labels);
 }
+
+#[test]
+fn go_server_reading_credential_headers_through_a_table_of_header_constants() {
+    let go_mod = "module example.org/dc\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n";
+    let main = "package main\n\nimport \"github.com/modelcontextprotocol/go-sdk/mcp\"\n\nfunc main() {\n\tserver := mcp.NewServer(&mcp.Implementation{Name: \"dc\"}, nil)\n\t_ = server\n}\n";
+    let headers = |wiki: &str| {
+        format!(
+            "package main\n\nimport \"net/http\"\n\nconst (\n\tTrackerTokenHeader = \"Tracker-Token\"\n\tWikiHeader = \"{wiki}\"\n)\n\ntype spec struct{{ headerKey string }}\n\nfunc tokens(r *http.Request) map[string]string {{\n\tout := map[string]string{{}}\n\tfor _, svc := range []spec{{{{headerKey: TrackerTokenHeader}}, {{headerKey: WikiHeader}}}} {{\n\t\tout[svc.headerKey] = r.Header.Get(svc.headerKey)\n\t}}\n\treturn out\n}}\n"
+        )
+    };
+    let v = run(&[
+        ("go.mod", go_mod),
+        ("main.go", main),
+        ("headers.go", &headers("Wiki-Token")),
+    ]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::Request),
+        "{:?}",
+        v.labels
+    );
+    // Negative: the constants name no credential header.
+    let plain = headers("Wiki-Space").replace("Tracker-Token", "Tracker-Project");
+    let v = run(&[
+        ("go.mod", go_mod),
+        ("main.go", main),
+        ("headers.go", &plain),
+    ]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::Request),
+        "{:?}",
+        v.labels
+    );
+}

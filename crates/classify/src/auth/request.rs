@@ -60,6 +60,15 @@ static HEADER_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// An inbound request's header looked up by a field or table entry
+/// (`r.Header.Get(svc.headerKey)`, `request.headers.get(spec.header)`):
+/// the names come from the constants the file defines.
+static INBOUND_HEADER_READ_BY_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"\b(?:r|req|request)\.Header\.Get\(\s*[A-Za-z_]\w*\.[A-Za-z_]\w*\s*\)|\b(?:req|request)\.headers(?:\.get\(|\[)\s*[A-Za-z_]\w*\.[A-Za-z_]\w*\s*[)\],]"#,
+    )
+});
+
 static AUTH_HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"(?i)^(?:authorization|(?:x-)?[a-z0-9-]*(?:api-?key|-token|-auth)[a-z0-9-]*)$"#)
 });
@@ -159,14 +168,23 @@ pub fn settle(found: &mut Findings) {
 }
 
 /// Where an inbound credential header is read through a name constant
-/// (`const TOKEN_HEADER = "x-api-token"; req.headers.get(TOKEN_HEADER)`).
+/// (`const TOKEN_HEADER = "x-api-token"; req.headers.get(TOKEN_HEADER)`),
+/// directly or through a table of header specs built from such constants.
 fn header_through_constant(f: &File) -> Option<usize> {
-    if !HEADER_READ_IDENT.is_match(f.text) {
+    if !HEADER_READ_IDENT.is_match(f.text) && !INBOUND_HEADER_READ_BY_FIELD.is_match(f.text) {
         return None;
     }
     let defs = name_constants(f);
     if defs.is_empty() {
         return None;
+    }
+    if defs.values().any(|v| AUTH_HEADER_NAME.is_match(v)) {
+        if let Some(m) = INBOUND_HEADER_READ_BY_FIELD
+            .find_iter(f.text)
+            .find(|m| !is_comment(f.line_text(m.start())))
+        {
+            return Some(m.start());
+        }
     }
     HEADER_READ_IDENT.captures_iter(f.text).find_map(|c| {
         let id = first_group(&c)?;
