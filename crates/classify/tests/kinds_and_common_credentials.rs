@@ -664,3 +664,28 @@ fn a_workspace_publishing_only_libraries_with_example_servers_is_an_sdk() {
     let v = files(&core(r#", "bin": { "lite-mcp": "./dist/cli.js" }"#));
     assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_notice_pointing_to_another_server_does_not_make_a_library_a_server() {
+    let readme = |notice: &str| {
+        format!(
+            "{notice}# Cache MCP Java\n\nA Java implementation of MCP tools for a cache, meant to be used as a library to build your own tools.\n"
+        )
+    };
+    let tool = "import io.modelcontextprotocol.server.McpServer;\nclass App { void run() { var server = McpServer.sync(transport).serverInfo(\"cache\", \"1\").build(); } }\n";
+    let files = |readme: &str| {
+        run(&[
+            ("README.md", readme),
+            ("core/src/main/java/org/cache/App.java", tool),
+        ])
+    };
+    let v = files(&readme(
+        "> **Beta**: for the official cache MCP server, see the vendor's project.\n\n",
+    ));
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: the same words in the README's own opening.
+    let v = files(&readme(
+        "For the official cache MCP server, see the vendor's project.\n\n",
+    ));
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

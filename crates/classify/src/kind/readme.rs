@@ -93,7 +93,14 @@ impl<'a> Signals<'a> {
         };
         let own_sdk = defines_known_sdk(repo);
         let server_phrase = {
-            let lead: String = head.lines().take(3).collect::<Vec<_>>().join("\n");
+            // A blockquote is a notice (beta warnings, pointers to other
+            // projects), not how the repository describes itself.
+            let lead: String = head
+                .lines()
+                .filter(|l| !l.starts_with('>'))
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("\n");
             README_SERVER.is_match(&lead) && own_sdk.is_none()
         };
         let sdk_phrase = own_sdk.or_else(|| README_SDK.find(&head).map(|m| m.as_str().to_string()));
