@@ -100,6 +100,25 @@ fn method_of(name: &str) -> Option<Option<AuthMethod>> {
     None
 }
 
+/// The kind of secret a setting holds, read in the file that declares it.
+fn setting_method(f: &File, name: &str) -> Option<Option<AuthMethod>> {
+    let method = method_of(name)?;
+    // The fields of an OAuth token response (RFC 6749 section 5.1) kept in
+    // a token cache: the token came from an OAuth flow.
+    let token_response = f.text.contains("refresh_token")
+        || f.text.contains("expires_in")
+        || f.text.contains("token_type");
+    let oauth_token = matches!(
+        super::camel_to_snake(name).as_str(),
+        "ACCESS_TOKEN" | "REFRESH_TOKEN" | "ID_TOKEN"
+    );
+    Some(if token_response && oauth_token {
+        Some(AuthMethod::Oauth)
+    } else {
+        method
+    })
+}
+
 /// Secret settings of the configuration files these sources parse.
 pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
     let mut out = Vec::new();
@@ -108,21 +127,7 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
         if super::is_comment(f.line_text(offset)) {
             return;
         }
-        if let Some(method) = method_of(name) {
-            // The fields of an OAuth token response (RFC 6749 section 5.1)
-            // kept in a token cache: the token came from an OAuth flow.
-            let token_response = f.text.contains("refresh_token")
-                || f.text.contains("expires_in")
-                || f.text.contains("token_type");
-            let method = if token_response
-                && matches!(
-                    super::camel_to_snake(name).as_str(),
-                    "ACCESS_TOKEN" | "REFRESH_TOKEN" | "ID_TOKEN"
-                ) {
-                Some(AuthMethod::Oauth)
-            } else {
-                method
-            };
+        if let Some(method) = setting_method(f, name) {
             out.push(ConfigSecret {
                 file,
                 name: name.to_string(),
