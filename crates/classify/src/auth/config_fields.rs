@@ -138,23 +138,9 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
             });
         }
     };
-    let loads_here = |f: &File| LOADS_CONFIG.is_match(f.text) && READS_FILE.is_match(f.text);
-    // Typed languages keep the configuration's shape in a module of its
-    // own (`config.rs`, `config/schema.rs`, `settings.go`) and decode the
-    // file elsewhere: that module's fields are what the file holds.
-    let loading_langs: Vec<&str> = code
-        .iter()
-        .filter(|f| loads_here(f))
-        .filter_map(|f| f.lang)
-        .collect();
+    let decoded = decoded_from_a_file(code);
     for (i, f) in code.iter().enumerate() {
-        let loads = loads_here(f)
-            || (matches!(f.lang, Some("Rust" | "Go" | "Swift"))
-                && f.lang.is_some_and(|l| loading_langs.contains(&l))
-                && is_config_module(f.path)
-                // A module that fills its struct from the environment
-                // itself describes variables, not a file.
-                && !READS_ENV.is_match(f.text));
+        let loads = decoded[i];
         if loads && f.lang == Some("Go") {
             for c in GO_TAG.captures_iter(f.text) {
                 if let Some(m) = c.get(1) {
@@ -266,6 +252,37 @@ pub fn collect(code: &[&File]) -> Vec<ConfigSecret> {
         }
     }
     out
+}
+
+/// Per file, whether its settings are decoded from a configuration file:
+/// it loads one itself, or it is the config module of a typed language
+/// whose loader sits in another file.
+fn decoded_from_a_file(code: &[&File]) -> Vec<bool> {
+    let loads_here: Vec<bool> = code
+        .iter()
+        .map(|f| LOADS_CONFIG.is_match(f.text) && READS_FILE.is_match(f.text))
+        .collect();
+    // Typed languages keep the configuration's shape in a module of its
+    // own (`config.rs`, `config/schema.rs`, `settings.go`) and decode the
+    // file elsewhere: that module's fields are what the file holds.
+    let loading_langs: Vec<&str> = code
+        .iter()
+        .zip(&loads_here)
+        .filter(|(_, &loads)| loads)
+        .filter_map(|(f, _)| f.lang)
+        .collect();
+    code.iter()
+        .zip(loads_here)
+        .map(|(f, loads)| {
+            loads
+                || (matches!(f.lang, Some("Rust" | "Go" | "Swift"))
+                    && f.lang.is_some_and(|l| loading_langs.contains(&l))
+                    && is_config_module(f.path)
+                    // A module that fills its struct from the environment
+                    // itself describes variables, not a file.
+                    && !READS_ENV.is_match(f.text))
+        })
+        .collect()
 }
 
 /// A module named for the program's configuration: `config.rs`,

@@ -2,6 +2,7 @@
 //! `optional` or `none`, from how strictly the code checks its secrets,
 //! what the docs say of them, and what the secrets are for.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use mcp_survey_model::{AuthMethod, Credentials};
@@ -38,16 +39,19 @@ pub fn decide(
 ) -> Credentials {
     let secrets = &found.secrets;
     let methods = &found.methods;
-    let documented_optional = |name: &str| {
-        documented
-            .iter()
-            .any(|d| d.name == name && OPTIONAL_DOC.is_match(&d.context))
-    };
+    let documented_optional: BTreeSet<&str> = documented
+        .iter()
+        .filter(|d| OPTIONAL_DOC.is_match(&d.context))
+        .map(|d| d.name.as_str())
+        .collect();
     let prose_optional = docs
         .iter()
         .filter(|d| crate::paths::is_readme(d.path))
         .any(|d| KEY_OPTIONAL_PROSE.is_match(d.text));
-    let optional_doc = prose_optional || secrets.keys().any(|name| documented_optional(name));
+    let optional_doc = prose_optional
+        || secrets
+            .keys()
+            .any(|name| documented_optional.contains(name.as_str()));
     let required_doc = documented.iter().any(|d| {
         secrets.contains_key(&d.name) && (d.required || REQUIRED_DOC.is_match(&d.context))
     });
@@ -106,7 +110,9 @@ pub fn decide(
             Credentials::Required,
             "the user must log in through the server's OAuth flow",
         )
-    } else if purpose.is_some_and(|name| !prose_optional && !documented_optional(name)) {
+    } else if purpose
+        .is_some_and(|name| !prose_optional && !documented_optional.contains(name.as_str()))
+    {
         (
             Credentials::Required,
             "the secret is for the service the server exists to reach",

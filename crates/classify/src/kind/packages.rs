@@ -445,7 +445,6 @@ fn npm_workspace_publishes_library(repo: &Repo, root: &[&File]) -> Option<bool> 
     static PRIVATE: LazyLock<Regex> = LazyLock::new(|| re(r#""private"\s*:\s*true"#));
     static LIBRARY: LazyLock<Regex> =
         LazyLock::new(|| re(r#""(?:exports|main|module|types|typings)"\s*:"#));
-    static NAME: LazyLock<Regex> = LazyLock::new(|| re(r#""name"\s*:\s*"([^"]+)""#));
     let manifest = root.iter().find(|f| f.name_lower() == "package.json")?;
     let pnpm = repo.files.iter().any(|f| f.path == "pnpm-workspace.yaml");
     if !PRIVATE.is_match(manifest.text) || !(WORKSPACES.is_match(manifest.text) || pnpm) {
@@ -468,28 +467,30 @@ fn npm_workspace_publishes_library(repo: &Repo, root: &[&File]) -> Option<bool> 
                 && !PRIVATE.is_match(f.text)
         })
         .filter(|f| {
-            let name = NAME
-                .captures(f.text)
-                .and_then(|c| c.get(1))
-                .map_or("", |m| m.as_str());
-            !name
-                .rsplit('/')
-                .next()
-                .unwrap_or(name)
-                .starts_with("create-")
+            !package_names(f).iter().any(|name| {
+                name.rsplit('/')
+                    .next()
+                    .unwrap_or(name)
+                    .starts_with("create-")
+            })
         })
+        .collect();
+    if members.is_empty() {
+        return Some(false);
+    }
+    let entry_points: Vec<&File> = repo
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Core && f.is_source() && ENTRY_POINT.is_match(f.text))
         .collect();
     let runs = |member: &File| {
         let dir = paths::parent_dir(member.path);
-        repo.files.iter().any(|f| {
-            f.role == Role::Core && f.is_source() && f.under(dir) && ENTRY_POINT.is_match(f.text)
-        })
+        entry_points.iter().any(|f| f.under(dir))
     };
     Some(
-        !members.is_empty()
-            && members
-                .iter()
-                .all(|f| LIBRARY.is_match(f.text) && !f.text.contains("\"bin\"") && !runs(f)),
+        members
+            .iter()
+            .all(|f| LIBRARY.is_match(f.text) && !f.text.contains("\"bin\"") && !runs(f)),
     )
 }
 
