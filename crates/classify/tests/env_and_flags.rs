@@ -336,3 +336,88 @@ fn modules_a_web_app_route_imports_are_server_code() {
         v.labels.transport
     );
 }
+
+const GO_MOD: &str =
+    "module example.com/fit-mcp\n\ngo 1.23\n\nrequire github.com/mark3labs/mcp-go v0.40.0\n";
+const GO_SERVER: &str = "package main\n\nimport \"github.com/mark3labs/mcp-go/server\"\n\nfunc main() {\n\ts := server.NewMCPServer(\"fit\", \"1.0\")\n\tserver.ServeStdio(s)\n}\n";
+
+#[test]
+fn go_name_constants_with_trailing_comments_and_lookup_env_reads() {
+    let config = "package main\n\nimport \"os\"\n\nconst (\n\tfitURLEnvVar      = \"FIT_URL\"\n\tfitAPIKeyEnvVar   = \"FIT_API_KEY\" // Deprecated: use FIT_SERVICE_TOKEN\n\tfitPasswordEnvVar = \"FIT_PASSWORD\"\n)\n\nfunc credentials() (string, string) {\n\tkey := os.Getenv(fitAPIKeyEnvVar)\n\tpassword, _ := os.LookupEnv(fitPasswordEnvVar)\n\t_ = os.Getenv(fitURLEnvVar)\n\treturn key, password\n}\n";
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_SERVER),
+        ("config.go", config),
+    ]);
+    let env = &v.labels.env_vars;
+    assert!(env.contains("FIT_API_KEY"), "{:?}", v.labels);
+    assert!(env.contains("FIT_PASSWORD"), "{env:?}");
+    assert!(!env.contains("FIT_URL"), "{env:?}");
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+    // Negative: the same constants looked up in a map, not the environment.
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_SERVER),
+        (
+            "config.go",
+            &config
+                .replace("os.Getenv(", "settings.Get(")
+                .replace("os.LookupEnv(", "settings.Lookup("),
+        ),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}
+
+#[test]
+fn a_go_function_literal_reading_its_parameter_from_the_environment_is_a_helper() {
+    let config = "package main\n\nimport \"os\"\n\nfunc load(flagSecret string) string {\n\tget := func(flagVal, key, fallback string) string {\n\t\tif flagVal != \"\" {\n\t\t\treturn flagVal\n\t\t}\n\t\tif v := os.Getenv(key); v != \"\" {\n\t\t\treturn v\n\t\t}\n\t\treturn fallback\n\t}\n\t_ = get(\"\", \"FIT_PORT\", \"8080\")\n\treturn get(flagSecret, \"FIT_CLIENT_SECRET\", \"\")\n}\n";
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_SERVER),
+        ("config.go", config),
+    ]);
+    let env = &v.labels.env_vars;
+    assert!(env.contains("FIT_CLIENT_SECRET"), "{:?}", v.labels);
+    assert!(!env.contains("FIT_PORT"), "{env:?}");
+    // Negative: a function literal that reads a map it was given.
+    let v = run(&[
+        ("go.mod", GO_MOD),
+        ("main.go", GO_SERVER),
+        (
+            "config.go",
+            &config.replace("os.Getenv(key)", "values[key]"),
+        ),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}
+
+const CSPROJ: &str = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n    <PackageReference Include=\"ModelContextProtocol\" Version=\"0.4.0\" />\n  </ItemGroup>\n</Project>\n";
+const CS_SERVER: &str = "var builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();\nawait builder.Build().RunAsync();\n";
+
+#[test]
+fn dotnet_configuration_keys_named_as_environment_variables() {
+    let options = "public static class Setup\n{\n    public static void Bind(FitOptions options, IConfiguration configuration)\n    {\n        options.Host = configuration[\"FIT_DB_HOST\"];\n        options.Password = configuration[\"FIT_DB_PASSWORD\"];\n        options.Token = configuration.GetValue<string>(\"Fit:ApiToken\");\n    }\n}\n";
+    let v = run(&[
+        ("Fit.csproj", CSPROJ),
+        ("Program.cs", CS_SERVER),
+        ("Setup.cs", options),
+    ]);
+    let env = &v.labels.env_vars;
+    assert!(env.contains("FIT_DB_PASSWORD"), "{:?}", v.labels);
+    assert!(env.contains("Fit__ApiToken"), "{env:?}");
+    assert!(!env.contains("FIT_DB_HOST"), "{env:?}");
+    assert!(v.labels.credential_sources.contains(&CredentialSource::Env));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+    // Negative: the same keys in a dictionary of its own.
+    let v = run(&[
+        ("Fit.csproj", CSPROJ),
+        ("Program.cs", CS_SERVER),
+        (
+            "Setup.cs",
+            &options
+                .replace("configuration[", "defaults[")
+                .replace("configuration.GetValue<string>(", "defaults.Lookup("),
+        ),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}

@@ -17,7 +17,7 @@ use crate::names::{secret_method, NamedSecret};
 /// `Configuration["Service:ApiKey"]`, `GetValue<string>("Service:Token")`.
 static DOTNET_KEY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:Configuration|config|configuration|_config)\s*\[\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)"\s*\]|GetValue<string\??>\(\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+)""#,
+        r#"(?:Configuration|config|configuration|_config)\s*\[\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+|[A-Z][A-Z0-9]*_[A-Z0-9_]+)"\s*\]|GetValue<string\??>\(\s*"([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)+|[A-Z][A-Z0-9]*_[A-Z0-9_]+)""#,
     )
 });
 
@@ -83,22 +83,34 @@ pub fn parsed_fields(code: &[&File], found: &mut Findings, ev: &mut Ev) {
 pub fn dotnet_keys(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code.iter().filter(|f| f.lang == Some("C#")) {
         for c in DOTNET_KEY.captures_iter(f.text) {
-            let Some(m) = c.get(1) else { continue };
+            let Some(m) = c.get(1).or_else(|| c.get(2)) else {
+                continue;
+            };
             let key = m.as_str();
             let last = key.rsplit(':').next().unwrap_or(key);
             let Some(method) = secret_method(&camel_to_snake(last)).map(NamedSecret::method) else {
                 continue;
             };
+            // A sectioned key lives in appsettings as much as in a
+            // `Section__Key` variable; an upper-case flat key names the
+            // variable the environment provider serves it from.
+            let sectioned = key.contains(':');
             let name = key.replace(':', "__");
             found.secret(&name, method, false);
             found.sources.insert(CredentialSource::Env);
-            found.sources.insert(CredentialSource::ConfigFile);
+            if sectioned {
+                found.sources.insert(CredentialSource::ConfigFile);
+            }
             ev.add(
                 "env_vars",
                 &name,
                 f.path,
                 f.line_of(m.start()),
-                ".NET configuration key, bound from config files and Section__Key variables",
+                if sectioned {
+                    ".NET configuration key, bound from config files and Section__Key variables"
+                } else {
+                    ".NET configuration key named as an environment variable"
+                },
                 f.line_text(m.start()),
             );
         }

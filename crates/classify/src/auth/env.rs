@@ -76,17 +76,18 @@ static ENV_DERIVED: LazyLock<Regex> = LazyLock::new(|| {
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| re(r#"\$\{([A-Z][A-Z0-9_]+)(:-?[^}]*)?\}"#));
 
 /// A module constant holding a name: `MCP_API_KEY_ENV = "MCP_API_KEY"`,
-/// `const TOKEN_HEADER = "x-api-token"`.
+/// `const TOKEN_HEADER = "x-api-token"`, a comment after it or not (Go's
+/// `keyEnvVar = "X_API_KEY" // Deprecated: ...` in a `const (...)` block).
 static NAME_CONST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?m)^\s*(?:export\s+)?(?:const\s+|let\s+|var\s+|static\s+final\s+String\s+|private\s+static\s+final\s+String\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[\w&']+\s*)?=\s*["']([A-Za-z][A-Za-z0-9_-]{2,60})["']\s*;?\s*$"#,
+        r#"(?m)^\s*(?:export\s+)?(?:const\s+|let\s+|var\s+|static\s+final\s+String\s+|private\s+static\s+final\s+String\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[\w&']+\s*)?=\s*["']([A-Za-z][A-Za-z0-9_-]{2,60})["']\s*;?\s*(?://[^\n]*|#[^\n]*)?$"#,
     )
 });
 
 /// An environment read whose argument is an identifier.
 static ENV_READ_IDENT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:os\.getenv|os\.environ\.get|os\.environ\[|process\.env\[|os\.Getenv|env::var|System\.getenv|Environment\.GetEnvironmentVariable)\(?\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)*([A-Za-z_][A-Za-z0-9_]*)\s*[,)\]]"#,
+        r#"(?:os\.getenv|os\.environ\.get|os\.environ\[|process\.env\[|os\.Getenv|os\.LookupEnv|env::var|System\.getenv|Environment\.GetEnvironmentVariable)\(?\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)*([A-Za-z_][A-Za-z0-9_]*)\s*[,)\]]"#,
     )
 });
 

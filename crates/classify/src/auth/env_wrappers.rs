@@ -2,7 +2,8 @@
 //! whose parameters is passed straight to the language's environment read
 //! (`def get_credential(name): return os.getenv(name)`, `function env(key)
 //! { return process.env[key] }`, `func getEnv(key string) string {
-//! os.Getenv(key) }`, a method that tries settings first and
+//! os.Getenv(key) }` or the literal `get := func(flag, key string)` bound
+//! to a name, a method that tries settings first and
 //! `os.getenv(env_var)` last). Each call passing an upper-case literal
 //! reads that variable: the other arguments are defaults or setting keys.
 
@@ -19,6 +20,7 @@ static FUNCTION_HEAD: LazyLock<Regex> = LazyLock::new(|| {
         r#"|\bfunction\s+([A-Za-z_]\w*)\s*\(([^()]*)\)"#,
         r#"|\b(?:const|let)\s+([A-Za-z_]\w*)\s*=\s*(?:async\s*)?\(([^()]*)\)\s*(?::\s*\w+\s*)?=>"#,
         r#"|\bfunc\s+([A-Za-z_]\w*)\(([^()]*)\)"#,
+        r#"|\b([A-Za-z_]\w*)\s*:=\s*func\s*\(([^()]*)\)"#,
         r#"|\bfn\s+([a-z_]\w*)\(([^()]*)\)"#,
     ))
 });
