@@ -32,6 +32,13 @@ static SHELL_VAR: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?m)(?:-e\s+|--env\s+|export\s+|^\s*)([A-Z][A-Z0-9_]{2,})=(\S*)"#));
 static TABLE_ROW: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?m)^\|\s*`?([A-Z][A-Z0-9_]{2,})`?\s*\|(.*)$"#));
+/// A README list item defining a variable: "- `API_KEY`: (Optional) ...",
+/// "* **API_KEY** - required ...".
+static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^\s*[-*+]\s+(?:\*\*)?`?([A-Z][A-Z0-9]*_[A-Z0-9_]+)`?(?:\*\*)?\s*(?:[:\u{2013}\u{2014}-]|\()(.*)$"#,
+    )
+});
 static SERVER_JSON_VAR: LazyLock<Regex> =
     LazyLock::new(|| re(r#""name"\s*:\s*"([A-Z][A-Z0-9_]{2,})""#));
 static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| re(r#"(?m)^\s*([A-Z][A-Z0-9_]{2,})\s*:"#));
@@ -122,6 +129,19 @@ pub fn collect(docs: &[&File]) -> Vec<Documented> {
                         f,
                         m,
                         "README configuration table",
+                        f.line_text(m.start()),
+                        ctx,
+                        false,
+                    );
+                }
+                for c in LIST_ITEM.captures_iter(f.text) {
+                    let Some(m) = c.get(1) else { continue };
+                    let ctx = c.get(2).map(|r| r.as_str().to_string()).unwrap_or_default();
+                    push(
+                        &mut out,
+                        f,
+                        m,
+                        "README list of variables",
                         f.line_text(m.start()),
                         ctx,
                         false,

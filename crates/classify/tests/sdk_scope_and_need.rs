@@ -224,6 +224,26 @@ fn readme_calling_the_key_optional_overrides_the_purpose_rule() {
 }
 
 #[test]
+fn a_readme_list_item_calling_the_variable_optional_overrides_the_purpose_rule() {
+    let body = "client = Client(api_key=os.environ.get(\"QUILL_API_KEY\"))\n";
+    let readme = "# Quill MCP\n\n## Configuration\n\n- `QUILL_URL`: the address of your Quill instance.\n- `QUILL_API_KEY`: (Optional) a key, for instances with authentication on.\n";
+    let files = |readme: &str| {
+        run_named(
+            Some("acme/quill-mcp"),
+            &[
+                ("pyproject.toml", PY_PROJECT),
+                ("quill_mcp/server.py", &py_server(body)),
+                ("README.md", readme),
+            ],
+        )
+    };
+    assert_eq!(files(readme).labels.credentials, Credentials::Optional);
+    // Negative: the same list marking the key required.
+    let v = files(&readme.replace("(Optional) a key", "(Required) a key"));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
 fn inbound_mcp_token_is_not_the_servers_purpose() {
     let body = "token = os.environ.get(\"QUILL_MCP_AUTH_TOKEN\")\n";
     let v = run_named(
