@@ -233,6 +233,76 @@ fn kerberos_ticket_is_other_from_the_ticket_cache() {
 }
 
 #[test]
+fn an_mtproto_client_with_a_session_name_keeps_its_login_in_a_session_file() {
+    let client = "import os\nfrom telethon import TelegramClient\n\nAPI_HASH = os.environ[\"KVM_API_HASH\"]\n\ndef connect(name):\n    return TelegramClient(name, 12345, API_HASH)\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/client.py", client),
+    ]);
+    let sources = &v.labels.credential_sources;
+    assert!(
+        sources.contains(&CredentialSource::ConfigFile),
+        "{:?}",
+        v.labels
+    );
+    assert!(sources.contains(&CredentialSource::Env), "{sources:?}");
+    // Negative: a session string from the environment leaves no file.
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        (
+            "src/kvm/client.py",
+            &client.replace(
+                "TelegramClient(name,",
+                "TelegramClient(StringSession(os.environ[\"KVM_SESSION\"]),",
+            ),
+        ),
+    ]);
+    let sources = &v.labels.credential_sources;
+    assert!(
+        !sources.contains(&CredentialSource::ConfigFile),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn a_device_paired_by_pin_keeps_its_credentials_in_the_library_storage() {
+    let storage = "from pyatv.storage.file_storage import FileStorage\n\nasync def storage(path, loop):\n    s = FileStorage(path, loop)\n    await s.load()\n    return s\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/storage.py", storage),
+    ]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Other),
+        "{:?}",
+        v.labels
+    );
+    let sources = &v.labels.credential_sources;
+    assert!(
+        sources.contains(&CredentialSource::ConfigFile),
+        "{sources:?}"
+    );
+    assert!(
+        sources.contains(&CredentialSource::OauthFlow),
+        "{sources:?}"
+    );
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: scanning for devices alone holds no credential.
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        (
+            "src/kvm/storage.py",
+            "import pyatv\n\nasync def devices(loop):\n    return await pyatv.scan(loop)\n",
+        ),
+    ]);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+    assert_eq!(v.labels.credentials, Credentials::None);
+}
+
+#[test]
 fn browser_login_with_saved_cookies_is_oauth_flow_and_config_file() {
     let gomod =
         "module example.com/books\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n";

@@ -1,7 +1,7 @@
 //! Credentials the server holds rather than reads by name: a CLI's saved
 //! login it shells out to, a client certificate for mutual TLS, a Kerberos
-//! ticket, browser session cookies kept between runs, and the AWS SDK's
-//! default credential chain.
+//! ticket, browser session cookies kept between runs, a client library's
+//! saved session or pairing, and the AWS SDK's default credential chain.
 
 use std::sync::LazyLock;
 
@@ -49,6 +49,60 @@ static BROWSER_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)(?:visible|manual|interactive|browser)[ _-]?login|login[ _-]?(?:in|with|via)?[ _-]?(?:the |a )?browser|ChromeForLogin|login_?timeout|wait(?:ing)? for (?:the )?(?:user|you) to log ?in"#,
     )
 });
+
+/// A client library that logs in once and keeps the session on disk for
+/// later runs: Telethon and Pyrogram write an MTProto `.session` file unless
+/// given a `StringSession`; pyatv pairs with a device by an on-screen PIN
+/// and keeps the protocol credentials in its `FileStorage` (`~/.pyatv.conf`).
+struct LibrarySession {
+    pattern: &'static str,
+    method: AuthMethod,
+    /// The first login happens in front of the user (a PIN, a code).
+    interactive: bool,
+    why: &'static str,
+}
+
+const LIBRARY_SESSIONS: &[LibrarySession] = &[
+    LibrarySession {
+        pattern: r#"\bTelegramClient\(\s*(?:[a-z_][\w.]*|["'][^"']+["'])\s*,"#,
+        method: AuthMethod::SessionCookie,
+        interactive: false,
+        why: "Telethon keeps the login in a .session file",
+    },
+    LibrarySession {
+        pattern: r#"(?m)^\s*from pyrogram import\b[^\n]*\bClient\b"#,
+        method: AuthMethod::SessionCookie,
+        interactive: false,
+        why: "Pyrogram keeps the login in a .session file",
+    },
+    LibrarySession {
+        pattern: r#"\bpyatv\.storage\b|\bpyatv\.pair\("#,
+        method: AuthMethod::Other,
+        interactive: true,
+        why: "pyatv pairs by PIN and keeps the credentials in its file storage",
+    },
+];
+
+static LIBRARY_SESSION: LazyLock<Vec<Regex>> =
+    LazyLock::new(|| LIBRARY_SESSIONS.iter().map(|l| re(l.pattern)).collect());
+
+fn library_sessions(code: &[&File], found: &mut Findings, ev: &mut Ev) {
+    for (lib, pattern) in LIBRARY_SESSIONS.iter().zip(LIBRARY_SESSION.iter()) {
+        let Some((f, m)) = code
+            .iter()
+            .find_map(|f| first_use(pattern, f).map(|m| (f, m)))
+        else {
+            continue;
+        };
+        found.methods.insert(lib.method);
+        found.sources.insert(CredentialSource::ConfigFile);
+        if lib.interactive {
+            found.sources.insert(CredentialSource::OauthFlow);
+        }
+        found.held = true;
+        ev.at("credential_sources", "config_file", f, m, lib.why);
+    }
+}
 
 /// AWS SDKs read the access-key variables themselves.
 static AWS_SDK: LazyLock<Regex> = LazyLock::new(|| {
@@ -144,6 +198,7 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
             found.held = true;
         }
     }
+    library_sessions(code, found, ev);
     aws_chain(code, scope, docs, found, ev);
 }
 
