@@ -260,6 +260,23 @@ fn a_json_rpc_dispatcher_behind_a_serverless_handler_is_an_http_server() {
 }
 
 #[test]
+fn answering_initialize_with_server_info_is_a_server_when_tools_are_dispatched_elsewhere() {
+    let go_mod = "module github.com/acme/editor-bridge\n\ngo 1.23\n";
+    let stdio = "package stdio\n\nimport (\n\t\"bufio\"\n\t\"os\"\n)\n\nfunc (s *Server) Run() {\n\tscanner := bufio.NewScanner(os.Stdin)\n\tfor scanner.Scan() {\n\t\ts.handle(scanner.Bytes())\n\t}\n}\n\nfunc (s *Server) route(msg Request) any {\n\tswitch msg.Method {\n\tcase \"initialize\":\n\t\treturn map[string]any{\"protocolVersion\": \"2025-06-18\", \"serverInfo\": map[string]any{\"name\": \"editor-bridge\"}}\n\tdefault:\n\t\treturn shared.Dispatch(msg)\n\t}\n}\n";
+    let v = run(&[("go.mod", go_mod), ("transport/stdio/server.go", stdio)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
+    // Negative: sending `initialize` with its own `clientInfo` is a client's half.
+    let client = stdio.replace("serverInfo", "clientInfo");
+    let v = run(&[("go.mod", go_mod), ("transport/stdio/server.go", &client)]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}
+
+#[test]
 fn a_go_program_on_an_uncatalogued_mcp_librarys_server_package_is_a_server() {
     let go_mod =
         "module github.com/acme/ledger-tools\n\ngo 1.23\n\nrequire github.com/someone/mcp v0.8.2\n";

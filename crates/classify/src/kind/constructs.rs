@@ -458,8 +458,14 @@ pub(super) fn json_rpc_dispatcher(f: &File) -> Option<usize> {
     // which a router may leave to the handler it calls.
     static INITIALIZE: LazyLock<Regex> =
         LazyLock::new(|| re(&DISPATCH_ON.replace("METHOD", "initialize")));
-    let m = dispatch.find(f.text)?;
-    ((info.is_match(f.text) || INITIALIZE.is_match(f.text))
-        && !CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text)))
-    .then_some(m.start())
+    // Answering `initialize` with `serverInfo` is the server's half of the
+    // handshake on its own, wherever `tools/list` is dispatched from.
+    let at = match dispatch.find(f.text) {
+        Some(m) if info.is_match(f.text) || INITIALIZE.is_match(f.text) => m.start(),
+        _ => INITIALIZE
+            .find(f.text)
+            .filter(|_| info.is_match(f.text))?
+            .start(),
+    };
+    (!CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text))).then_some(at)
 }
