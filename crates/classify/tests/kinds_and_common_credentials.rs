@@ -689,3 +689,21 @@ fn a_notice_pointing_to_another_server_does_not_make_a_library_a_server() {
     ));
     assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_library_providing_annotations_for_implementing_servers_is_an_sdk() {
+    let pom = "<project>\n  <groupId>org.acme</groupId>\n  <artifactId>mcp-annotations</artifactId>\n  <packaging>jar</packaging>\n</project>\n";
+    let api = "package org.acme.mcp;\n\npublic @interface Tool {\n    String name() default \"\";\n    String description() default \"\";\n}\n";
+    let files = |readme: &str| {
+        run(&[
+            ("README.md", readme),
+            ("pom.xml", pom),
+            ("api/src/main/java/org/acme/mcp/Tool.java", api),
+        ])
+    };
+    let v = files("# Acme MCP Annotations\n\nA portable Java library providing core annotations and APIs for implementing Model Context Protocol (MCP) servers and clients.\n");
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: a library providing annotations, with no word of building anything.
+    let v = files("# Acme MCP Annotations\n\nA Java library providing core annotations, as used by our Model Context Protocol tools.\n");
+    assert_ne!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+}
