@@ -111,7 +111,8 @@ pub fn classify(files: &RepoFiles) -> Verdict {
     // itself as a gateway or proxy, not as the server of one service.
     let relays = k.also_a_client
         && identity::calls_itself_a_relay(files.full_name.as_deref(), &readme_heads);
-    let a = auth::detect(&scope, &docs, &identity, relays, &mut ev);
+    let mut a = auth::detect(&scope, &docs, &identity, relays, &mut ev);
+    auth::settle_login_across_servers(&mut a, &k.server_roots, &scope, &docs, &identity, &mut ev);
     Verdict {
         labels: Labels {
             kind: k.kind,

@@ -735,3 +735,45 @@ fn go_server_reading_credential_headers_through_a_table_of_header_constants() {
         v.labels
     );
 }
+
+#[test]
+fn a_login_one_sample_server_demands_does_not_bind_the_other_samples() {
+    let gomod = |name: &str| {
+        format!(
+            "module example.com/{name}\n\nrequire github.com/modelcontextprotocol/go-sdk v1.0.0\n"
+        )
+    };
+    let main = "package main\nimport \"github.com/modelcontextprotocol/go-sdk/mcp\"\nfunc main() { s := mcp.NewServer(nil, nil); _ = s }\n";
+    let meta = "package main\nfunc Meta() any {\n\treturn ProtectedResourceMetadata{BearerMethodsSupported: []string{\"header\"}}\n}\n";
+    let (clock, notes, secured) = (gomod("clock"), gomod("notes"), gomod("secured"));
+    let mut files = vec![
+        ("samples/clock/go.mod", clock.as_str()),
+        ("samples/clock/main.go", main),
+        ("samples/notes/go.mod", notes.as_str()),
+        ("samples/notes/main.go", main),
+        ("samples/secured/go.mod", secured.as_str()),
+        ("samples/secured/main.go", main),
+        ("samples/secured/meta.go", meta),
+    ];
+    let v = run(&files);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::Oauth),
+        "{:?}",
+        v.labels
+    );
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Optional,
+        "{:?}",
+        v.evidence
+    );
+    // Negative: when most of the samples demand the login, the repository does.
+    files.push(("samples/notes/meta.go", meta));
+    let v = run(&files);
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.evidence
+    );
+}

@@ -36,6 +36,8 @@ use findings::Findings;
 
 pub struct AuthResult {
     pub credentials: Credentials,
+    /// Required only because clients must log in to the server's endpoint.
+    pub required_by_login: bool,
     pub methods: BTreeSet<AuthMethod>,
     pub sources: BTreeSet<CredentialSource>,
     pub env_vars: BTreeSet<String>,
@@ -75,7 +77,7 @@ pub fn detect(
     literal::scan(scope, &mut found, ev);
     naming::refine(scope, docs, &mut found, ev);
     switches::scan(scope, docs, &mut found, ev);
-    let credentials = need::decide(&found, &documented, docs, identity, relays, ev);
+    let need = need::decide(&found, &documented, docs, identity, relays, ev);
 
     let Findings {
         mut sources,
@@ -87,10 +89,48 @@ pub fn detect(
         sources.clear();
     }
     AuthResult {
-        credentials,
+        credentials: need.credentials,
+        required_by_login: need.by_login,
         methods,
         sources,
         env_vars: secrets.into_keys().collect(),
+    }
+}
+
+/// In a repository of several servers (templates, samples), a login to one
+/// server's endpoint binds that server alone: the repository needs it only
+/// when most of its servers do.
+pub fn settle_login_across_servers(
+    result: &mut AuthResult,
+    roots: &BTreeSet<String>,
+    scope: &[&File],
+    docs: &[&File],
+    identity: &[String],
+    ev: &mut Ev,
+) {
+    if !result.required_by_login || roots.len() < 2 || roots.contains("") {
+        return;
+    }
+    let requiring = roots
+        .iter()
+        .filter(|root| {
+            let own: Vec<&File> = scope.iter().copied().filter(|f| f.under(root)).collect();
+            let own_docs: Vec<&File> = docs.iter().copied().filter(|f| f.under(root)).collect();
+            let mut quiet = Ev::default();
+            detect(&own, &own_docs, identity, false, &mut quiet).credentials
+                == Credentials::Required
+        })
+        .count();
+    if requiring * 2 <= roots.len() {
+        result.credentials = Credentials::Optional;
+        ev.add(
+            "credentials",
+            "optional",
+            "",
+            0,
+            "several servers, and most of them run without a login",
+            &format!("{requiring} of {} servers need one", roots.len()),
+        );
     }
 }
 

@@ -29,6 +29,14 @@ static KEY_OPTIONAL_PROSE: LazyLock<Regex> = LazyLock::new(|| {
 static REQUIRED_DOC: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)\brequired\b|\bmust\b|\byes\b|✅|✓"#));
 
+/// Whether the server can run without a credential; `by_login` when all it
+/// cannot do without is a client's login to its own endpoint (verified
+/// bearer tokens, the server's OAuth flow).
+pub struct Need {
+    pub credentials: Credentials,
+    pub by_login: bool,
+}
+
 pub fn decide(
     found: &Findings,
     documented: &[Documented],
@@ -36,7 +44,7 @@ pub fn decide(
     identity: &[String],
     relays: bool,
     ev: &mut Ev,
-) -> Credentials {
+) -> Need {
     let secrets = &found.secrets;
     let methods = &found.methods;
     let documented_optional: BTreeSet<&str> = documented
@@ -97,19 +105,13 @@ pub fn decide(
         && (found.resource_server
             || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty()))
     {
-        (
-            Credentials::Required,
-            "clients must present a verified token",
-        )
+        (Credentials::Required, CLIENT_LOGIN)
     } else if methods.contains(&AuthMethod::Oauth)
         && found.oauth_flow
         && !optional_doc
         && !found.any_optional_use
     {
-        (
-            Credentials::Required,
-            "the user must log in through the server's OAuth flow",
-        )
+        (Credentials::Required, OAUTH_LOGIN)
     } else if purpose
         .is_some_and(|name| !prose_optional && !documented_optional.contains(name.as_str()))
     {
@@ -155,5 +157,11 @@ pub fn decide(
         )
     };
     ev.add("credentials", credentials.as_str(), "", 0, why, "");
-    credentials
+    Need {
+        credentials,
+        by_login: why == CLIENT_LOGIN || why == OAUTH_LOGIN,
+    }
 }
+
+const CLIENT_LOGIN: &str = "clients must present a verified token";
+const OAUTH_LOGIN: &str = "the user must log in through the server's OAuth flow";
