@@ -777,3 +777,34 @@ fn a_login_one_sample_server_demands_does_not_bind_the_other_samples() {
         v.evidence
     );
 }
+
+#[test]
+fn headers_the_server_sets_and_tokens_it_fetches_are_outbound() {
+    let server = "import os\nfrom fastmcp import FastMCP\nmcp = FastMCP(\"kvm\")\nKEY = os.environ[\"KVM_API_KEY\"]\n";
+    let has_request = |client: &str| {
+        run(&[
+            ("pyproject.toml", PYPROJECT),
+            ("src/kvm/server.py", server),
+            ("src/kvm/client.py", client),
+        ])
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::Request)
+    };
+    // An event hook adding the key to each outgoing request.
+    assert!(!has_request(
+        "def sign(request):\n    request.headers[\"X-API-Key\"] = KEY\n"
+    ));
+    // A client's own token manager.
+    assert!(!has_request(
+        "async def call(auth_manager):\n    access_token = await auth_manager.get_access_token()\n    return access_token\n"
+    ));
+    // Negative: FastMCP's dependency returning the caller's token, and an
+    // inbound header read.
+    assert!(has_request(
+        "from fastmcp.server.dependencies import get_access_token\n\ndef caller():\n    token = get_access_token()\n    return token.client_id\n"
+    ));
+    assert!(has_request(
+        "def check(request):\n    return request.headers[\"X-API-Key\"] == KEY\n"
+    ));
+}
