@@ -121,31 +121,17 @@ pub fn collect(docs: &[&File]) -> Vec<Documented> {
                 }
             }
             if name.ends_with(".md") {
-                for c in TABLE_ROW.captures_iter(f.text) {
-                    let Some(m) = c.get(1) else { continue };
-                    let ctx = c.get(2).map(|r| r.as_str().to_string()).unwrap_or_default();
-                    push(
-                        &mut out,
-                        f,
-                        m,
-                        "README configuration table",
-                        f.line_text(m.start()),
-                        ctx,
-                        false,
-                    );
-                }
-                for c in LIST_ITEM.captures_iter(f.text) {
-                    let Some(m) = c.get(1) else { continue };
-                    let ctx = c.get(2).map(|r| r.as_str().to_string()).unwrap_or_default();
-                    push(
-                        &mut out,
-                        f,
-                        m,
-                        "README list of variables",
-                        f.line_text(m.start()),
-                        ctx,
-                        false,
-                    );
+                // A table row or list item names the variable first and
+                // describes it in the rest of the line.
+                for (pattern, rule) in [
+                    (&TABLE_ROW, "README configuration table"),
+                    (&LIST_ITEM, "README list of variables"),
+                ] {
+                    for c in pattern.captures_iter(f.text) {
+                        let Some(m) = c.get(1) else { continue };
+                        let ctx = c.get(2).map(|r| r.as_str().to_string()).unwrap_or_default();
+                        push(&mut out, f, m, rule, f.line_text(m.start()), ctx, false);
+                    }
                 }
                 for c in SHELL_VAR.captures_iter(f.text) {
                     let Some(m) = c.get(1) else { continue };

@@ -460,12 +460,11 @@ pub(super) fn json_rpc_dispatcher(f: &File) -> Option<usize> {
         LazyLock::new(|| re(&DISPATCH_ON.replace("METHOD", "initialize")));
     // Answering `initialize` with `serverInfo` is the server's half of the
     // handshake on its own, wherever `tools/list` is dispatched from.
+    let answers_info = info.is_match(f.text);
+    let initialize = INITIALIZE.find(f.text);
     let at = match dispatch.find(f.text) {
-        Some(m) if info.is_match(f.text) || INITIALIZE.is_match(f.text) => m.start(),
-        _ => INITIALIZE
-            .find(f.text)
-            .filter(|_| info.is_match(f.text))?
-            .start(),
+        Some(m) if answers_info || initialize.is_some() => m.start(),
+        _ => initialize.filter(|_| answers_info)?.start(),
     };
     (!CLIENT_RULES.iter().any(|(_, r)| r.is_match(f.text))).then_some(at)
 }
