@@ -92,3 +92,87 @@ fn a_benchmark_folder_is_not_the_server() {
     ]);
     assert!(v.labels.auth_methods.contains(&AuthMethod::CloudIam));
 }
+
+#[test]
+fn an_auth_flag_to_turn_on_means_auth_ships_off() {
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { requireBearerAuth } from \"@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js\";\nimport yargs from \"yargs\";\nconst argv = yargs(process.argv.slice(2)).options({\n  port: { type: \"number\", default: 3050 },\n  \"enable-auth\": { type: \"boolean\", default: false, describe: \"Require OAuth bearer tokens\" },\n}).parseSync();\nconst server = new McpServer({ name: \"atlas\", version: \"1\" });\nconst verifier = new ProxyOAuthServerProvider({ endpoints, verifyAccessToken });\nconst app = express();\nif (argv[\"enable-auth\"]) {\n  app.use(requireBearerAuth({ verifier }));\n}\napp.listen(argv.port);\n";
+    let v = run(&[("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Oauth));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: no flag, the bearer check always runs.
+    let always = index
+        .replace("  \"enable-auth\": { type: \"boolean\", default: false, describe: \"Require OAuth bearer tokens\" },\n", "")
+        .replace("if (argv[\"enable-auth\"]) {\n  app.use(requireBearerAuth({ verifier }));\n}", "app.use(requireBearerAuth({ verifier }));");
+    let v = run(&[("src/index.ts", always.as_str())]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn an_auth_mode_that_defaults_to_none_ships_off() {
+    let config = "import os\nfrom dataclasses import dataclass\n\n@dataclass\nclass Settings:\n    auth_mode: str = os.getenv(\"ATLAS_AUTH_MODE\", \"none\")\n    issuer: str | None = os.getenv(\"ATLAS_OAUTH_ISSUER\")\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nfrom mcp.server.auth.provider import TokenVerifier\nfrom atlas_mcp.config import Settings\n\nclass JwtVerifier(TokenVerifier):\n    async def verify_token(self, token: str):\n        return decode(token)\n\nsettings = Settings()\nverifier = JwtVerifier() if settings.auth_mode == \"oauth\" else None\nmcp = FastMCP(\"atlas\", token_verifier=verifier)\n\n@mcp.tool()\ndef area(w: float, h: float) -> float:\n    return w * h\n";
+    let files = |config: &str| {
+        run(&[
+            ("pyproject.toml", PY_PROJECT),
+            ("atlas_mcp/config.py", config),
+            ("atlas_mcp/server.py", server),
+        ])
+    };
+    let v = files(config);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Oauth));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: the mode defaults to OAuth.
+    let v = files(&config.replace("\"none\")", "\"oauth\")"));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn inbound_auth_that_passes_requests_through_without_its_token_is_optional() {
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"atlas\", version: \"1\" });\nconst app = express();\nfunction auth(req, res, next) {\n  const expected = process.env.ATLAS_ACCESS_TOKEN;\n  // Not configured: every request passes\n  if (!expected) {\n    return next();\n  }\n  const header = req.headers.authorization;\n  if (header !== `Bearer ${expected}`) {\n    return res.status(401).json({ error: \"missing or invalid token\" });\n  }\n  next();\n}\napp.use(auth);\napp.listen(3000);\n";
+    let v = run(&[("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.env_vars.contains("ATLAS_ACCESS_TOKEN"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: without the token the server refuses to start.
+    let strict = index.replace(
+        "  // Not configured: every request passes\n  if (!expected) {\n    return next();\n  }\n",
+        "  if (!expected) {\n    throw new Error(\"ATLAS_ACCESS_TOKEN is not configured\");\n  }\n",
+    );
+    let v = run(&[("src/index.ts", strict.as_str())]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn a_check_of_another_setting_does_not_make_the_key_required() {
+    let setup = "    api_key = os.environ.get(\"OPENAI_API_KEY\")\n    base_url = os.environ.get(\"SUMMARY_BASE_URL\")\n    if not base_url:\n        raise ValueError(\"SUMMARY_BASE_URL is required\")\n    return Summarizer(base_url, api_key=api_key)\n";
+    let v = run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(setup)),
+    ]);
+    assert!(v.labels.env_vars.contains("OPENAI_API_KEY"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: the key itself is checked.
+    let setup = setup.replace("if not base_url:", "if not api_key:");
+    let v = run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(&setup)),
+    ]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn a_comment_beside_a_read_is_no_check_of_it() {
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"atlas\", version: \"1\" });\nconst key = process.env.WEATHER_API_KEY;\n// throw on a rejected key; a missing key means the free tier\nconst client = new Weather({ key });\n";
+    let v = run(&[("src/index.ts", index)]);
+    assert!(v.labels.env_vars.contains("WEATHER_API_KEY"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: code that throws when the key is missing.
+    let strict = index.replace(
+        "// throw on a rejected key; a missing key means the free tier\n",
+        "if (!key) throw new Error(\"missing key\");\n",
+    );
+    let v = run(&[("src/index.ts", strict.as_str())]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}

@@ -108,6 +108,7 @@ pub fn decide(
         (Credentials::Required, CLIENT_LOGIN)
     } else if methods.contains(&AuthMethod::Oauth)
         && found.oauth_flow
+        && !found.auth_opt_in
         && !optional_doc
         && !found.any_optional_use
     {

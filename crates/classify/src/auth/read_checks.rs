@@ -165,6 +165,43 @@ fn absence_test(line: &str, name: &str) -> bool {
         || after.starts_with(".nil?")
 }
 
+/// The lines of a window that are code: a comment ("auth not configured,
+/// pass through") describes the branch, it does not stop the program.
+pub(super) fn code_lines(window: &str) -> String {
+    window
+        .split_inclusive('\n')
+        .filter(|l| !crate::ctx::is_comment(l))
+        .collect()
+}
+
+/// Some line of the window that names the value (the variable read, or
+/// the name it is stored under) tests it for absence: a check of another
+/// setting nearby says nothing of this one.
+pub(super) fn mentions_missing_of(window: &str, names: &[&str]) -> bool {
+    window
+        .lines()
+        .any(|l| names.iter().any(|n| contains_identifier(l, n)) && mentions_missing(l))
+}
+
+/// The value's absence lets the request through: `if (!token) return
+/// next();`, `if not expected: return await call_next(request)`,
+/// `if (!secret) return true;`. Inbound authentication that is off until
+/// the operator sets its token.
+pub(super) fn passes_through_when_missing(f: &File, off: usize, name: &str) -> bool {
+    static PASS: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"\b(?:next|call_next|handler|done)\(|\breturn\s+(?:true|True)\b"#));
+    let lines: Vec<&str> = f.text[next_line_start(f, off)..]
+        .split_inclusive('\n')
+        .take(4)
+        .collect();
+    lines.iter().enumerate().any(|(i, l)| {
+        absence_test(l, name)
+            && lines[i..(i + 3).min(lines.len())]
+                .iter()
+                .any(|l| PASS.is_match(l) && !HARD_STOP.is_match(l))
+    })
+}
+
 /// The window tests for absence of the value, not merely uses it.
 pub(super) fn mentions_missing(window: &str) -> bool {
     static MISSING: LazyLock<Regex> = LazyLock::new(|| {

@@ -33,6 +33,17 @@ static SWITCH_OFF_IN_CODE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A command-line flag that turns authentication on (`--enable-auth`,
+/// `--require-auth`, `--use-oauth`): a flag to turn it on means it ships
+/// off. Or an authentication mode whose default is no authentication:
+/// `auth: str = "none"`, `AUTH_MODE_DEFAULT = "none"`,
+/// `getenv("X_AUTH_MODE", "none")`, `default="none"` on an `--auth` option.
+static OPT_IN_FLAG_OR_MODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)["'](?:--)?(?:enable|require|use)-(?:auth|oauth|authentication)["']|\b(?:\w*_)?auth(?:_?mode)?(?:_default)?["']?\s*(?::\s*[\w|\[\] ]+?\s*)?(?:=|:|,)\s*["'](?:none|off|disabled|noauth|no-auth)["']|["']--auth["'][^\n]{0,80}default\s*[:=]\s*["'](?:none|off|disabled)["']"#,
+    )
+});
+
 /// Marks the server's inbound authentication as opt-in when a shipped
 /// configuration file, an environment template or the code's own default
 /// leaves its switch off.
@@ -49,7 +60,11 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
         scope
             .iter()
             .filter(|f| f.role == Role::Core && f.is_source())
-            .find_map(|f| first_use(&SWITCH_OFF_IN_CODE, f).map(|off| (*f, off)))
+            .find_map(|f| {
+                first_use(&SWITCH_OFF_IN_CODE, f)
+                    .or_else(|| first_use(&OPT_IN_FLAG_OR_MODE, f))
+                    .map(|off| (*f, off))
+            })
     };
     if let Some((f, off)) = config.or_else(code) {
         found.auth_opt_in = true;
