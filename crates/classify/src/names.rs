@@ -189,11 +189,13 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     {
         return None;
     }
-    // Settings of the cloud SDKs that point at or choose credentials:
-    // a path (Google ADC) and Azure Identity's chain selector.
+    // Not secrets: settings of the cloud SDKs that point at or choose
+    // credentials (a path for Google ADC, Azure Identity's chain selector),
+    // and the shell's working directories (POSIX sets PWD and OLDPWD for
+    // every process).
     if matches!(
         joined.as_str(),
-        "GOOGLE_APPLICATION_CREDENTIALS" | "AZURE_TOKEN_CREDENTIALS"
+        "GOOGLE_APPLICATION_CREDENTIALS" | "AZURE_TOKEN_CREDENTIALS" | "PWD" | "OLDPWD"
     ) {
         return None;
     }

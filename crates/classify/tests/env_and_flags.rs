@@ -421,3 +421,44 @@ fn dotnet_configuration_keys_named_as_environment_variables() {
     ]);
     assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
 }
+
+#[test]
+fn the_env_var_library_reads_a_variable_and_required_makes_it_needed() {
+    let config = "import env from \"env-var\";\nexport const config = {\n  apiKey: env.get(\"PANEL_API_KEY\").required().asString(),\n  baseUrl: env.get(\"PANEL_BASE_URL\").default(\"https://panel.example\").asString(),\n};\n";
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { config } from \"./config.js\";\nconst server = new McpServer({ name: \"panel\", version: \"1\" });\n";
+    let v = run(&[("src/config.ts", config), ("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(
+        v.labels.env_vars.contains("PANEL_API_KEY"),
+        "{:?}",
+        v.labels
+    );
+    assert!(!v.labels.env_vars.contains("PANEL_BASE_URL"));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: without `.required()` the key may be left out.
+    let loose = config.replace(".required()", "");
+    let v = run(&[("src/config.ts", loose.as_str()), ("src/index.ts", index)]);
+    assert!(v.labels.env_vars.contains("PANEL_API_KEY"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+}
+
+#[test]
+fn the_shells_working_directory_is_no_password() {
+    let session = "import os\n\ndef project_root() -> str:\n    pwd = os.getenv(\"PWD\")\n    if not pwd:\n        raise RuntimeError(\"cannot tell the working directory\")\n    return pwd\n";
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/session.py", session),
+    ]);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+    assert_eq!(v.labels.credentials, Credentials::None);
+    // Negative: a database's PWD is a password.
+    let db = session.replace("\"PWD\"", "\"DB_PWD\"");
+    let v = run(&[
+        ("pyproject.toml", PYPROJECT),
+        ("src/fit/server.py", PY_SERVER),
+        ("src/fit/session.py", db.as_str()),
+    ]);
+    assert!(v.labels.env_vars.contains("DB_PWD"));
+    assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
+}

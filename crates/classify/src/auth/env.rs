@@ -47,6 +47,8 @@ static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
         r#"|\benv:\\?"([A-Z][A-Z0-9_]+)"#,
         r#"|\benv\.([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b"#,
         r#"|\benv\[\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\]"#,
+        // The npm `env-var` library: `env.get("API_KEY").required().asString()`.
+        r#"|\benv(?:Var)?\.get\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
         r#"|(?i:get_?env\w*|require_?env\w*|read_?env\w*|must_?env\w*|env_?var\w*|from_?env)\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
         r#"|BindEnv\([^)\n]*"([A-Z][A-Z0-9_]+)""#,
         r#"|validation_alias\s*=\s*(?:AliasChoices\()?\s*['"]([A-Z][A-Z0-9_]+)['"]"#,
@@ -111,7 +113,7 @@ static OPTIONAL_USE: LazyLock<Regex> = LazyLock::new(|| {
 /// The read itself fails when the variable is missing.
 static STRICT_READ: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"os\.environ\[\s*['"][A-Z]|env::var\([^)]*\)\s*(?:\?|\.expect|\.context|\.map_err|\.with_context)|ENV\.fetch\(\s*['"][A-Z_]+['"]\s*\)|process\.env\.[A-Z_0-9]+!"#,
+        r#"os\.environ\[\s*['"][A-Z]|env::var\([^)]*\)\s*(?:\?|\.expect|\.context|\.map_err|\.with_context)|ENV\.fetch\(\s*['"][A-Z_]+['"]\s*\)|process\.env\.[A-Z_0-9]+!|\.get\(\s*['"][A-Z][A-Z0-9_]+['"]\s*\)\s*\.required\(\s*(?:true)?\s*\)"#,
     )
 });
 
