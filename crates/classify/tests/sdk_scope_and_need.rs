@@ -401,3 +401,32 @@ fn a_secret_checked_only_in_one_start_mode_is_optional() {
     assert!(v.labels.env_vars.contains("WORKER_PIPE_TOKEN"));
     assert_ne!(v.labels.credentials, Credentials::Required);
 }
+
+#[test]
+fn a_web_app_serving_mcp_from_its_route_handler_is_the_server_whole() {
+    let package = "{\"name\":\"atlas-web\",\"dependencies\":{\"next\":\"15.0.0\",\"react-dom\":\"19.0.0\",\"mcp-handler\":\"1.0.0\",\"@modelcontextprotocol/sdk\":\"1.20.0\"}}";
+    let route = "import { createMcpHandler } from \"mcp-handler\";\nimport { registerTools } from \"../../../mcp/server\";\nconst handler = createMcpHandler((server) => registerTools(server));\nexport { handler as GET, handler as POST };\n";
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { ATLAS_API_KEY } from \"../lib/config\";\nexport function build() {\n  return new McpServer({ name: \"atlas\", version: \"1\" });\n}\n";
+    let config = "export const ATLAS_API_KEY = process.env.ATLAS_API_KEY ?? \"\";\n";
+    let v = run(&[
+        ("package.json", package),
+        ("app/api/[transport]/route.ts", route),
+        ("mcp/server.ts", server),
+        ("lib/config.ts", config),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(
+        v.labels.env_vars.contains("ATLAS_API_KEY"),
+        "{:?}",
+        v.labels
+    );
+    // Negative: no route handler serves MCP; the server folder is its own
+    // package inside the web app, and the app's settings are not its own.
+    let v = run(&[
+        ("package.json", package),
+        ("mcp/server.ts", server),
+        ("lib/config.ts", config),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}

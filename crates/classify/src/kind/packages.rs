@@ -44,10 +44,18 @@ impl ServerScope {
                     && !BACKEND.is_match(f.text)
             })
         };
+        // A web app that serves MCP from one of its own route handlers is
+        // the server whole: its other server modules are parts of it.
+        let routed: BTreeSet<String> = found
+            .core_servers
+            .iter()
+            .filter(|(f, _, _)| is_web_route_handler(f.path))
+            .map(|(f, _, _)| package_root(manifest_dirs, f.path))
+            .collect();
         let mut server_pkgs: BTreeSet<String> = BTreeSet::new();
         for (f, _, _) in &found.core_servers {
             let pkg = package_root(manifest_dirs, f.path);
-            if is_frontend(&pkg) && !is_web_route_handler(f.path) {
+            if is_frontend(&pkg) && !routed.contains(&pkg) {
                 // A server folder inside a web app: it is its own package.
                 let own = paths::parent_dir(f.path).to_string();
                 dirs.insert(own.clone());
