@@ -430,3 +430,35 @@ fn a_web_app_serving_mcp_from_its_route_handler_is_the_server_whole() {
     assert_eq!(v.labels.kind, Kind::Server);
     assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
 }
+
+#[test]
+fn a_shared_package_the_server_imports_is_in_scope_even_with_an_mcp_client_inside() {
+    let shared_client = "import { Client } from \"@modelcontextprotocol/sdk/client/index.js\";\nexport const upstream = new Client({ name: \"relay\", version: \"1\" });\n";
+    let shared_config = "export const mailKey = process.env.MAIL_API_KEY;\n";
+    let files = |server_pkg: &str| {
+        run(&[
+            (
+                "package.json",
+                r#"{ "name": "root", "private": true, "workspaces": ["packages/*"] }"#,
+            ),
+            ("packages/mcp/package.json", server_pkg),
+            ("packages/mcp/src/index.ts", SERVER_TS),
+            (
+                "packages/shared/package.json",
+                r#"{ "name": "@acme/shared" }"#,
+            ),
+            ("packages/shared/src/clients.ts", shared_client),
+            ("packages/shared/src/config.ts", shared_config),
+        ])
+    };
+    let depends = r#"{ "name": "@acme/mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1.0.0", "@acme/shared": "*" } }"#;
+    let v = files(depends);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert!(v.labels.env_vars.contains("MAIL_API_KEY"), "{:?}", v.labels);
+    // Negative: the server does not depend on it; it is another package's
+    // client.
+    let v = files(
+        r#"{ "name": "@acme/mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1.0.0" } }"#,
+    );
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels.env_vars);
+}

@@ -176,3 +176,15 @@ fn a_comment_beside_a_read_is_no_check_of_it() {
     let v = run(&[("src/index.ts", strict.as_str())]);
     assert_eq!(v.labels.credentials, Credentials::Required);
 }
+
+#[test]
+fn a_switch_for_a_test_mode_says_nothing_of_the_servers_auth() {
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { requireBearerAuth } from \"@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js\";\nconst server = new McpServer({ name: \"atlas\", version: \"1\" });\nconst verifier = new ProxyOAuthServerProvider({ endpoints, verifyAccessToken });\nconst app = express();\nconst loadTestAuth = process.env.ENABLE_LOAD_TEST_AUTH === \"true\";\napp.use(requireBearerAuth({ verifier }));\napp.listen(3000);\n";
+    let v = run(&[("src/index.ts", index)]);
+    assert_eq!(v.labels.kind, Kind::Server);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: the switch of the server's own authentication.
+    let off = index.replace("ENABLE_LOAD_TEST_AUTH", "ENABLE_MCP_AUTH");
+    let v = run(&[("src/index.ts", off.as_str())]);
+    assert_ne!(v.labels.credentials, Credentials::Required);
+}

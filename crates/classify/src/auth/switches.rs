@@ -61,8 +61,8 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
             .iter()
             .filter(|f| f.role == Role::Core && f.is_source())
             .find_map(|f| {
-                first_use(&SWITCH_OFF_IN_CODE, f)
-                    .or_else(|| first_use(&OPT_IN_FLAG_OR_MODE, f))
+                switch_in_code(&SWITCH_OFF_IN_CODE, f)
+                    .or_else(|| switch_in_code(&OPT_IN_FLAG_OR_MODE, f))
                     .map(|off| (*f, off))
             })
     };
@@ -76,4 +76,21 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
             "inbound authentication ships switched off",
         );
     }
+}
+
+/// Where a switch first shows in code, outside comments. A switch for a
+/// test mode (`ENABLE_LOAD_TEST_AUTH`) turns on an extra way in for test
+/// runs; it says nothing of how the server's own authentication ships.
+fn switch_in_code(pattern: &Regex, f: &File) -> Option<usize> {
+    pattern
+        .find_iter(f.text)
+        .find(|m| {
+            !super::is_comment(f.line_text(m.start()))
+                && !m
+                    .as_str()
+                    .to_ascii_uppercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|p| p == "TEST")
+        })
+        .map(|m| m.start())
 }

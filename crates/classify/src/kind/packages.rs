@@ -75,10 +75,16 @@ impl ServerScope {
             if server_pkgs.contains(*dir) {
                 continue;
             }
-            if is_frontend(dir) || client_pkgs.contains(*dir) || !reachable.contains(*dir) {
+            let library_of_server = reachable.contains(*dir) && !dir.is_empty();
+            if is_frontend(dir)
+                || (client_pkgs.contains(*dir) && !library_of_server)
+                || !reachable.contains(*dir)
+            {
                 // A client package, or another package of a monorepo (a
                 // CLI, an SDK, a docs site) that the servers do not depend
-                // on: its secrets are not the server's.
+                // on: its secrets are not the server's. A shared library
+                // the server imports is the server's, whatever MCP client
+                // it also holds.
                 excluded.insert(dir.to_string());
             }
         }
