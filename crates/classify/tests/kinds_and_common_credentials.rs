@@ -707,3 +707,25 @@ fn a_library_providing_annotations_for_implementing_servers_is_an_sdk() {
     let v = files("# Acme MCP Annotations\n\nA Java library providing core annotations, as used by our Model Context Protocol tools.\n");
     assert_ne!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_title_naming_the_repository_a_framework_presents_an_sdk() {
+    let package = r#"{ "name": "acme-oauth", "exports": { "./core": "./dist/core/index.js" }, "dependencies": { "fastmcp": "^3.0.0" } }"#;
+    let server = "import { FastMCP } from \"fastmcp\";\nexport class OAuthServer {\n  start() {\n    this.server = new FastMCP({ name: \"acme\", version: \"1.0.0\" });\n  }\n}\n";
+    let files = |readme: &str| {
+        run(&[
+            ("README.md", readme),
+            ("package.json", package),
+            ("src/mcp/server.ts", server),
+        ])
+    };
+    let v = files(
+        "# Acme OAuth Framework with Token Exchange\n\nAdd token exchange to your servers.\n",
+    );
+    assert_eq!(v.labels.kind, Kind::Sdk);
+    let v = files("# Acme OAuth\n\nHigh-performance TypeScript implementation of the Model Context Protocol (MCP)\n");
+    assert_eq!(v.labels.kind, Kind::Sdk);
+    // Negative: the title names a server, framework or not.
+    let v = files("# Acme Server for the Laravel framework\n\nAdd token exchange to your app.\n");
+    assert_eq!(v.labels.kind, Kind::Server);
+}

@@ -17,7 +17,7 @@ static README_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
 
 static README_SDK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?im)\b(?:sdk|library|framework|extension|toolkit)\s+(?:(?:providing|that provides|offering)\s+(?:[\w-]+\s+){0,5})?(?:for|to)\s+(?:build|building|creat|develop|implement|writ|easily)|\b(?:server|client|authentication|oauth[\w. ]*|authorization server)\s+library\b|^#\s*[\w .-]*\bsdk\b\s*(?:for\b|$)|\bis\s+(?:a|an|the)\s+(?:[\w-]+,?\s+){0,4}(?:sdk|framework|library)\b|\bprovides\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}sdk\b|install it as a dependency|\b(?:used|use it|consumed) as (?:a |an )?(?:library|dependency)\b|implementation of the model context protocol(?:\s*\(mcp\))?\s*(?:with|in|for\s+\w+\s+\w+)|\bthis (?:\w+\s+)?extension provides|\bthis library\b|(?:^|[.!]\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,5}sdk\b|\bsdk implementation\b"#,
+        r#"(?im)\b(?:sdk|library|framework|extension|toolkit)\s+(?:(?:providing|that provides|offering)\s+(?:[\w-]+\s+){0,5})?(?:for|to)\s+(?:build|building|creat|develop|implement|writ|easily)|\b(?:server|client|authentication|oauth[\w. ]*|authorization server)\s+library\b|^#\s*[\w .-]*\bsdk\b\s*(?:for\b|$)|^#\s*(?:[\w.-]+\s+){0,3}(?:framework|library)\s*(?:for\b|with\b|$)|\bis\s+(?:a|an|the)\s+(?:[\w-]+,?\s+){0,4}(?:sdk|framework|library)\b|\bprovides\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}sdk\b|install it as a dependency|\b(?:used|use it|consumed) as (?:a |an )?(?:library|dependency)\b|implementation of the model context protocol(?:\s*\(mcp\))?\s*(?:with|in|for\s+\w+\s+\w+|\**\s*$)|\bthis (?:\w+\s+)?extension provides|\bthis library\b|(?:^|[.!]\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,5}sdk\b|\bsdk implementation\b"#,
     )
 });
 
