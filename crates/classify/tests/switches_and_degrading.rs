@@ -188,3 +188,21 @@ fn a_switch_for_a_test_mode_says_nothing_of_the_servers_auth() {
     let v = run(&[("src/index.ts", off.as_str())]);
     assert_ne!(v.labels.credentials, Credentials::Required);
 }
+
+#[test]
+fn a_key_checked_only_when_another_setting_turns_its_feature_on_is_optional() {
+    let setup = "    use_cloud = os.getenv(\"SUMMARY_USE_CLOUD\") == \"1\"\n    key = os.getenv(\"SUMMARY_CLOUD_KEY\")\n    if use_cloud and not key:\n        raise RuntimeError(\"SUMMARY_CLOUD_KEY is required when SUMMARY_USE_CLOUD is set\")\n    return key\n";
+    let v = run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(setup)),
+    ]);
+    assert!(v.labels.env_vars.contains("SUMMARY_CLOUD_KEY"));
+    assert_ne!(v.labels.credentials, Credentials::Required);
+    // Negative: two keys both tested for absence are both needed.
+    let setup = setup.replace("if use_cloud and not key:", "if not key and not use_cloud:");
+    let v = run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(&setup)),
+    ]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}

@@ -45,7 +45,11 @@ pub(super) fn checked_later(f: &File, off: usize, name: &str) -> bool {
     let rest = &f.text[line_end..];
     let mut pos = line_end;
     for l in rest.split_inclusive('\n').take(60) {
-        if l.contains(name) && absence_test(l, name) && fails_without(f.window(pos, 0, 3)) {
+        if l.contains(name)
+            && absence_test(l, name)
+            && !gated(l)
+            && fails_without(f.window(pos, 0, 3))
+        {
             return true;
         }
         pos += l.len();
@@ -176,11 +180,30 @@ pub(super) fn code_lines(window: &str) -> String {
 
 /// Some line of the window that names the value (the variable read, or
 /// the name it is stored under) tests it for absence: a check of another
-/// setting nearby says nothing of this one.
+/// setting nearby says nothing of this one. A test gated by another
+/// setting (`if enabled && !token`) makes it needed only in that mode.
 pub(super) fn mentions_missing_of(window: &str, names: &[&str]) -> bool {
-    window
+    let named = window
         .lines()
-        .any(|l| names.iter().any(|n| contains_identifier(l, n)) && mentions_missing(l))
+        .filter(|l| names.iter().any(|n| contains_identifier(l, n)));
+    let (mut missing, mut gated_test) = (false, false);
+    for l in named {
+        missing |= mentions_missing(l);
+        gated_test |= names.iter().any(|n| absence_test(l, n)) && gated(l);
+    }
+    missing && !gated_test
+}
+
+/// A test for absence joined by "and" to a condition that is no absence
+/// test itself: `if (enabled && !token)`, `if use_cloud and not key:`. The
+/// value is needed only when that other setting turns its feature on.
+fn gated(line: &str) -> bool {
+    static AND: LazyLock<Regex> = LazyLock::new(|| re(r#"&&|\band\b|\bAndAlso\b"#));
+    let parts: Vec<&str> = AND.split(line).collect();
+    parts.len() > 1
+        && parts
+            .iter()
+            .any(|p| !mentions_missing(p) && !p.contains("==") && !p.contains("!="))
 }
 
 /// The value's absence lets the request through: `if (!token) return
