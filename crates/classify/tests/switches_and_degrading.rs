@@ -206,3 +206,19 @@ fn a_key_checked_only_when_another_setting_turns_its_feature_on_is_optional() {
     ]);
     assert_eq!(v.labels.credentials, Credentials::Required);
 }
+
+#[test]
+fn the_evidence_for_a_hard_stop_names_the_secret_that_stops_the_server() {
+    let setup = "    key = os.getenv(\"OPENAI_API_KEY\")\n    if not key:\n        raise RuntimeError(\"OPENAI_API_KEY is not configured\")\n    token = os.getenv(\"SLACK_TOKEN\")\n    return Summarizer(key, token)\n";
+    let v = run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(setup)),
+    ]);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    let stop = v
+        .evidence
+        .iter()
+        .find(|e| e.field == "credentials" && e.rule.contains("errors or exits"))
+        .expect("a hard-stop evidence line");
+    assert_eq!(stop.matched, "OPENAI_API_KEY");
+}

@@ -97,10 +97,7 @@ pub fn decide(
         || found.config_required
         || secrets.values().any(|s| s.required && s.method.is_some())
     {
-        (
-            Credentials::Required,
-            "the server errors or exits without a secret",
-        )
+        (Credentials::Required, HARD_STOP)
     } else if !found.auth_opt_in
         && (found.resource_server
             || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty()))
@@ -157,12 +154,29 @@ pub fn decide(
             "the secrets serve side features, not the server's own service",
         )
     };
-    ev.add("credentials", credentials.as_str(), "", 0, why, "");
+    // Which secrets stop the server, so the label can be checked against
+    // the reads that decided it.
+    let detail = if why == HARD_STOP {
+        let stopping: Vec<&str> = secrets
+            .iter()
+            .filter(|(_, s)| s.required && s.method.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if stopping.is_empty() {
+            "a secret setting of a parsed configuration file".to_string()
+        } else {
+            stopping.join(", ")
+        }
+    } else {
+        String::new()
+    };
+    ev.add("credentials", credentials.as_str(), "", 0, why, &detail);
     Need {
         credentials,
         by_login: why == CLIENT_LOGIN || why == OAUTH_LOGIN,
     }
 }
 
+const HARD_STOP: &str = "the server errors or exits without a secret";
 const CLIENT_LOGIN: &str = "clients must present a verified token";
 const OAUTH_LOGIN: &str = "the user must log in through the server's OAuth flow";
