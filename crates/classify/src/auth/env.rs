@@ -10,8 +10,8 @@ use regex::Regex;
 
 use super::findings::Findings;
 use super::read_checks::{
-    assigned_name, checked_later, code_lines, fails_without, inside_conditional_block,
-    mentions_missing_of, passes_through_when_missing, tested_for_presence_next,
+    assigned_name, checked_later, fails_without_any_of, inside_conditional_block,
+    passes_through_when_missing, tested_for_presence_next,
 };
 use super::{
     camel_to_snake, env_wrappers, first_group, in_docstring, is_comment, is_config_text,
@@ -225,11 +225,10 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     if used_if_present {
         found.any_optional_use = true;
     }
-    let code = code_lines(window);
     let names: Vec<&str> = std::iter::once(name).chain(target).collect();
     let required = (STRICT_READ.is_match(line)
         || !used_if_present
-            && (fails_without(&code) && mentions_missing_of(&code, &names)
+            && (fails_without_any_of(window, &names)
                 || target.is_some_and(|t| checked_later(f, off, t))))
         && !inside_conditional_block(f, off);
     // Only a credential makes the server need one; its own signing

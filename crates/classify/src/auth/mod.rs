@@ -175,9 +175,19 @@ pub(super) fn is_config_text(f: &File) -> bool {
 
 /// Where a pattern first matches outside a comment.
 fn first_use(pattern: &Regex, f: &File) -> Option<usize> {
+    first_use_where(pattern, f, |_| true)
+}
+
+/// Where a pattern first matches outside a comment with a match `keep`
+/// accepts.
+fn first_use_where(
+    pattern: &Regex,
+    f: &File,
+    keep: impl Fn(&regex::Match) -> bool,
+) -> Option<usize> {
     pattern
         .find_iter(f.text)
-        .find(|m| !is_comment(f.line_text(m.start())))
+        .find(|m| !is_comment(f.line_text(m.start())) && keep(m))
         .map(|m| m.start())
 }
 

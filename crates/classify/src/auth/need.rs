@@ -86,6 +86,12 @@ pub fn decide(
             name,
         );
     }
+    // The credentials whose reads stop the server when they are missing.
+    let stopping: Vec<&str> = secrets
+        .iter()
+        .filter(|(_, s)| s.required && s.method.is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
     let (credentials, why) = if methods.is_empty() {
         (Credentials::None, "no secret read anywhere in the server")
     } else if relays && purpose.is_none() {
@@ -93,11 +99,8 @@ pub fn decide(
             Credentials::Optional,
             "a gateway or proxy over other MCP servers: their secrets belong to each upstream and its own endpoint can run open",
         )
-    } else if found.any_required
-        || found.config_required
-        || secrets.values().any(|s| s.required && s.method.is_some())
-    {
-        (Credentials::Required, HARD_STOP)
+    } else if found.any_required || found.config_required || !stopping.is_empty() {
+        (Credentials::Required, STOPS_WITHOUT_SECRET)
     } else if !found.auth_opt_in
         && (found.resource_server
             || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty()))
@@ -154,14 +157,9 @@ pub fn decide(
             "the secrets serve side features, not the server's own service",
         )
     };
-    // Which secrets stop the server, so the label can be checked against
-    // the reads that decided it.
-    let detail = if why == HARD_STOP {
-        let stopping: Vec<&str> = secrets
-            .iter()
-            .filter(|(_, s)| s.required && s.method.is_some())
-            .map(|(name, _)| name.as_str())
-            .collect();
+    // Name the secrets that stop the server, so the label can be checked
+    // against the reads that decided it.
+    let detail = if why == STOPS_WITHOUT_SECRET {
         if stopping.is_empty() {
             "a secret setting of a parsed configuration file".to_string()
         } else {
@@ -177,6 +175,6 @@ pub fn decide(
     }
 }
 
-const HARD_STOP: &str = "the server errors or exits without a secret";
+const STOPS_WITHOUT_SECRET: &str = "the server errors or exits without a secret";
 const CLIENT_LOGIN: &str = "clients must present a verified token";
 const OAUTH_LOGIN: &str = "the user must log in through the server's OAuth flow";

@@ -169,9 +169,16 @@ fn absence_test(line: &str, name: &str) -> bool {
         || after.starts_with(".nil?")
 }
 
+/// Does the code of the window (comments left out) fail when one of
+/// `names` is missing, testing that value itself for absence?
+pub(super) fn fails_without_any_of(window: &str, names: &[&str]) -> bool {
+    let code = code_lines(window);
+    fails_without(&code) && mentions_missing_of(&code, names)
+}
+
 /// The lines of a window that are code: a comment ("auth not configured,
 /// pass through") describes the branch, it does not stop the program.
-pub(super) fn code_lines(window: &str) -> String {
+fn code_lines(window: &str) -> String {
     window
         .split_inclusive('\n')
         .filter(|l| !crate::ctx::is_comment(l))
@@ -182,7 +189,7 @@ pub(super) fn code_lines(window: &str) -> String {
 /// the name it is stored under) tests it for absence: a check of another
 /// setting nearby says nothing of this one. A test gated by another
 /// setting (`if enabled && !token`) makes it needed only in that mode.
-pub(super) fn mentions_missing_of(window: &str, names: &[&str]) -> bool {
+fn mentions_missing_of(window: &str, names: &[&str]) -> bool {
     let named = window
         .lines()
         .filter(|l| names.iter().any(|n| contains_identifier(l, n)));

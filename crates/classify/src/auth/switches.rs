@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::findings::Findings;
-use super::{first_use, is_config_text};
+use super::{first_use, first_use_where, is_config_text};
 use crate::ctx::{re, Ev, File};
 use crate::paths::Role;
 
@@ -82,15 +82,10 @@ pub fn scan(scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) 
 /// test mode (`ENABLE_LOAD_TEST_AUTH`) turns on an extra way in for test
 /// runs; it says nothing of how the server's own authentication ships.
 fn switch_in_code(pattern: &Regex, f: &File) -> Option<usize> {
-    pattern
-        .find_iter(f.text)
-        .find(|m| {
-            !super::is_comment(f.line_text(m.start()))
-                && !m
-                    .as_str()
-                    .to_ascii_uppercase()
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|p| p == "TEST")
-        })
-        .map(|m| m.start())
+    first_use_where(pattern, f, |m| {
+        !m.as_str()
+            .to_ascii_uppercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|p| p == "TEST")
+    })
 }

@@ -75,10 +75,9 @@ impl ServerScope {
             if server_pkgs.contains(*dir) {
                 continue;
             }
-            let library_of_server = reachable.contains(*dir) && !dir.is_empty();
             if is_frontend(dir)
-                || (client_pkgs.contains(*dir) && !library_of_server)
                 || !reachable.contains(*dir)
+                || (client_pkgs.contains(*dir) && dir.is_empty())
             {
                 // A client package, or another package of a monorepo (a
                 // CLI, an SDK, a docs site) that the servers do not depend
