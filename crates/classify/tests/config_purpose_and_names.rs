@@ -7,7 +7,7 @@ mod common;
 
 use common::{repo_named as repo, run};
 use mcp_survey_classify::classify;
-use mcp_survey_model::{AuthMethod, CredentialSource, Credentials};
+use mcp_survey_model::{AuthMethod, CredentialSource, Credentials, Kind};
 
 const PY_SERVER: &str = r#"import os
 from mcp.server.fastmcp import FastMCP
@@ -564,4 +564,78 @@ def list_tickets() -> str:
         "{:?}",
         v.labels
     );
+}
+
+/// A TypeScript server signing its own share links.
+fn link_signing_server(read: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "package.json",
+            r#"{ "name": "notes", "dependencies": { "@modelcontextprotocol/sdk": "^1.12.0" } }"#
+                .to_string(),
+        ),
+        (
+            "src/index.ts",
+            format!(
+                r#"import {{ McpServer }} from "@modelcontextprotocol/sdk/server/mcp.js";
+import {{ StdioServerTransport }} from "@modelcontextprotocol/sdk/server/stdio.js";
+import crypto from "node:crypto";
+
+const LINK_SECRET =
+  {read};
+
+const server = new McpServer({{ name: "notes", version: "1.0.0" }});
+server.tool("share", {{}}, async () => ({{
+  content: [{{ type: "text", text: crypto.createHmac("sha256", LINK_SECRET).update("n").digest("hex") }}],
+}}));
+await server.connect(new StdioServerTransport());
+"#
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn a_secret_that_falls_back_to_a_random_value_is_the_servers_own_key() {
+    for read in [
+        r#"process.env.LINK_SECRET || crypto.randomBytes(32).toString("hex")"#,
+        r#"process.env.LINK_SECRET ?? crypto.randomUUID()"#,
+    ] {
+        let files = link_signing_server(read);
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let v = run(&files);
+        assert_eq!(v.labels.kind, Kind::Server);
+        assert!(v.labels.auth_methods.is_empty(), "{read}: {:?}", v.labels);
+        assert!(v.labels.env_vars.is_empty(), "{read}: {:?}", v.labels);
+        assert_eq!(v.labels.credentials, Credentials::None, "{read}");
+    }
+}
+
+#[test]
+fn a_secret_with_a_fixed_fallback_is_still_a_credential() {
+    // A constant fallback is a default someone chose, not a key made up
+    // on the spot: the value may be a service's key.
+    let files = link_signing_server(r#"process.env.LINK_SECRET || "change-me""#);
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let v = run(&files);
+    assert!(!v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+}
+
+#[test]
+fn a_made_up_key_stays_out_even_where_the_readme_lists_it() {
+    // Settings read under computed names let the README's table name
+    // variables the code reads; the key the code makes up is not one.
+    let mut files = link_signing_server(
+        r#"process.env.LINK_SECRET || crypto.randomBytes(32).toString("hex");
+const region = process.env[`NOTES_${"REGION"}`]"#,
+    );
+    files.push((
+        "README.md",
+        "# notes\n\n| variable | required | meaning |\n| --- | --- | --- |\n| `LINK_SECRET` | no | HMAC key for share links. Random if unset. |\n"
+            .to_string(),
+    ));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let v = run(&files);
+    assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels);
+    assert_eq!(v.labels.credentials, Credentials::None);
 }

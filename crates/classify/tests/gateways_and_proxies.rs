@@ -112,3 +112,74 @@ fn csharp_and_java_sdk_clients_make_a_client() {
     );
     assert_eq!(v.labels.kind, Kind::Client);
 }
+
+/// A Go server that speaks JSON-RPC itself, and opens each upstream it is
+/// configured with by sending the handshake a client sends.
+const HAND_ROLLED_HUB: &str = r#"package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"log"
+	"os"
+	"os/exec"
+)
+
+func main() {
+	token := os.Getenv("REGISTRY_TOKEN")
+	if token == "" {
+		log.Fatal("REGISTRY_TOKEN is required")
+	}
+	for _, up := range loadUpstreams(token) {
+		cmd := exec.Command(up.Command, up.Args...)
+		in, _ := cmd.StdinPipe()
+		_ = cmd.Start()
+		hello := map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{}}
+		_ = json.NewEncoder(in).Encode(hello)
+	}
+	scanner := bufio.NewScanner(os.Stdin)
+	for scanner.Scan() {
+		var req request
+		_ = json.Unmarshal(scanner.Bytes(), &req)
+		switch req.Method {
+		case "initialize":
+			reply(req.ID, map[string]any{"protocolVersion": "2025-06-18", "serverInfo": map[string]any{"name": "hub"}})
+		case "tools/list":
+			reply(req.ID, map[string]any{"tools": mergedTools()})
+		case "tools/call":
+			reply(req.ID, forward(req))
+		}
+	}
+}
+"#;
+
+#[test]
+fn a_hand_rolled_hub_that_opens_its_upstreams_is_a_relay() {
+    let v = run_named(
+        Some("someone/tool-hub"),
+        &[
+            ("go.mod", "module example.com/hub\n"),
+            ("main.go", HAND_ROLLED_HUB),
+        ],
+    );
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.env_vars.contains("REGISTRY_TOKEN"));
+    assert_eq!(v.labels.credentials, Credentials::Optional);
+}
+
+#[test]
+fn a_hand_rolled_server_that_only_answers_requests_is_no_relay() {
+    // The same hub without the handshake it sends upstream: it dispatches
+    // on method names, as every server does.
+    let server = HAND_ROLLED_HUB.replace(
+        "hello := map[string]any{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"initialize\", \"params\": map[string]any{}}",
+        "hello := map[string]any{\"ready\": true}",
+    );
+    assert_ne!(server, HAND_ROLLED_HUB);
+    let v = run_named(
+        Some("someone/tool-hub"),
+        &[("go.mod", "module example.com/hub\n"), ("main.go", &server)],
+    );
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}

@@ -110,6 +110,15 @@ static OPTIONAL_USE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A fallback to a freshly generated random value, in the languages'
+/// standard spellings (Node's `crypto`, Python's `secrets`/`uuid`, Rust's
+/// `rand`/`uuid`, .NET's `Guid`, Java's `UUID`/`SecureRandom`).
+static RANDOM_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:\|\||\?\?|\bor\b|unwrap_or_else|,)\s*[^\n]{0,40}?\b(?:randomBytes|randomUUID|token_hex|token_urlsafe|token_bytes|urandom|uuid4|uuidv4|nanoid|new_v4|NewGuid|randomUUID|SecureRandom|thread_rng|gen_random)\b"#,
+    )
+});
+
 /// The read itself fails when the variable is missing.
 static STRICT_READ: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -205,6 +214,15 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     let Some(mut method) = secret_method(name).map(NamedSecret::method) else {
         return;
     };
+    // A value the server makes up when it is unset (`process.env.X ||
+    // crypto.randomBytes(32)`, `os.getenv("X") or secrets.token_hex()`) is
+    // its own key, and nothing the person who runs it must supply: no
+    // service issues a credential that a random number can stand in for.
+    let rest_of_line = f.text[off..].split('\n').next().unwrap_or("");
+    if RANDOM_FALLBACK.is_match(rest_of_line) {
+        found.made_up.insert(name.to_string());
+        return;
+    }
     // The code's own name for the value can say it is the server's
     // own key: `c.CredentialEncryptionKey = os.Getenv("APP_CRED_KEY")`.
     let target = assigned_name(f, off);
@@ -320,7 +338,10 @@ pub fn documented(docs: &[&File], found: &mut Findings, ev: &mut Ev) -> Vec<Docu
         let Some(method) = secret_method(&d.name).map(NamedSecret::method) else {
             continue;
         };
-        if found.secrets.contains_key(&d.name) || !found.dynamic_env {
+        if found.secrets.contains_key(&d.name)
+            || !found.dynamic_env
+            || found.made_up.contains(&d.name)
+        {
             continue;
         }
         found.secret(&d.name, method, true);

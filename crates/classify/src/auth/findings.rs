@@ -31,6 +31,9 @@ pub struct Findings<'a> {
     pub any_optional_use: bool,
     /// Framework configuration takes its secrets from `${VAR}` placeholders.
     pub bound_to_env: bool,
+    /// Variables the server fills with a random value when they are unset:
+    /// its own keys, which no document makes a credential.
+    pub made_up: BTreeSet<String>,
     /// Secret settings of a parsed configuration file.
     pub config_secrets: usize,
     pub config_required: bool,

@@ -209,6 +209,25 @@ static SPEAKS_MCP: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"tools/call|tools/list|callTool|call_tool|listTools|list_tools|modelcontextprotocol"#)
 });
 
+/// A client that speaks JSON-RPC itself builds the requests only a client
+/// sends: the handshake, listing or calling tools. A server answers them,
+/// dispatching on the method name (`case "tools/list"`,
+/// `method == "initialize"`), and never writes one as a field's value.
+static CLIENT_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"["']?\bmethod["']?\s*[:=]\s*["'](?:initialize|tools/list|tools/call)["']|\bMethod:\s*"(?:initialize|tools/list|tools/call)""#,
+    )
+});
+
+/// Does this core file send MCP requests of its own, outside comments?
+pub(super) fn sends_client_requests(f: &File) -> bool {
+    f.role == Role::Core
+        && f.is_source()
+        && CLIENT_REQUEST
+            .find_iter(f.text)
+            .any(|m| !crate::ctx::is_comment(f.line_text(m.start())))
+}
+
 pub fn find<'a>(repo: &'a Repo<'a>) -> Constructs<'a> {
     let (mut found, generic_clients) = scan_files(repo);
     if found.core_servers.is_empty() {

@@ -100,7 +100,11 @@ pub fn detect(repo: &Repo, ev: &mut Ev) -> KindResult {
     };
     result.also_a_client = kind == Kind::Server
         && !examples_count
-        && found.clients.iter().any(|(f, _, _)| result.in_scope(f));
+        && (found.clients.iter().any(|(f, _, _)| result.in_scope(f))
+            || repo
+                .files
+                .iter()
+                .any(|f| result.in_scope(f) && constructs::sends_client_requests(f)));
     result
 }
 
