@@ -188,3 +188,25 @@ pub fn is_comment(line: &str) -> bool {
         || t.starts_with("/*")
         || t.starts_with("<!--")
 }
+
+/// Where the triple quotes of a Python file end (none for other
+/// languages), found once per file for `in_docstring`.
+pub fn triple_quote_ends(f: &File) -> Vec<usize> {
+    if f.lang != Some("Python") {
+        return Vec::new();
+    }
+    let mut ends: Vec<usize> = f
+        .text
+        .match_indices("\"\"\"")
+        .chain(f.text.match_indices("\'\'\'"))
+        .map(|(i, q)| i + q.len())
+        .collect();
+    ends.sort_unstable();
+    ends
+}
+
+/// Inside a Python docstring or other triple-quoted string (an odd number
+/// of triple quotes before it): usage text, not code that runs.
+pub fn in_docstring(quote_ends: &[usize], off: usize) -> bool {
+    quote_ends.partition_point(|end| *end <= off) % 2 == 1
+}

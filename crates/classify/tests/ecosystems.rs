@@ -385,3 +385,37 @@ fn a_published_library_with_servers_only_in_its_examples_is_an_sdk() {
     let v = run(&files[2..]);
     assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn server_usage_shown_in_a_python_docstring_is_no_server() {
+    let usage = r#"    from mcp.server.fastmcp import FastMCP
+    mcp = FastMCP("notes")
+
+    @mcp.tool()
+    def add(a: int, b: int) -> int:
+        return a + b
+"#;
+    let module = format!(
+        "\"\"\"Helpers for tool results.\n\nExample:\n\n{usage}\"\"\"\n\ndef text(value: str) -> dict:\n    return {{\"type\": \"text\", \"text\": value}}\n"
+    );
+    let v = run(&[("src/notes_helpers/results.py", &module)]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: the same lines as code make a server.
+    let code = format!(
+        "{}\nif __name__ == \"__main__\":\n    mcp.run()\n",
+        usage.replace("\n    ", "\n").trim_start()
+    );
+    let v = run(&[("src/notes_helpers/results.py", &code)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}
+
+#[test]
+fn a_lead_calling_the_repository_a_framework_for_mcp_presents_an_sdk() {
+    let server = "from mcp.server.fastmcp import FastMCP\n\nclass AppServer(FastMCP):\n    def __init__(self, name: str):\n        super().__init__(name)\n";
+    let files = |readme: &str| run(&[("README.md", readme), ("acme/server.py", server)]);
+    let v = files("# acme\n\nThe Python framework for MCP\nBuild and ship apps for agents.\n");
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+    // Negative: a framework for testing MCP servers builds none.
+    let v = files("# acme\n\nA testing framework for MCP servers.\n");
+    assert_ne!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+}

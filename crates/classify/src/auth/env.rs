@@ -13,11 +13,8 @@ use super::read_checks::{
     assigned_name, checked_later, fails_without_any_of, inside_conditional_block,
     passes_through_when_missing, tested_for_presence_next,
 };
-use super::{
-    camel_to_snake, env_wrappers, first_group, in_docstring, is_comment, is_config_text,
-    triple_quote_ends,
-};
-use crate::ctx::{re, Ev, File};
+use super::{camel_to_snake, env_wrappers, first_group, is_comment, is_config_text};
+use crate::ctx::{in_docstring, re, triple_quote_ends, Ev, File};
 use crate::names::{secret_method, NamedSecret};
 use crate::snippets::{self, Documented};
 

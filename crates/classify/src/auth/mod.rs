@@ -197,28 +197,6 @@ fn is_build_file(f: &File) -> bool {
     n == "pom.xml" || n.starts_with("build.gradle")
 }
 
-/// Where the triple quotes of a Python file end (none for other
-/// languages), found once per file for `in_docstring`.
-pub(super) fn triple_quote_ends(f: &File) -> Vec<usize> {
-    if f.lang != Some("Python") {
-        return Vec::new();
-    }
-    let mut ends: Vec<usize> = f
-        .text
-        .match_indices("\"\"\"")
-        .chain(f.text.match_indices("\'\'\'"))
-        .map(|(i, q)| i + q.len())
-        .collect();
-    ends.sort_unstable();
-    ends
-}
-
-/// Inside a Python docstring or other triple-quoted string (an odd number
-/// of triple quotes before it): usage text, not code that runs.
-pub(super) fn in_docstring(quote_ends: &[usize], off: usize) -> bool {
-    quote_ends.partition_point(|end| *end <= off) % 2 == 1
-}
-
 /// A comment, or a line that compiles a pattern: a regular expression
 /// describing a credential (a secret scanner's rule) is no use of one.
 pub(super) fn is_comment(line: &str) -> bool {

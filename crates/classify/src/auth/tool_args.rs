@@ -14,8 +14,8 @@ use mcp_survey_model::AuthMethod;
 use regex::Regex;
 
 use super::findings::Findings;
-use super::{camel_to_snake, in_docstring, is_comment, triple_quote_ends};
-use crate::ctx::{re, Ev, File};
+use super::{camel_to_snake, is_comment};
+use crate::ctx::{in_docstring, re, triple_quote_ends, Ev, File};
 use crate::names::{flag_is_secret, secret_method, NamedSecret};
 
 /// A string field of a zod shape.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::readme::{readme_head, root_readme};
-use crate::ctx::{re, File, Repo};
+use crate::ctx::{in_docstring, re, triple_quote_ends, File, Repo};
 use crate::paths::Role;
 
 /// A construct: the file, the rule that matched and where.
@@ -423,14 +423,17 @@ fn spring_server_starter<'a>(repo: &'a Repo<'a>) -> Option<Hit<'a>> {
 
 /// Where (if anywhere) a source file constructs an MCP server.
 pub(super) fn server_construct(f: &File) -> Option<(&'static str, usize)> {
-    // Usage shown in doc comments (`* const server = new McpServer(`) is
-    // how libraries document themselves, not a server; code inside a
-    // template string is what a scaffolding tool writes out, not runs.
+    // Usage shown in doc comments (`* const server = new McpServer(`) or
+    // in a Python docstring is how libraries document themselves, not a
+    // server; code inside a template string is what a scaffolding tool
+    // writes out, not runs.
     let templates = template_literal_quotes(f);
+    let docstrings = triple_quote_ends(f);
     for (rule, r) in SERVER_RULES.iter() {
         if let Some(m) = r.find_iter(f.text).find(|m| {
             !crate::ctx::is_comment(f.line_text(m.start()))
                 && templates.partition_point(|q| *q < m.start()) % 2 == 0
+                && !in_docstring(&docstrings, m.start())
         }) {
             return Some((*rule, m.start()));
         }
