@@ -199,6 +199,18 @@ pub fn secret_method(name: &str) -> Option<NamedSecret> {
     ) {
         return None;
     }
+    // CORS's "credentials" is a browser switch (Access-Control-Allow-
+    // Credentials), and `OPENAI_API_KEY_ENV_KEY` holds the name of the
+    // environment key that carries a secret, not the secret: neither is
+    // one.
+    if has("CORS")
+        || (last == "KEY"
+            && parts.len() >= 3
+            && matches!(parts[parts.len() - 2], "ENV" | "VAR")
+            && secret_method(&parts[..parts.len() - 2].join("_")).is_some())
+    {
+        return None;
+    }
     if let Some(method) = well_known(&parts, &joined, last) {
         return Some(NamedSecret::Credential(method));
     }
@@ -563,9 +575,14 @@ mod tests {
             "KEY_PATH",
             "CACHE_KEY",
             "PORT",
+            "CORS_ALLOW_CREDENTIALS",
+            "OPENAI_API_KEY_ENV_KEY",
+            "SLACK_TOKEN_VAR_KEY",
         ] {
             assert_eq!(secret_method(not), None, "{not}");
         }
+        // A product's own key for its env files is a secret.
+        assert!(secret_method("ACME_ENV_KEY").is_some());
     }
 
     #[test]
