@@ -295,3 +295,23 @@ fn rust_config_module_holds_the_fields_the_loader_decodes() {
     ]);
     assert!(v.labels.auth_methods.is_empty(), "{:?}", v.labels);
 }
+
+#[test]
+fn a_model_loader_reading_its_tokenizer_is_no_secret_config() {
+    // A model's files name "tokens" and a "tokenizer": no secret lives
+    // beside its config.json.
+    let assets = "package main\nimport \"os\"\nfunc loadModel(dir string) ([]byte, []byte) {\n  cfg, _ := os.ReadFile(dir + \"/config.json\")\n  tok, _ := os.ReadFile(dir + \"/tokenizer.json\")\n  return cfg, tok\n}\n";
+    let config_file = |model: &str| {
+        run(&[
+            ("go.mod", GO_MOD),
+            ("main.go", GO_MAIN),
+            ("model.go", model),
+        ])
+        .evidence
+        .iter()
+        .any(|e| e.value == "config_file")
+    };
+    assert!(!config_file(assets));
+    // Negative: a token read beside the same file is one.
+    assert!(config_file(&assets.replace("tokenizer.json", "api_token")));
+}

@@ -51,8 +51,13 @@ static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static SECRET_WORD: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)token|api[_-]?key|password|secret|credential"#));
+/// Words naming a secret. A token is one only as a whole word: the
+/// `tokens` a model counts and the `tokenizer` that splits text are not.
+static SECRET_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"token(?:$|[^a-z])|Token(?:$|[^a-z])|TOKEN(?:$|[^A-Z])|(?i:api[_-]?key|password|secret|credential)"#,
+    )
+});
 
 /// Secret settings of configuration files the server parses.
 pub fn parsed_fields(code: &[&File], found: &mut Findings, ev: &mut Ev) {
