@@ -315,3 +315,39 @@ fn a_model_loader_reading_its_tokenizer_is_no_secret_config() {
     // Negative: a token read beside the same file is one.
     assert!(config_file(&assets.replace("tokenizer.json", "api_token")));
 }
+
+#[test]
+fn opening_the_page_where_a_token_is_created_is_no_login() {
+    // A setup step opens the page where the user makes a token to paste.
+    let wizard = "package main\nimport \"github.com/pkg/browser\"\nfunc setup(host string) {\n  // create a personal access token, then paste it below\n  _ = browser.OpenURL(host + \"/-/user_settings/personal_access_tokens\")\n}\n";
+    let flow = |code: &str| {
+        run(&[("go.mod", GO_MOD), ("main.go", GO_MAIN), ("setup.go", code)])
+            .evidence
+            .iter()
+            .any(|e| e.value == "oauth_flow")
+    };
+    assert!(!flow(wizard));
+    // Negative: the same call opening a sign-in page is a login.
+    assert!(flow(&wizard.replace(
+        "create a personal access token, then paste it below",
+        "sign in to continue"
+    )));
+}
+
+#[test]
+fn a_comment_about_browser_logins_is_no_login() {
+    let server = |line: &str| {
+        format!("import os\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"site\")\nCOOKIE = os.environ[\"SITE_SESSION_COOKIE\"]\n{line}\nmcp.run()\n")
+    };
+    let flow = |code: &str| {
+        run(&[("server.py", code)])
+            .evidence
+            .iter()
+            .any(|e| e.value == "oauth_flow")
+    };
+    assert!(!flow(&server("# the cookie replaces an interactive login")));
+    // Negative: a browser the server waits on for the login is one.
+    assert!(flow(&server(
+        "LOGIN_TIMEOUT = 120  # seconds to finish the browser login"
+    )));
+}

@@ -176,7 +176,10 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
             }
         }
         if !browser_login {
-            if let Some(m) = BROWSER_LOGIN.find(f.text) {
+            if let Some(m) = BROWSER_LOGIN
+                .find_iter(f.text)
+                .find(|m| !is_comment(f.line_text(m.start())))
+            {
                 browser_login = true;
                 ev.at(
                     "credential_sources",

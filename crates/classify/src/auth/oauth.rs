@@ -47,8 +47,10 @@ static BROWSER_OPEN: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words of a login. Not "token": a setup step that opens the page where
+/// the user creates a token to paste is no login at run time.
 static LOGIN_WORD: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?i)auth|log ?in|sign ?in|oauth|token|verification|consent"#));
+    LazyLock::new(|| re(r#"(?i)auth|log ?in|sign ?in|oauth|verification|consent"#));
 
 /// Pieces of an authorization-code exchange. One alone is often a server
 /// that only verifies tokens or forwards a redirect setting; the server runs
