@@ -410,9 +410,17 @@ pub fn role(path: &str) -> Role {
     // plugins, generated route types, doc-site themes), never what ships;
     // `.well-known` is the exception, a URL path routed to code (RFC 8615).
     let hidden = |d: &str| d.starts_with('.') && d != ".well-known";
-    if dirs
-        .iter()
-        .any(|d| SCRIPT_DIRS.contains(d) || is_abandoned_dir(d) || hidden(d))
+    // An installer sets the server up on a machine (a database, a client's
+    // configuration) and exits: its prompts and flags are not the server's.
+    let stem = name.split('.').next().unwrap_or(name);
+    let installer = matches!(
+        stem,
+        "install" | "installer" | "uninstall" | "preinstall" | "postinstall"
+    );
+    if installer
+        || dirs
+            .iter()
+            .any(|d| SCRIPT_DIRS.contains(d) || is_abandoned_dir(d) || hidden(d))
     {
         return Role::Script;
     }
@@ -517,6 +525,9 @@ mod tests {
         assert_eq!(role("src/gateway/tests.rs"), Role::Test);
         assert_eq!(role("mock_server/src/config.py"), Role::Test);
         assert_eq!(role(".claude-plugin/install-binary.mjs"), Role::Script);
+        assert_eq!(role("install.py"), Role::Script);
+        assert_eq!(role("src/cli/postinstall.js"), Role::Script);
+        assert_eq!(role("src/installation.py"), Role::Core);
         assert_eq!(role("web/.react-router/types/routes.ts"), Role::Script);
         assert_eq!(
             role("app/.well-known/oauth-protected-resource/route.ts"),
