@@ -93,73 +93,49 @@ pub fn decide(
         .map(|(name, _)| name.as_str())
         .collect();
     let (credentials, why) = if methods.is_empty() {
-        (Credentials::None, "no secret read anywhere in the server")
+        (Credentials::None, Reason::NoSecret)
     } else if relays && purpose.is_none() {
-        (
-            Credentials::Optional,
-            "a gateway or proxy over other MCP servers: their secrets belong to each upstream and its own endpoint can run open",
-        )
+        (Credentials::Optional, Reason::Relay)
     } else if found.any_required || found.config_required || !stopping.is_empty() {
-        (Credentials::Required, STOPS_WITHOUT_SECRET)
+        (Credentials::Required, Reason::StopsWithoutSecret)
     } else if !found.auth_opt_in
         && (found.resource_server
             || (methods.contains(&AuthMethod::Oauth) && !found.oauth_flow && secrets.is_empty()))
     {
-        (Credentials::Required, CLIENT_LOGIN)
+        (Credentials::Required, Reason::ClientLogin)
     } else if methods.contains(&AuthMethod::Oauth)
         && found.oauth_flow
         && !found.auth_opt_in
         && !optional_doc
         && !found.any_optional_use
     {
-        (Credentials::Required, OAUTH_LOGIN)
+        (Credentials::Required, Reason::OauthLogin)
     } else if purpose
         .is_some_and(|name| !prose_optional && !documented_optional.contains(name.as_str()))
     {
-        (
-            Credentials::Required,
-            "the secret is for the service the server exists to reach",
-        )
+        (Credentials::Required, Reason::ServesPurpose)
     } else if (found.any_optional_use && secrets.values().all(|s| s.optional)) || optional_doc {
-        (
-            Credentials::Optional,
-            "secrets are only used when present, or documented as optional",
-        )
+        (Credentials::Optional, Reason::UsedWhenPresent)
     } else if required_doc {
-        (
-            Credentials::Required,
-            "documentation marks the secret as required",
-        )
+        (Credentials::Required, Reason::DocumentedRequired)
     } else if secrets.is_empty() && (found.held || found.config_secrets > 0) {
-        (
-            Credentials::Required,
-            "the server reaches its service with a held credential (client certificate, Kerberos ticket, saved browser session)",
-        )
+        (Credentials::Required, Reason::HeldCredential)
     } else if secrets.is_empty() && !found.cli_flags.is_empty() {
-        (
-            Credentials::Required,
-            "the secret is passed on the command line to start the server",
-        )
+        (Credentials::Required, Reason::CommandLine)
     } else if secrets.is_empty() && !methods.contains(&AuthMethod::CloudIam) {
-        (Credentials::Optional, "only incidental secrets")
+        (Credentials::Optional, Reason::Incidental)
     } else if methods.contains(&AuthMethod::CloudIam)
         || secrets
             .values()
             .any(|s| s.method == Some(AuthMethod::ConnectionString))
     {
-        (
-            Credentials::Required,
-            "the server works through a cloud credential chain or a database connection",
-        )
+        (Credentials::Required, Reason::CloudOrDatabase)
     } else {
-        (
-            Credentials::Optional,
-            "the secrets serve side features, not the server's own service",
-        )
+        (Credentials::Optional, Reason::SideFeatures)
     };
     // Name the secrets that stop the server, so the label can be checked
     // against the reads that decided it.
-    let detail = if why == STOPS_WITHOUT_SECRET {
+    let detail = if why == Reason::StopsWithoutSecret {
         if stopping.is_empty() {
             "a secret setting of a parsed configuration file".to_string()
         } else {
@@ -168,13 +144,54 @@ pub fn decide(
     } else {
         String::new()
     };
-    ev.add("credentials", credentials.as_str(), "", 0, why, &detail);
+    ev.add(
+        "credentials",
+        credentials.as_str(),
+        "",
+        0,
+        why.text(),
+        &detail,
+    );
     Need {
         credentials,
-        by_login: why == CLIENT_LOGIN || why == OAUTH_LOGIN,
+        by_login: matches!(why, Reason::ClientLogin | Reason::OauthLogin),
     }
 }
 
-const STOPS_WITHOUT_SECRET: &str = "the server errors or exits without a secret";
-const CLIENT_LOGIN: &str = "clients must present a verified token";
-const OAUTH_LOGIN: &str = "the user must log in through the server's OAuth flow";
+/// Why `decide` chose the need it did; the text is the evidence's rule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    NoSecret,
+    Relay,
+    StopsWithoutSecret,
+    ClientLogin,
+    OauthLogin,
+    ServesPurpose,
+    UsedWhenPresent,
+    DocumentedRequired,
+    HeldCredential,
+    CommandLine,
+    Incidental,
+    CloudOrDatabase,
+    SideFeatures,
+}
+
+impl Reason {
+    fn text(self) -> &'static str {
+        match self {
+            Reason::NoSecret => "no secret read anywhere in the server",
+            Reason::Relay => "a gateway or proxy over other MCP servers: their secrets belong to each upstream and its own endpoint can run open",
+            Reason::StopsWithoutSecret => "the server errors or exits without a secret",
+            Reason::ClientLogin => "clients must present a verified token",
+            Reason::OauthLogin => "the user must log in through the server's OAuth flow",
+            Reason::ServesPurpose => "the secret is for the service the server exists to reach",
+            Reason::UsedWhenPresent => "secrets are only used when present, or documented as optional",
+            Reason::DocumentedRequired => "documentation marks the secret as required",
+            Reason::HeldCredential => "the server reaches its service with a held credential (client certificate, Kerberos ticket, saved browser session)",
+            Reason::CommandLine => "the secret is passed on the command line to start the server",
+            Reason::Incidental => "only incidental secrets",
+            Reason::CloudOrDatabase => "the server works through a cloud credential chain or a database connection",
+            Reason::SideFeatures => "the secrets serve side features, not the server's own service",
+        }
+    }
+}
