@@ -462,3 +462,38 @@ fn the_shells_working_directory_is_no_password() {
     assert!(v.labels.env_vars.contains("DB_PWD"));
     assert!(v.labels.auth_methods.contains(&AuthMethod::Basic));
 }
+
+#[test]
+fn a_compose_file_that_refuses_to_start_without_the_servers_own_key_needs_no_credential() {
+    let server = "import os\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"notes\")\n\n@mcp.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\n\nmcp.run()\n";
+    let compose = |var: &str| {
+        format!("services:\n  notes:\n    build: .\n    environment:\n      {var}: ${{{var}:?set {var}}}\n")
+    };
+    let v = run(&[
+        ("server.py", server),
+        ("docker-compose.yml", &compose("TOKEN_ENCRYPTION_KEY")),
+    ]);
+    assert_ne!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.evidence
+    );
+    // Negative: a service's key the compose file demands stops it.
+    let v = run(&[
+        ("server.py", server),
+        ("docker-compose.yml", &compose("NOTES_API_KEY")),
+    ]);
+    assert_eq!(
+        v.labels.credentials,
+        Credentials::Required,
+        "{:?}",
+        v.evidence
+    );
+    let ev = v
+        .evidence
+        .iter()
+        .find(|e| e.field == "credentials" && e.value == "required")
+        .expect("evidence for required");
+    assert_eq!(ev.matched, "NOTES_API_KEY");
+}

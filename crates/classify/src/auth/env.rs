@@ -249,7 +249,7 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     // Only a credential makes the server need one; its own signing
     // key is configuration, however strictly it is checked.
     if required && method.is_some() {
-        found.any_required = true;
+        found.stopped_by.insert(name.to_string());
     }
     let entry = found.secret(name, method, true);
     entry.required |= required;
@@ -312,7 +312,10 @@ pub fn config_placeholders(scope: &[&File], found: &mut Findings, ev: &mut Ev) {
             let required = (framework_config && c.get(2).is_none())
                 || c.get(2).is_some_and(|d| d.as_str().starts_with(":?"));
             found.secret(name, method, true).required |= required;
-            found.any_required |= required;
+            // As for reads: only a credential makes the server need one.
+            if required && method.is_some() {
+                found.stopped_by.insert(name.to_string());
+            }
             ev.at(
                 "env_vars",
                 name,

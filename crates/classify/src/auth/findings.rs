@@ -22,8 +22,9 @@ pub struct Findings<'a> {
     pub secrets: BTreeMap<String, Secret>,
     pub methods: BTreeSet<AuthMethod>,
     pub sources: BTreeSet<CredentialSource>,
-    /// A credential's read fails the server when it is missing.
-    pub any_required: bool,
+    /// Credentials whose reads fail the server when they are missing, by
+    /// the name read (whatever method an earlier sighting recorded).
+    pub stopped_by: BTreeSet<String>,
     /// Variable names are computed or derived by a library (a settings
     /// class, viper's prefix), so documented names may be read too.
     pub dynamic_env: bool,

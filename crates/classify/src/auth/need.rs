@@ -87,16 +87,17 @@ pub fn decide(
         );
     }
     // The credentials whose reads stop the server when they are missing.
-    let stopping: Vec<&str> = secrets
+    let stopping: BTreeSet<&str> = secrets
         .iter()
         .filter(|(_, s)| s.required && s.method.is_some())
         .map(|(name, _)| name.as_str())
+        .chain(found.stopped_by.iter().map(String::as_str))
         .collect();
     let (credentials, why) = if methods.is_empty() {
         (Credentials::None, Reason::NoSecret)
     } else if relays && purpose.is_none() {
         (Credentials::Optional, Reason::Relay)
-    } else if found.any_required || found.config_required || !stopping.is_empty() {
+    } else if found.config_required || !stopping.is_empty() {
         (Credentials::Required, Reason::StopsWithoutSecret)
     } else if !found.auth_opt_in
         && (found.resource_server
@@ -139,7 +140,7 @@ pub fn decide(
         if stopping.is_empty() {
             "a secret setting of a parsed configuration file".to_string()
         } else {
-            stopping.join(", ")
+            stopping.into_iter().collect::<Vec<_>>().join(", ")
         }
     } else {
         String::new()
