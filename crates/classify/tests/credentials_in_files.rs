@@ -351,3 +351,27 @@ fn a_comment_about_browser_logins_is_no_login() {
         "LOGIN_TIMEOUT = 120  # seconds to finish the browser login"
     )));
 }
+
+#[test]
+fn a_service_account_key_opened_by_its_path_is_a_key_file_from_config() {
+    // (key_file among the methods, config_file among the sources)
+    let labels = |line: &str| {
+        let server = format!("import {{ McpServer }} from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport {{ readFileSync }} from \"node:fs\";\nconst server = new McpServer({{ name: \"ads\", version: \"1\" }});\n{line}\n");
+        let v = run(&[("src/index.ts", &server)]);
+        (
+            v.labels.auth_methods.contains(&AuthMethod::KeyFile),
+            v.labels
+                .credential_sources
+                .contains(&CredentialSource::ConfigFile),
+        )
+    };
+    assert_eq!(
+        labels("const key = JSON.parse(readFileSync(process.env.ADS_SERVICE_ACCOUNT_FILE!, \"utf8\"));"),
+        (true, true)
+    );
+    // Negative: the key's JSON handed over in memory comes from no file.
+    assert_eq!(
+        labels("const key: ServiceAccountCredentials = JSON.parse(process.env.ADS_SERVICE_ACCOUNT_JSON!);"),
+        (true, false)
+    );
+}

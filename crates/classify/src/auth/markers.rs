@@ -25,7 +25,17 @@ static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
 
 static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|service_account\.json|ServiceAccountCredentials|from_service_account|kubeconfig|KUBECONFIG|X509Certificate2\(|pkcs12|\.p12["']"#,
+        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|ServiceAccountCredentials|from_service_account_info|kubeconfig|KUBECONFIG|X509Certificate2\(|pkcs12|\.p12["']"#,
+    )
+});
+
+/// A cloud service account's JSON key opened by its path (Google's client
+/// libraries take `keyFilename` or `from_service_account_file`): the key
+/// lives in a file the operator places, so its source is a configuration
+/// file.
+static SERVICE_ACCOUNT_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"service_account\.json|from_service_account_(?:json|file)|SERVICE_ACCOUNT_(?:FILE|PATH|KEY_FILE|KEY_PATH)\b|serviceAccountKeyFile|keyFilename"#,
     )
 });
 
@@ -50,7 +60,7 @@ struct Marker {
     why: &'static str,
 }
 
-static MARKERS: [Marker; 4] = [
+static MARKERS: [Marker; 5] = [
     Marker {
         regex: &KEYCHAIN,
         marks: Marks::Source(CredentialSource::Keychain),
@@ -62,6 +72,12 @@ static MARKERS: [Marker; 4] = [
         marks: Marks::Method(AuthMethod::CloudIam),
         also: Some(CredentialSource::ConfigFile),
         why: "cloud provider credential chain",
+    },
+    Marker {
+        regex: &SERVICE_ACCOUNT_FILE,
+        marks: Marks::Method(AuthMethod::KeyFile),
+        also: Some(CredentialSource::ConfigFile),
+        why: "service-account key file opened by its path",
     },
     Marker {
         regex: &KEY_FILE,
@@ -88,7 +104,7 @@ pub fn apply(
         let recorded = match marker.marks {
             Marks::Method(m) => methods.contains(&m),
             Marks::Source(s) => sources.contains(&s),
-        };
+        } && marker.also.is_none_or(|s| sources.contains(&s));
         if recorded {
             continue;
         }
