@@ -614,11 +614,17 @@ fn a_secret_that_falls_back_to_a_random_value_is_the_servers_own_key() {
 #[test]
 fn a_secret_with_a_fixed_fallback_is_still_a_credential() {
     // A constant fallback is a default someone chose, not a key made up
-    // on the spot: the value may be a service's key.
-    let files = link_signing_server(r#"process.env.LINK_SECRET || "change-me""#);
-    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
-    let v = run(&files);
-    assert!(!v.labels.auth_methods.is_empty(), "{:?}", v.labels);
+    // on the spot: the value may be a service's key. Nor is a random value
+    // passed beside the secret to the same call a fallback for it.
+    for read in [
+        r#"process.env.LINK_SECRET || "change-me""#,
+        r#"new Signer(process.env.LINK_SECRET, crypto.randomUUID())"#,
+    ] {
+        let files = link_signing_server(read);
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let v = run(&files);
+        assert!(!v.labels.auth_methods.is_empty(), "{read}: {:?}", v.labels);
+    }
 }
 
 #[test]

@@ -109,10 +109,13 @@ static OPTIONAL_USE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A fallback to a freshly generated random value, in the languages'
 /// standard spellings (Node's `crypto`, Python's `secrets`/`uuid`, Rust's
-/// `rand`/`uuid`, .NET's `Guid`, Java's `UUID`/`SecureRandom`).
+/// `rand`/`uuid`, .NET's `Guid`, Java's `UUID`/`SecureRandom`). Matched
+/// from the variable's name on: the fallback must follow the read itself
+/// (`X || ..`, `X") or ..`, the getter's default `X", ..`), not another
+/// argument of the call the value is passed to.
 static RANDOM_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?:\|\||\?\?|\bor\b|unwrap_or_else|,)\s*[^\n]{0,40}?\b(?:randomBytes|randomUUID|token_hex|token_urlsafe|token_bytes|urandom|uuid4|uuidv4|nanoid|new_v4|NewGuid|randomUUID|SecureRandom|thread_rng|gen_random)\b"#,
+        r#"^\w+(?:["']\s*,|["']?\s*[)\]]?\s*(?:\|\||\?\?|\bor\b|\.unwrap_or_else\b|\.unwrap_or\b|\.orElseGet\b))\s*[^\n]{0,40}?\b(?:randomBytes|randomUUID|token_hex|token_urlsafe|token_bytes|urandom|uuid4|uuidv4|nanoid|new_v4|NewGuid|SecureRandom|thread_rng|gen_random)\b"#,
     )
 });
 
