@@ -466,13 +466,12 @@ fn the_shells_working_directory_is_no_password() {
 #[test]
 fn a_compose_file_that_refuses_to_start_without_the_servers_own_key_needs_no_credential() {
     let server = "import os\nfrom mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"notes\")\n\n@mcp.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\n\nmcp.run()\n";
-    let compose = |var: &str| {
-        format!("services:\n  notes:\n    build: .\n    environment:\n      {var}: ${{{var}:?set {var}}}\n")
+    // The server, with a compose file that refuses to start without `var`.
+    let demanding = |var: &str| {
+        let compose = format!("services:\n  notes:\n    build: .\n    environment:\n      {var}: ${{{var}:?set {var}}}\n");
+        run(&[("server.py", server), ("docker-compose.yml", &compose)])
     };
-    let v = run(&[
-        ("server.py", server),
-        ("docker-compose.yml", &compose("TOKEN_ENCRYPTION_KEY")),
-    ]);
+    let v = demanding("TOKEN_ENCRYPTION_KEY");
     assert_ne!(
         v.labels.credentials,
         Credentials::Required,
@@ -480,10 +479,7 @@ fn a_compose_file_that_refuses_to_start_without_the_servers_own_key_needs_no_cre
         v.evidence
     );
     // Negative: a service's key the compose file demands stops it.
-    let v = run(&[
-        ("server.py", server),
-        ("docker-compose.yml", &compose("NOTES_API_KEY")),
-    ]);
+    let v = demanding("NOTES_API_KEY");
     assert_eq!(
         v.labels.credentials,
         Credentials::Required,

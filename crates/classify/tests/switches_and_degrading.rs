@@ -16,22 +16,25 @@ fn py_server(setup: &str) -> String {
     )
 }
 
+/// Classifies the atlas server package with `setup` as its summaries
+/// setup function's body.
+fn run_atlas(setup: &str) -> mcp_survey_model::Verdict {
+    run(&[
+        ("pyproject.toml", PY_PROJECT),
+        ("atlas_mcp/server.py", &py_server(setup)),
+    ])
+}
+
 #[test]
 fn a_feature_that_warns_and_skips_without_its_key_is_optional() {
     let setup = "    if not os.getenv(\"OPENAI_API_KEY\"):\n        logger.warning(\"Skipping summaries because OPENAI_API_KEY is not configured\")\n        return None\n    return Summarizer()\n";
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(setup)),
-    ]);
+    let v = run_atlas(setup);
     assert_eq!(v.labels.kind, Kind::Server);
     assert!(v.labels.env_vars.contains("OPENAI_API_KEY"));
     assert_eq!(v.labels.credentials, Credentials::Optional);
     // Negative: the same message, but the program stops.
     let setup = "    if not os.getenv(\"OPENAI_API_KEY\"):\n        raise RuntimeError(\"OPENAI_API_KEY is not configured\")\n    return Summarizer()\n";
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(setup)),
-    ]);
+    let v = run_atlas(setup);
     assert_eq!(v.labels.credentials, Credentials::Required);
 }
 
@@ -147,18 +150,12 @@ fn inbound_auth_that_passes_requests_through_without_its_token_is_optional() {
 #[test]
 fn a_check_of_another_setting_does_not_make_the_key_required() {
     let setup = "    api_key = os.environ.get(\"OPENAI_API_KEY\")\n    base_url = os.environ.get(\"SUMMARY_BASE_URL\")\n    if not base_url:\n        raise ValueError(\"SUMMARY_BASE_URL is required\")\n    return Summarizer(base_url, api_key=api_key)\n";
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(setup)),
-    ]);
+    let v = run_atlas(setup);
     assert!(v.labels.env_vars.contains("OPENAI_API_KEY"));
     assert_ne!(v.labels.credentials, Credentials::Required);
     // Negative: the key itself is checked.
     let setup = setup.replace("if not base_url:", "if not api_key:");
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(&setup)),
-    ]);
+    let v = run_atlas(&setup);
     assert_eq!(v.labels.credentials, Credentials::Required);
 }
 
@@ -192,28 +189,19 @@ fn a_switch_for_a_test_mode_says_nothing_of_the_servers_auth() {
 #[test]
 fn a_key_checked_only_when_another_setting_turns_its_feature_on_is_optional() {
     let setup = "    use_cloud = os.getenv(\"SUMMARY_USE_CLOUD\") == \"1\"\n    key = os.getenv(\"SUMMARY_CLOUD_KEY\")\n    if use_cloud and not key:\n        raise RuntimeError(\"SUMMARY_CLOUD_KEY is required when SUMMARY_USE_CLOUD is set\")\n    return key\n";
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(setup)),
-    ]);
+    let v = run_atlas(setup);
     assert!(v.labels.env_vars.contains("SUMMARY_CLOUD_KEY"));
     assert_ne!(v.labels.credentials, Credentials::Required);
     // Negative: two keys both tested for absence are both needed.
     let setup = setup.replace("if use_cloud and not key:", "if not key and not use_cloud:");
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(&setup)),
-    ]);
+    let v = run_atlas(&setup);
     assert_eq!(v.labels.credentials, Credentials::Required);
 }
 
 #[test]
 fn the_evidence_for_a_hard_stop_names_the_secret_that_stops_the_server() {
     let setup = "    key = os.getenv(\"OPENAI_API_KEY\")\n    if not key:\n        raise RuntimeError(\"OPENAI_API_KEY is not configured\")\n    token = os.getenv(\"SLACK_TOKEN\")\n    return Summarizer(key, token)\n";
-    let v = run(&[
-        ("pyproject.toml", PY_PROJECT),
-        ("atlas_mcp/server.py", &py_server(setup)),
-    ]);
+    let v = run_atlas(setup);
     assert_eq!(v.labels.credentials, Credentials::Required);
     let stop = v
         .evidence

@@ -176,16 +176,13 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
             }
         }
         if !browser_login {
-            if let Some(m) = BROWSER_LOGIN
-                .find_iter(f.text)
-                .find(|m| !is_comment(f.line_text(m.start())))
-            {
+            if let Some(off) = first_use(&BROWSER_LOGIN, f) {
                 browser_login = true;
                 ev.at(
                     "credential_sources",
                     "oauth_flow",
                     f,
-                    m.start(),
+                    off,
                     "the user logs in by hand in a browser",
                 );
             }
