@@ -419,3 +419,74 @@ fn a_lead_calling_the_repository_a_framework_for_mcp_presents_an_sdk() {
     let v = files("# acme\n\nA testing framework for MCP servers.\n");
     assert_ne!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
 }
+
+#[test]
+fn servers_on_the_split_v2_packages_of_the_official_sdks_are_servers() {
+    // The TypeScript SDK's v2 moved the server side into the
+    // `@modelcontextprotocol/server` package, the client side into
+    // `@modelcontextprotocol/client`.
+    let pkg = r#"{ "name": "tracker-mcp", "bin": { "tracker-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/server": "^2.0.0" } }"#;
+    let server = "import { Server } from '@modelcontextprotocol/server';\nimport { StdioServerTransport } from '@modelcontextprotocol/server';\n\nconst server = new Server({ name: 'tracker', version: '1.0.0' }, { capabilities: { tools: {} } });\nawait server.connect(new StdioServerTransport());\n";
+    let dev_client = "import { Client } from '@modelcontextprotocol/client';\nimport { StdioClientTransport } from '@modelcontextprotocol/client';\n\nexport async function connect() {\n  const client = new Client({ name: 'dev', version: '1.0.0' });\n  await client.connect(new StdioClientTransport({ command: 'node', args: ['dist/index.js'] }));\n}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/dev/client.ts", dev_client),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::TsOfficial),
+        "{:?}",
+        v.labels.sdk
+    );
+    // Negative: a program on the v2 client package alone is a client.
+    let client_pkg = pkg.replace(
+        "@modelcontextprotocol/server",
+        "@modelcontextprotocol/client",
+    );
+    let v = run(&[("package.json", &client_pkg), ("src/index.ts", dev_client)]);
+    assert_eq!(v.labels.kind, Kind::Client, "{:?}", v.evidence);
+
+    // The Python SDK's v2 renamed its bundled FastMCP to `MCPServer`, in
+    // `mcp.server.mcpserver`.
+    let pyproject = "[project]\nname = \"mesh-tools\"\ndependencies = [\"mcp>=2.0.0\"]\n[project.scripts]\nmesh-mcp = \"tools.serve:main\"\n";
+    let serve = "from mcp.server.mcpserver import MCPServer\n\nsrv = MCPServer(\"mesh\")\n\n@srv.tool()\ndef measure(path: str) -> dict:\n    return {}\n\ndef main():\n    srv.run(\"stdio\")\n";
+    let v = run(&[("pyproject.toml", pyproject), ("tools/serve.py", serve)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::PyOfficial),
+        "{:?}",
+        v.labels.sdk
+    );
+}
+
+#[test]
+fn string_equality_on_the_method_name_is_a_hand_rolled_dispatcher_in_csharp_and_java() {
+    let csproj = "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>\n";
+    let program = "var app = WebApplication.Create(args);\napp.MapPost(\"/mcp\", async (HttpContext ctx) => {\n    var doc = await JsonDocument.ParseAsync(ctx.Request.Body);\n    var method = doc.RootElement.GetProperty(\"method\").GetString();\n    if (string.Equals(method, \"initialize\", StringComparison.Ordinal))\n        return Results.Json(new { serverInfo = new { name = \"cad-bridge\", version = \"1.0.0\" } });\n    if (string.Equals(method, \"tools/list\", StringComparison.OrdinalIgnoreCase))\n        return Results.Json(new { tools = Array.Empty<object>() });\n    return Results.NotFound();\n});\napp.Run();\n";
+    let v = run(&[
+        ("CadBridge/CadBridge.csproj", csproj),
+        ("CadBridge/Program.cs", program),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
+
+    let pom = "<project><groupId>org.acme</groupId><artifactId>rpc-bridge</artifactId></project>\n";
+    let java = "public class Handler {\n  public Object handle(String method) {\n    if (\"initialize\".equals(method)) {\n      return Map.of(\"serverInfo\", Map.of(\"name\", \"rpc-bridge\"));\n    }\n    if (\"tools/list\".equals(method)) {\n      return Map.of(\"tools\", List.of());\n    }\n    return null;\n  }\n  public static void main(String[] args) throws Exception {\n    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));\n    String line = in.readLine();\n  }\n}\n";
+    let v = run(&[
+        ("pom.xml", pom),
+        ("src/main/java/org/acme/Handler.java", java),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: a test comparing a recorded request's method is no server.
+    let test = "public class ProtocolTest {\n  void check(String method) {\n    assertTrue(\"tools/list\".equals(method));\n  }\n}\n";
+    let v = run(&[
+        ("pom.xml", pom),
+        ("src/test/java/org/acme/ProtocolTest.java", test),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

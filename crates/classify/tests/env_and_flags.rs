@@ -493,3 +493,23 @@ fn a_compose_file_that_refuses_to_start_without_the_servers_own_key_needs_no_cre
         .expect("evidence for required");
     assert_eq!(ev.matched, "NOTES_API_KEY");
 }
+
+#[test]
+fn a_key_flag_whose_default_is_a_plain_word_names_a_field_not_a_secret() {
+    let server = "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP(\"rows\")\n\n@mcp.tool()\ndef count() -> int:\n    return 0\n\nif __name__ == \"__main__\":\n    mcp.run()\n";
+    let split = "import argparse\n\nap = argparse.ArgumentParser()\nap.add_argument(\"--split-key\", default=\"kind\", help=\"column to split by\")\nargs = ap.parse_args()\n";
+    let v = run(&[("server.py", server), ("split_rows.py", split)]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.credential_sources.is_empty(), "{:?}", v.evidence);
+    assert_eq!(v.labels.credentials, Credentials::None);
+    // Negative: a key flag with no default, or an empty one, is a secret.
+    let key = "import argparse\n\nap = argparse.ArgumentParser()\nap.add_argument(\"--service-key\", default=\"\", help=\"key for the rows service\")\nargs = ap.parse_args()\n";
+    let v = run(&[("server.py", server), ("split_rows.py", key)]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.evidence
+    );
+}

@@ -75,10 +75,28 @@ static CAMEL_SECRET: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"(?i)api_?key|token|passw|secret|credential|private_?key|access_?key|auth_?key"#)
 });
 
+/// A default that is a plain lower-case word (`default="kind"`).
+static WORD_DEFAULT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"\bdefault\s*[=:]\s*["'][a-z][a-z_]{0,23}["']"#));
+
+/// "Key" names a lookup key as often as a secret: a `--split-key` or
+/// `--sort-key` whose default is a plain word (`default="kind"`) names a
+/// column or field, where a secret's default is empty or absent.
+fn names_a_field(name: &str, line: &str) -> bool {
+    let up = name
+        .trim_start_matches('-')
+        .to_ascii_uppercase()
+        .replace('-', "_");
+    (up == "KEY" || up.ends_with("_KEY")) && WORD_DEFAULT.is_match(line)
+}
+
 /// Every secret flag a code file declares or parses.
 fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
     let mut add = |name: &str, off: usize| {
-        out.push((name.to_string(), f.path, f.line_of(off), f.line_text(off)));
+        let line = f.line_text(off);
+        if !names_a_field(name, line) {
+            out.push((name.to_string(), f.path, f.line_of(off), line));
+        }
     };
     // Hand-parsed command lines: the program's own arguments compared
     // with a secret flag or option name.

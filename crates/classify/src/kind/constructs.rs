@@ -33,7 +33,7 @@ pub(super) static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock:
         (
             "py mcp.server",
             re(
-                r#"(?m)^[ \t]*from[ \t]+mcp\.server(?:\.fastmcp|\.lowlevel)?[ \t]+import[ \t]+[^\n]*\b(?:FastMCP|Server)\b|\bmcp\.server\.stdio\.stdio_server|^[ \t]*from[ \t]+mcp\.server\.stdio[ \t]+import"#,
+                r#"(?m)^[ \t]*from[ \t]+mcp\.server(?:\.fastmcp|\.lowlevel|\.mcpserver)?[ \t]+import[ \t]+[^\n]*\b(?:FastMCP|Server|MCPServer)\b|\bmcp\.server\.stdio\.stdio_server|^[ \t]*from[ \t]+mcp\.server\.stdio[ \t]+import"#,
             ),
         ),
         (
@@ -83,11 +83,13 @@ pub(super) static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock:
     ]
 });
 
-/// The TS SDK's low-level `Server` class: only with the server import.
+/// The TS SDK's low-level `Server` class: only with the server import,
+/// from `sdk/server/index` in v1 or from the `@modelcontextprotocol/server`
+/// package that v2 split the server side into.
 static TS_LOWLEVEL: LazyLock<[Regex; 2]> = LazyLock::new(|| {
     [
         re(
-            r#"from\s+['"](?:npm:)?@modelcontextprotocol/sdk/server/index(?:\.js)?['"]|require\(\s*['"]@modelcontextprotocol/sdk/server/index"#,
+            r#"from\s+['"](?:npm:)?@modelcontextprotocol/(?:sdk/server/index(?:\.js)?|server)['"]|require\(\s*['"]@modelcontextprotocol/(?:sdk/server/index|server['"])"#,
         ),
         re(r#"new\s+Server\s*\("#),
     ]
@@ -141,8 +143,9 @@ static REVERSE_PROXY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Where code branches on an incoming JSON-RPC method name.
-const DISPATCH_ON: &str = r#"case\s+["']METHOD["']|(?:^|[^.\w])method\s*===?\s*["']METHOD["']|(?:req|request|msg|message|rpc|body|payload|data|r)\.method\s*===?\s*["']METHOD["']|["']METHOD["']\s*(?:=>|->)|["']METHOD["']\s*:\s*(?:self\.|this\.)?_?handle|["']METHOD["']\s*,\s*(?:self\.|this\.)?_?handle|when\s+["']METHOD["']"#;
+/// Where code branches on an incoming JSON-RPC method name (C#'s
+/// `string.Equals(method, "…")` and Java's `"…".equals(method)` included).
+const DISPATCH_ON: &str = r#"case\s+["']METHOD["']|\bEquals\(\s*\w+\s*,\s*"METHOD"|"METHOD"\.equals(?:IgnoreCase)?\(\s*\w+\s*\)|(?:^|[^.\w])method\s*===?\s*["']METHOD["']|(?:req|request|msg|message|rpc|body|payload|data|r)\.method\s*===?\s*["']METHOD["']|["']METHOD["']\s*(?:=>|->)|["']METHOD["']\s*:\s*(?:self\.|this\.)?_?handle|["']METHOD["']\s*,\s*(?:self\.|this\.)?_?handle|when\s+["']METHOD["']"#;
 
 /// Hand-rolled servers dispatch on the method name and answer serverInfo.
 static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
@@ -150,7 +153,7 @@ static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
         re(&DISPATCH_ON.replace("METHOD", "tools/list")),
         re(r#"["']serverInfo["']|\bserverInfo\s*[:=]|server_info\b|ServerInfo\s*\{|"serverInfo"#),
         re(
-            r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)"#,
+            r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)|WebApplication\.Create|\.Map(?:Post|Get)\s*\("#,
         ),
     ]
 });
@@ -160,7 +163,7 @@ static CLIENT_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         (
             "ts client import",
             re(
-                r#"from\s+['"]@modelcontextprotocol/sdk/client|StdioClientTransport|StreamableHTTPClientTransport|SSEClientTransport|experimental_createMCPClient|createMCPClient|@mastra/mcp|@ai-sdk/mcp|MultiServerMCPClient"#,
+                r#"from\s+['"]@modelcontextprotocol/(?:sdk/)?client|StdioClientTransport|StreamableHTTPClientTransport|SSEClientTransport|experimental_createMCPClient|createMCPClient|@mastra/mcp|@ai-sdk/mcp|MultiServerMCPClient"#,
             ),
         ),
         (
