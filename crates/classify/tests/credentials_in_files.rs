@@ -375,3 +375,27 @@ fn a_service_account_key_opened_by_its_path_is_a_key_file_from_config() {
         (true, false)
     );
 }
+
+#[test]
+fn globs_that_filter_secret_files_name_no_key_and_no_config_file() {
+    let csproj = "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><PackageReference Include=\"ModelContextProtocol\" /></ItemGroup></Project>\n";
+    let program = "var builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();\nawait builder.Build().RunAsync();\n";
+    let denylist = "namespace Vault.Security;\n\n// Files the vault tools never open: they may hold secrets.\npublic static class SecretDenylist\n{\n    public static readonly string[] Patterns =\n    {\n        \".env*\", \"*.pem\", \"*.key\", \"*.pfx\", \"*.p12\",\n        \"*.settings.json\", \"*.keystore\", \"*.pkcs12\",\n    };\n}\n";
+    let files = [
+        ("Vault/Vault.csproj", csproj),
+        ("Vault/Program.cs", program),
+        ("Vault/Security/SecretDenylist.cs", denylist),
+    ];
+    let v = run(&files);
+    assert!(v.labels.auth_methods.is_empty(), "{:?}", v.evidence);
+    assert!(v.labels.credential_sources.is_empty(), "{:?}", v.evidence);
+    assert_eq!(v.labels.credentials, Credentials::None);
+    // Negative: a certificate the server opens by its file name is a key file.
+    let cert = "namespace Vault.Security;\n\npublic static class ClientCert\n{\n    public static X509Certificate2 Load() => X509Certificate2.CreateFromPemFile(\"certs/client.p12\");\n}\n";
+    let v = run(&[files[0], files[1], ("Vault/Security/ClientCert.cs", cert)]);
+    assert!(
+        v.labels.auth_methods.contains(&AuthMethod::KeyFile),
+        "{:?}",
+        v.evidence
+    );
+}

@@ -122,12 +122,21 @@ pub fn dotnet_keys(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     }
 }
 
+/// A match that is part of a glob (`"*.settings.json"`): a filter for
+/// files of that kind, as a tool that lists or hides files writes it, not
+/// a file the server reads.
+fn is_glob(text: &str, at: usize) -> bool {
+    text[..at].trim_end_matches('.').ends_with('*')
+}
+
 /// Config files the server locates and reads its secrets from.
 pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
         if !found.sources.contains(&CredentialSource::ConfigFile) {
             if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
-                !is_comment(f.line_text(m.start()))
+                let filter_or_comment =
+                    is_glob(f.text, m.start()) || is_comment(f.line_text(m.start()));
+                !filter_or_comment
                     && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
                     // Spring properties whose secrets are `${ENV}`
                     // placeholders are set through the environment.

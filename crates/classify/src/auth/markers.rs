@@ -23,9 +23,11 @@ static CLOUD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Key files by their idioms and names; a glob (`"*.p12"`) filters files
+/// of that kind and names no key.
 static KEY_FILE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|ServiceAccountCredentials|from_service_account_info|kubeconfig|KUBECONFIG|X509Certificate2\(|pkcs12|\.p12["']"#,
+        r#"load_cert_chain\([^)\n]*keyfile|(?i:client[_-]?cert(?:ificate)?)|clientKey(?:Path|File)\b|client_key_(?:path|file)|private_key_path|privateKeyPath|PRIVATE_KEY_PATH|SSH_KEY_PATH|ssh_key_path|ssh_private_key|sshPrivateKey|identity_?file|ServiceAccountCredentials|from_service_account_info|kubeconfig|KUBECONFIG|X509Certificate2\(|(?:[^*.]|[^*]\.)pkcs12|[\w-]\.p12["']"#,
     )
 });
 
