@@ -129,6 +129,15 @@ fn an_auth_mode_that_defaults_to_none_ships_off() {
     // Negative: the mode defaults to OAuth.
     let v = files(&config.replace("\"none\")", "\"oauth\")"));
     assert_eq!(v.labels.credentials, Credentials::Required);
+    // An auth type read with an empty fallback, or an authentication flag
+    // that defaults to false, ships off as well.
+    let empty = "import os\nfrom dataclasses import dataclass\n\n@dataclass\nclass Settings:\n    auth_mode: str = (os.environ.get(\"ATLAS_AUTH_TYPE\") or \"\").lower()\n    issuer: str | None = os.getenv(\"ATLAS_OAUTH_ISSUER\")\n";
+    assert_ne!(files(empty).labels.credentials, Credentials::Required);
+    let flag = "import os\nfrom dataclasses import dataclass\n\n@dataclass\nclass Settings:\n    auth_mode: str = \"oauth\" if os.environ.get(\"ATLAS_AUTHENTICATION_FLAG\", \"false\") == \"true\" else \"\"\n    issuer: str | None = os.getenv(\"ATLAS_OAUTH_ISSUER\")\n";
+    assert_ne!(files(flag).labels.credentials, Credentials::Required);
+    // Negative: an auth type that falls back to OAuth.
+    let oauth = empty.replace("or \"\")", "or \"oauth\")");
+    assert_eq!(files(&oauth).labels.credentials, Credentials::Required);
 }
 
 #[test]

@@ -26,10 +26,11 @@ static SWITCH_OFF_IN_CONFIG: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Code that turns authentication on only when a variable says so:
-/// `process.env.MCP_AUTH_ENABLED === "true"`, `getenv("AUTH_ENABLED", "false")`.
+/// `process.env.MCP_AUTH_ENABLED === "true"`, `getenv("AUTH_ENABLED", "false")`,
+/// `get("X_AUTHENTICATION_FLAG", "false")`.
 static SWITCH_OFF_IN_CODE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\b\w*(?:AUTH|OAUTH|AUTHENTICATION)_(?:ENABLED|REQUIRED|ENABLE)\b\s*===?\s*["']true["']|\b(?:ENABLE|REQUIRE|USE)_\w*(?:AUTH|OAUTH|AUTHENTICATION)\b\s*===?\s*["']true["']|["']\w*(?:AUTH|OAUTH|AUTHENTICATION)_(?:ENABLED|REQUIRED|ENABLE)["']\s*,\s*["']?(?:false|0)["']?\s*\)|["'](?:ENABLE|REQUIRE|USE)_\w*(?:AUTH|OAUTH|AUTHENTICATION)["']\s*,\s*["']?(?:false|0)["']?\s*\)"#,
+        r#"(?i)\b\w*(?:AUTH|OAUTH|AUTHENTICATION)_(?:ENABLED|REQUIRED|ENABLE)\b\s*===?\s*["']true["']|\b(?:ENABLE|REQUIRE|USE)_\w*(?:AUTH|OAUTH|AUTHENTICATION)\b\s*===?\s*["']true["']|["']\w*(?:AUTH|OAUTH|AUTHENTICATION)_(?:ENABLED|REQUIRED|ENABLE|FLAG)["']\s*,\s*["']?(?:false|0)["']?\s*\)|["'](?:ENABLE|REQUIRE|USE)_\w*(?:AUTH|OAUTH|AUTHENTICATION)["']\s*,\s*["']?(?:false|0)["']?\s*\)"#,
     )
 });
 
@@ -37,10 +38,11 @@ static SWITCH_OFF_IN_CODE: LazyLock<Regex> = LazyLock::new(|| {
 /// `--require-auth`, `--use-oauth`): a flag to turn it on means it ships
 /// off. Or an authentication mode whose default is no authentication:
 /// `auth: str = "none"`, `AUTH_MODE_DEFAULT = "none"`,
-/// `getenv("X_AUTH_MODE", "none")`, `default="none"` on an `--auth` option.
+/// `getenv("X_AUTH_MODE", "none")`, `default="none"` on an `--auth` option,
+/// `env.get("X_AUTH_TYPE") or ""` (no mode set, no authentication).
 static OPT_IN_FLAG_OR_MODE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)["'](?:--)?(?:enable|require|use)-(?:auth|oauth|authentication)["']|\b(?:\w*_)?auth(?:_?mode)?(?:_default)?["']?\s*(?::\s*[\w|\[\] ]+?\s*)?(?:=|:|,)\s*["'](?:none|off|disabled|noauth|no-auth)["']|["']--auth["'][^\n]{0,80}default\s*[:=]\s*["'](?:none|off|disabled)["']"#,
+        r#"(?i)["'](?:--)?(?:enable|require|use)-(?:auth|oauth|authentication)["']|\b(?:\w*_)?auth(?:_?mode)?(?:_default)?["']?\s*(?::\s*[\w|\[\] ]+?\s*)?(?:=|:|,)\s*["'](?:none|off|disabled|noauth|no-auth)["']|["']--auth["'][^\n]{0,80}default\s*[:=]\s*["'](?:none|off|disabled)["']|["']\w*AUTH_(?:TYPE|MODE)["']\s*\)\s*(?:\bor\b|\|\||\?\?)\s*["'](?:none|off|disabled)?["']"#,
     )
 });
 
