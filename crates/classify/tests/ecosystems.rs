@@ -490,3 +490,27 @@ fn string_equality_on_the_method_name_is_a_hand_rolled_dispatcher_in_csharp_and_
     ]);
     assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn an_xmcp_app_registers_tools_from_files_and_is_a_server() {
+    let pkg = r#"{ "name": "greeter", "private": true, "scripts": { "dev": "xmcp dev", "build": "xmcp build" }, "dependencies": { "xmcp": "^0.6.0", "zod": "^3.25.0" } }"#;
+    let config = "import { type XmcpConfig } from \"xmcp\";\n\nconst config: XmcpConfig = {\n  http: { port: 3001 },\n};\n\nexport default config;\n";
+    let tool = "import { z } from \"zod\";\nimport { type InferSchema, type ToolMetadata } from \"xmcp\";\n\nexport const schema = { name: z.string() };\n\nexport const metadata: ToolMetadata = { name: \"greet\", description: \"Greet someone\" };\n\nexport default function greet({ name }: InferSchema<typeof schema>) {\n  return `Hello, ${name}!`;\n}\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("xmcp.config.ts", config),
+        ("src/tools/greet.ts", tool),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(v.labels.sdk.contains(&Sdk::Other), "{:?}", v.labels.sdk);
+    // Negative: zod schemas and a default export alone are no server.
+    let plain = tool.replace(
+        "import { type InferSchema, type ToolMetadata } from \"xmcp\";\n",
+        "",
+    );
+    let v = run(&[
+        ("package.json", &pkg.replace("\"xmcp\": \"^0.6.0\", ", "")),
+        ("src/tools/greet.ts", &plain),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

@@ -31,6 +31,15 @@ pub(super) static SERVER_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock:
             ),
         ),
         (
+            // xmcp registers tools from files by convention: a tool file
+            // imports its schema and metadata types, the app its config
+            // type, from the framework; no constructor is ever called.
+            "ts xmcp app",
+            re(
+                r#"import\s+(?:type\s+)?\{[^}]*\b(?:XmcpConfig|InferSchema|ToolMetadata)\b[^}]*\}\s*from\s*['"]xmcp['"]"#,
+            ),
+        ),
+        (
             "py mcp.server",
             re(
                 r#"(?m)^[ \t]*from[ \t]+mcp\.server(?:\.fastmcp|\.lowlevel|\.mcpserver)?[ \t]+import[ \t]+[^\n]*\b(?:FastMCP|Server|MCPServer)\b|\bmcp\.server\.stdio\.stdio_server|^[ \t]*from[ \t]+mcp\.server\.stdio[ \t]+import"#,

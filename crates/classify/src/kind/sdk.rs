@@ -88,8 +88,8 @@ pub(super) static SDK_RULES: LazyLock<Vec<SdkRule>> = LazyLock::new(|| {
         ),
         r(
             Sdk::Other,
-            "npm mcp-framework or easy-mcp",
-            r#""(?:mcp-framework|@mcp-framework/[a-z-]+|easy-mcp|mcp-use)"\s*:\s*""#,
+            "npm mcp-framework, easy-mcp, mcp-use or xmcp",
+            r#""(?:mcp-framework|@mcp-framework/[a-z-]+|easy-mcp|mcp-use|xmcp)"\s*:\s*""#,
             true,
         ),
         r(
