@@ -514,3 +514,58 @@ fn an_xmcp_app_registers_tools_from_files_and_is_a_server() {
     ]);
     assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_plugin_of_a_host_application_that_embeds_a_server_is_a_server() {
+    // An IntelliJ Platform plugin: built like a library (no application
+    // plugin, no main class), installed into the IDE, which runs it.
+    let gradle = "plugins {\n    id(\"org.jetbrains.kotlin.jvm\") version \"2.1.0\"\n    id(\"org.jetbrains.intellij.platform\") version \"2.5.0\"\n}\ndependencies {\n    implementation(\"io.modelcontextprotocol:kotlin-sdk-server:0.7.2\")\n}\n";
+    let plugin_xml =
+        "<idea-plugin>\n  <id>org.acme.index-mcp</id>\n  <name>Index MCP</name>\n</idea-plugin>\n";
+    let server = "package org.acme.indexmcp\n\nimport io.modelcontextprotocol.kotlin.sdk.server.Server\n\nclass IndexServer {\n    val server = Server(Implementation(\"index\", \"1.0\"), ServerOptions(capabilities))\n}\n";
+    let readme = "# Index MCP\n\nCode search over the Model Context Protocol.\n";
+    let v = run(&[
+        ("README.md", readme),
+        ("build.gradle.kts", gradle),
+        ("src/main/kotlin/org/acme/indexmcp/IndexServer.kt", server),
+        ("src/main/resources/META-INF/plugin.xml", plugin_xml),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: the same build without the platform's plugin is a library.
+    let library = gradle.replace(
+        "    id(\"org.jetbrains.intellij.platform\") version \"2.5.0\"\n",
+        "",
+    );
+    let v = run(&[
+        ("README.md", readme),
+        ("build.gradle.kts", &library),
+        ("src/main/kotlin/org/acme/indexmcp/IndexServer.kt", server),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+
+    // A plugin for a Java host with a JSON-RPC endpoint of its own behind
+    // JAX-RS: the plugin packaging says it is installed, not depended on.
+    let pom = "<project>\n  <groupId>org.acme</groupId>\n  <artifactId>tracker-mcp</artifactId>\n  <packaging>atlassian-plugin</packaging>\n</project>\n";
+    let handler = "package org.acme.mcp;\n\npublic class JsonRpcHandler {\n  public ObjectNode handle(String method, JsonNode id) {\n    switch (method) {\n      case \"initialize\": return initialize(id);\n      case \"tools/list\": return listTools(id);\n      default: return error(id);\n    }\n  }\n  private ObjectNode initialize(JsonNode id) {\n    ObjectNode result = mapper.createObjectNode();\n    result.set(\"serverInfo\", info);\n    return result;\n  }\n}\n";
+    let resource = "package org.acme.mcp;\n\n@Path(\"/mcp\")\npublic class McpResource {\n  @POST\n  public Response post(String body) {\n    return Response.ok(handler.handle(method(body), id(body))).build();\n  }\n}\n";
+    let v = run(&[
+        ("pom.xml", pom),
+        ("src/main/java/org/acme/mcp/JsonRpcHandler.java", handler),
+        ("src/main/java/org/acme/mcp/McpResource.java", resource),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
+    // Negative: the same code as a plain jar is a library implementing MCP.
+    let jar = pom.replace("atlassian-plugin", "jar");
+    let v = run(&[
+        ("README.md", readme),
+        ("pom.xml", &jar),
+        ("src/main/java/org/acme/mcp/JsonRpcHandler.java", handler),
+        ("src/main/java/org/acme/mcp/McpResource.java", resource),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+}

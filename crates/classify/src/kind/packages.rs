@@ -376,6 +376,9 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
     });
     static COMPOSER_APP: LazyLock<Regex> =
         LazyLock::new(|| re(r#""type"\s*:\s*"project"|"bin"\s*:"#));
+    if is_app_plugin(repo) {
+        return false;
+    }
     let root: Vec<&File> = repo
         .files
         .iter()
@@ -444,6 +447,31 @@ pub(super) fn publishes_library(repo: &Repo) -> bool {
             .filter(|g| paths::is_manifest(g.path) && g.role == Role::Core)
             .any(|g| JVM_APP.is_match(g.text)),
         _ => false,
+    })
+}
+
+/// A plugin of a host application: installed into the application, which
+/// loads and runs it, never depended on by developers. Each host declares
+/// its plugins its own way: the IntelliJ Platform by `META-INF/plugin.xml`
+/// and its Gradle plugin, Atlassian hosts by `atlassian-plugin.xml` and
+/// that Maven packaging, Jenkins by the `hpi` packaging, Sweet Home 3D by
+/// `ApplicationPlugin.properties`, VS Code by an `engines.vscode` entry,
+/// Obsidian by a manifest with `minAppVersion`, and PHP hosts by Composer
+/// installer types (`drupal-module`, `wordpress-plugin`).
+fn is_app_plugin(repo: &Repo) -> bool {
+    static HOST_MANIFEST: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"org\.jetbrains\.intellij|<packaging>\s*(?:atlassian-plugin|hpi)\s*</packaging>|"engines"\s*:\s*\{[^}]*"vscode"\s*:|"type"\s*:\s*"(?:drupal|wordpress|magento2?|shopware|typo3-cms|joomla)-[a-z-]+""#,
+        )
+    });
+    repo.files.iter().filter(|f| f.role == Role::Core).any(|f| {
+        let name = f.name_lower();
+        f.path.ends_with("META-INF/plugin.xml")
+            || name == "atlassian-plugin.xml"
+            || name == "applicationplugin.properties"
+            || (name == "manifest.json" && f.text.contains("\"minAppVersion\""))
+            || ((paths::is_manifest(f.path) || name == "composer.json")
+                && HOST_MANIFEST.is_match(f.text))
     })
 }
 
