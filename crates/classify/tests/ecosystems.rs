@@ -569,3 +569,26 @@ fn a_plugin_of_a_host_application_that_embeds_a_server_is_a_server() {
     ]);
     assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
 }
+
+#[test]
+fn importing_the_java_sdks_bom_is_no_claim_to_be_the_sdk() {
+    let pom = "<project>\n  <groupId>org.acme</groupId>\n  <artifactId>api-gateway</artifactId>\n  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>io.modelcontextprotocol.sdk</groupId>\n        <artifactId>mcp-bom</artifactId>\n        <version>0.11.0</version>\n        <type>pom</type>\n        <scope>import</scope>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n  <build>\n    <plugins>\n      <plugin>\n        <groupId>org.springframework.boot</groupId>\n        <artifactId>spring-boot-maven-plugin</artifactId>\n      </plugin>\n    </plugins>\n  </build>\n</project>\n";
+    let readme = "# API Gateway\n\nExposes registered HTTP APIs as Model Context Protocol tools.\n";
+    let controller = "package org.acme.gateway;\n\n@RestController\npublic class McpController {\n  @PostMapping(\"/mcp\")\n  public Map<String, Object> rpc(@RequestBody Map<String, Object> req) {\n    String method = (String) req.get(\"method\");\n    switch (method) {\n      case \"initialize\": return Map.of(\"serverInfo\", Map.of(\"name\", \"gateway\"));\n      case \"tools/list\": return Map.of(\"tools\", registry.tools());\n      default: return Map.of();\n    }\n  }\n}\n";
+    let files = |pom: &str| {
+        run(&[
+            ("README.md", readme),
+            ("pom.xml", pom),
+            (
+                "src/main/java/org/acme/gateway/McpController.java",
+                controller,
+            ),
+        ])
+    };
+    let v = files(pom);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    // Negative: the BOM's own build publishes the SDK.
+    let own = "<project>\n  <groupId>io.modelcontextprotocol.sdk</groupId>\n  <artifactId>mcp-bom</artifactId>\n  <packaging>pom</packaging>\n</project>\n";
+    let v = files(own);
+    assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
+}

@@ -357,7 +357,18 @@ pub(super) fn defines_known_sdk(repo: &Repo) -> Option<String> {
         .filter(|f| paths::is_manifest(f.path) && f.role == Role::Core)
         .filter(|f| f.path.matches('/').count() <= 2)
         .find_map(|f| {
-            OWN.find(f.text)
+            OWN.find_iter(f.text)
+                .find(|m| !in_maven_dependency(f.text, m.start()))
                 .map(|m| format!("{}: {}", f.path, m.as_str()))
         })
+}
+
+/// Inside a `<dependency>` element of a Maven build: an artifact this
+/// build imports (the Java SDK's BOM in `dependencyManagement`), not the
+/// one it publishes.
+fn in_maven_dependency(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    before
+        .rfind("<dependency>")
+        .is_some_and(|open| !before[open..].contains("</dependency>"))
 }
