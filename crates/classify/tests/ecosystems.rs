@@ -592,3 +592,31 @@ fn importing_the_java_sdks_bom_is_no_claim_to_be_the_sdk() {
     let v = files(own);
     assert_eq!(v.labels.kind, Kind::Sdk, "{:?}", v.evidence);
 }
+
+#[test]
+fn a_json_rpc_endpoint_in_a_django_view_is_a_served_dispatcher() {
+    let pyproject = "[project]\nname = \"admin-mcp\"\ndependencies = [\"django>=5.0\"]\n";
+    let views = "import json\nfrom django.http import JsonResponse\nfrom django.views import View\n\nfrom .manifest import initialize_result, tool_list\n\n\nclass McpEndpointView(View):\n    def post(self, request):\n        rpc = parse(request.body)\n        if rpc.method == \"initialize\":\n            return JsonResponse(initialize_result(rpc.id))\n        if rpc.method == \"tools/list\":\n            return JsonResponse(tool_list(rpc.id))\n        return JsonResponse({\"error\": \"unknown method\"}, status=404)\n";
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("admin_mcp/server/views.py", views),
+    ]);
+    assert_eq!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+    assert!(
+        v.labels.sdk.contains(&Sdk::HandRolled),
+        "{:?}",
+        v.labels.sdk
+    );
+    // Negative: the same dispatch in a module that serves nothing.
+    let plain = views
+        .replace(
+            "from django.http import JsonResponse\nfrom django.views import View\n",
+            "",
+        )
+        .replace("JsonResponse(", "dict(");
+    let v = run(&[
+        ("pyproject.toml", pyproject),
+        ("admin_mcp/server/views.py", &plain),
+    ]);
+    assert_ne!(v.labels.kind, Kind::Server, "{:?}", v.evidence);
+}

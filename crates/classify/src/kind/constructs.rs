@@ -162,7 +162,7 @@ static HAND_ROLLED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
         re(&DISPATCH_ON.replace("METHOD", "tools/list")),
         re(r#"["']serverInfo["']|\bserverInfo\s*[:=]|server_info\b|ServerInfo\s*\{|"serverInfo"#),
         re(
-            r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)|WebApplication\.Create|\.Map(?:Post|Get)\s*\(|HttpServer\.create\(|@(?:Post|Request)Mapping\b|@RestController\b|@POST\b|@Path\("#,
+            r#"(?i)stdin|readline|ListenAndServe|HttpListener|createServer|\.listen\(|app\.(?:post|route)|@app\.(?:post|route)|Console\.In|TcpListener|axum|actix|warp::|hyper::|http\.HandleFunc|uvicorn|aiohttp|flask|fastapi|express\(\)|WebApplication\.Create|\.Map(?:Post|Get)\s*\(|HttpServer\.create\(|@(?:Post|Request)Mapping\b|@RestController\b|@POST\b|@Path\(|\bJsonResponse\(|(?m:^\s*from\s+django\b)"#,
         ),
     ]
 });
