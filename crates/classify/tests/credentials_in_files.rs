@@ -399,3 +399,28 @@ fn globs_that_filter_secret_files_name_no_key_and_no_config_file() {
         v.evidence
     );
 }
+
+#[test]
+fn a_compilers_config_and_the_hosts_config_are_not_the_servers_config_file() {
+    let index = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nimport { StdioServerTransport } from \"@modelcontextprotocol/sdk/server/stdio.js\";\nconst server = new McpServer({ name: \"scaffold\", version: \"1.0.0\" });\nconst registryKey = process.env.SCAFFOLD_API_KEY;\nawait server.connect(new StdioServerTransport());\n";
+    let scaffold = "import { readFileSync, writeFileSync } from \"node:fs\";\n\nexport function scaffold(dir: string, spec: { apiKey?: string }) {\n  const pkg = JSON.parse(readFileSync(\"package.json\", \"utf8\"));\n  writeFileSync(`${dir}/tsconfig.json`, JSON.stringify(pkg.tsconfig));\n  return \"Register the server in claude_desktop_config.json; pass apiKey in its env block.\";\n}\n";
+    let files = |scaffold: &str| run(&[("src/index.ts", index), ("src/scaffold.ts", scaffold)]);
+    let v = files(scaffold);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::ConfigFile),
+        "{:?}",
+        v.evidence
+    );
+    // Negative: a config file of the server's own in the user's home.
+    let own = "import { readFileSync } from \"node:fs\";\nimport { homedir } from \"node:os\";\nimport { join } from \"node:path\";\n\nexport function loadKey(): string {\n  const cfg = JSON.parse(readFileSync(join(homedir(), \".scaffold\", \"config.json\"), \"utf8\"));\n  return cfg.apiKey;\n}\n";
+    let v = files(own);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::ConfigFile),
+        "{:?}",
+        v.evidence
+    );
+}

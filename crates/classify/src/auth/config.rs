@@ -22,9 +22,11 @@ static DOTNET_KEY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Config files in the user's home or next to the binary holding secrets.
+/// A file name ending in `config.json` is one only as a whole word: a
+/// compiler's `tsconfig.json` or `jsconfig.json` holds no secret.
 static CONFIG_FILE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)expanduser\(\s*['"]~|os\.homedir\(\)|homedir\(\)|UserHomeDir\(\)|home_dir\(\)|Path\.home\(\)|XDG_CONFIG_HOME|user_config_dir|appdirs|platformdirs|envPaths|\.config/|~/\.|credentials\.json|\.tfrc|config\.(?:json|ya?ml|toml)\b|settings\.(?:json|ya?ml|toml)\b|IConfiguration|IOptions<|configuration\[|GetSection\(|@ConfigurationProperties|UserSecrets|AddUserSecrets|appsettings"#,
+        r#"(?i)expanduser\(\s*['"]~|os\.homedir\(\)|homedir\(\)|UserHomeDir\(\)|home_dir\(\)|Path\.home\(\)|XDG_CONFIG_HOME|user_config_dir|appdirs|platformdirs|envPaths|\.config/|~/\.|credentials\.json|\.tfrc|(?:^|[^a-zA-Z])(?:config|settings)\.(?:json|ya?ml|toml)\b|IConfiguration|IOptions<|configuration\[|GetSection\(|@ConfigurationProperties|UserSecrets|AddUserSecrets|appsettings"#,
     )
 });
 
@@ -129,13 +131,20 @@ fn is_glob(text: &str, at: usize) -> bool {
     text[..at].trim_end_matches('.').ends_with('*')
 }
 
+/// The MCP host's own configuration (`claude_desktop_config.json`), which
+/// a server's docs and templates name to show where to register it.
+fn is_host_config(text: &str, at: usize) -> bool {
+    text[..at].ends_with("claude_desktop")
+}
+
 /// Config files the server locates and reads its secrets from.
 pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
         if !found.sources.contains(&CredentialSource::ConfigFile) {
             if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
-                let filter_or_comment =
-                    is_glob(f.text, m.start()) || is_comment(f.line_text(m.start()));
+                let filter_or_comment = is_glob(f.text, m.start())
+                    || is_host_config(f.text, m.start())
+                    || is_comment(f.line_text(m.start()));
                 !filter_or_comment
                     && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
                     // Spring properties whose secrets are `${ENV}`
@@ -160,7 +169,11 @@ pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
                 .chain(CONFIG_PARSE.find_iter(f.text).filter(|m| {
                     m.as_str().starts_with("add_source") || m.as_str().starts_with("ReadInConfig")
                 }))
-                .find(|m| !is_comment(f.line_text(m.start())) && !found.bound_to_env);
+                .find(|m| {
+                    !is_comment(f.line_text(m.start()))
+                        && !is_host_config(f.text, m.start())
+                        && !found.bound_to_env
+                });
             if let Some(m) = located {
                 if SECRET_FIELD.is_match(f.text) || ENV_INJECT.is_match(f.text) {
                     found.sources.insert(CredentialSource::ConfigFile);
