@@ -325,6 +325,13 @@ fn is_abandoned_dir(d: &str) -> bool {
         || norm.starts_with("deprecated_")
 }
 
+/// A script named for running the tests.
+fn is_test_runner(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    let mut words = stem.split(['-', '_']);
+    words.next() == Some("run") && words.any(|w| w == "test" || w == "tests")
+}
+
 pub fn role(path: &str) -> Role {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
@@ -351,7 +358,10 @@ pub fn role(path: &str) -> Role {
         || name == "tests.py"
         || name.ends_with("_tests.py")
         || (name.ends_with("tests.cs") || name.ends_with("test.cs") || name.ends_with("test.java"))
-        || name.ends_with("test.kt");
+        || name.ends_with("test.kt")
+        // Test runners: `run-tests.sh`, `run_all_tests.py`,
+        // `run-comprehensive-tests.mjs`.
+        || is_test_runner(name);
     if is_test_name
         || dirs.iter().any(|d| {
             TEST_DIRS.contains(d)
@@ -501,6 +511,10 @@ mod tests {
         assert_eq!(role("src/server.ts"), Role::Core);
         assert_eq!(role("tests/test_server.py"), Role::Test);
         assert_eq!(role("src/server.test.ts"), Role::Test);
+        assert_eq!(role("run-comprehensive-tests.mjs"), Role::Test);
+        assert_eq!(role("scripts/run_tests.py"), Role::Test);
+        assert_eq!(role("src/runner.ts"), Role::Core, "no test runner");
+        assert_eq!(role("src/run_latest.py"), Role::Core, "no test runner");
         assert_eq!(role("examples/echo/main.go"), Role::Example);
         assert_eq!(
             role("src/main/kotlin/com/example/Server.kt"),
