@@ -10,7 +10,7 @@ use regex::Regex;
 use super::config_fields;
 use super::findings::Findings;
 use super::read_checks::{fails_without, mentions_missing};
-use super::{camel_to_snake, is_comment};
+use super::{camel_to_snake, first_use_where, is_comment};
 use crate::ctx::{re, Ev, File};
 use crate::names::{secret_method, NamedSecret};
 
@@ -137,15 +137,18 @@ fn is_host_config(text: &str, at: usize) -> bool {
     text[..at].ends_with("claude_desktop")
 }
 
+/// A glob or the host's configuration: files a name like `config.json`
+/// may stand in without being the server's own.
+fn names_other_files(text: &str, at: usize) -> bool {
+    is_glob(text, at) || is_host_config(text, at)
+}
+
 /// Config files the server locates and reads its secrets from.
 pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     for f in code {
         if !found.sources.contains(&CredentialSource::ConfigFile) {
-            if let Some(m) = CONFIG_FILE.find_iter(f.text).find(|m| {
-                let filter_or_comment = is_glob(f.text, m.start())
-                    || is_host_config(f.text, m.start())
-                    || is_comment(f.line_text(m.start()));
-                !filter_or_comment
+            if let Some(off) = first_use_where(&CONFIG_FILE, f, |m| {
+                !names_other_files(f.text, m.start())
                     && SECRET_WORD.is_match(f.window(m.start(), 4, 4))
                     // Spring properties whose secrets are `${ENV}`
                     // placeholders are set through the environment.
@@ -156,7 +159,7 @@ pub fn loaders(code: &[&File], found: &mut Findings, ev: &mut Ev) {
                     "credential_sources",
                     "config_file",
                     f,
-                    m.start(),
+                    off,
                     "secrets loaded from a config file",
                 );
             }

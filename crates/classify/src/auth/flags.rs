@@ -83,11 +83,8 @@ static WORD_DEFAULT: LazyLock<Regex> =
 /// `--sort-key` whose default is a plain word (`default="kind"`) names a
 /// column or field, where a secret's default is empty or absent.
 fn names_a_field(name: &str, line: &str) -> bool {
-    let up = name
-        .trim_start_matches('-')
-        .to_ascii_uppercase()
-        .replace('-', "_");
-    (up == "KEY" || up.ends_with("_KEY")) && WORD_DEFAULT.is_match(line)
+    let last_word = name.rsplit(['-', '_']).next().unwrap_or(name);
+    last_word.eq_ignore_ascii_case("key") && WORD_DEFAULT.is_match(line)
 }
 
 /// Every secret flag a code file declares or parses.

@@ -470,8 +470,7 @@ fn is_app_plugin(repo: &Repo) -> bool {
             || name == "atlassian-plugin.xml"
             || name == "applicationplugin.properties"
             || (name == "manifest.json" && f.text.contains("\"minAppVersion\""))
-            || ((paths::is_manifest(f.path) || name == "composer.json")
-                && HOST_MANIFEST.is_match(f.text))
+            || (paths::is_manifest(f.path) && HOST_MANIFEST.is_match(f.text))
     })
 }
 
