@@ -729,3 +729,34 @@ fn a_title_naming_the_repository_a_framework_presents_an_sdk() {
     let v = files("# Acme Server for the Laravel framework\n\nAdd token exchange to your app.\n");
     assert_eq!(v.labels.kind, Kind::Server);
 }
+
+#[test]
+fn a_program_with_long_docs_that_mention_mcp_is_other_not_documentation() {
+    // A command-line tool with a user guide as long as its code; MCP comes
+    // up only as something its users may pair it with.
+    let guide = format!(
+        "# Previz Studio\n\nTurns shot lists into camera sequences.\n\n{}",
+        "## Usage\nRun `previz render shots.yaml`; pair it with an MCP server for your editor if you like.\n"
+            .repeat(12)
+    );
+    let cli = "import argparse\n\ndef main():\n    p = argparse.ArgumentParser()\n    p.add_argument('shots')\n    args = p.parse_args()\n    render(args.shots)\n\n".repeat(4);
+    let program = [
+        ("README.md", guide.as_str()),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"previz\"\n[project.scripts]\nprevize = \"previz.cli:main\"\n",
+        ),
+        ("previz/cli.py", cli.as_str()),
+    ];
+    assert_eq!(run(&program).labels.kind, Kind::Other);
+
+    // The same words with only a page-building script beside them are
+    // documentation.
+    let notes = guide.repeat(4);
+    let site = [
+        ("README.md", notes.as_str()),
+        ("docs/guide.md", notes.as_str()),
+        ("scripts/build.py", "def build():\n    pass\n"),
+    ];
+    assert_eq!(run(&site).labels.kind, Kind::List);
+}

@@ -102,7 +102,7 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
         }
     } else if let Some(p) = s.client_phrase.as_deref().filter(|_| s.code_bytes > 0) {
         readme(ev, Kind::Client, "README presents an MCP client/host", p)
-    } else if s.mcp_mentioned && s.doc_bytes > s.code_bytes {
+    } else if s.mcp_mentioned && is_mostly_documentation(s) {
         readme(
             ev,
             Kind::List,
@@ -118,6 +118,14 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
         )
     };
     (kind, false)
+}
+
+/// Documentation with at most a little code beside it (the scripts that
+/// build or check the pages). A program comes with documentation too, often
+/// as much as its code: only when the docs outweigh the code several times
+/// over is the repository the documentation.
+fn is_mostly_documentation(s: &Signals) -> bool {
+    s.doc_bytes > 3 * s.code_bytes
 }
 
 /// A repository whose name calls it an SDK (`mcp-sdk`, `mcp-php-sdk`,
