@@ -513,3 +513,39 @@ fn a_key_flag_whose_default_is_a_plain_word_names_a_field_not_a_secret() {
         v.evidence
     );
 }
+
+#[test]
+fn a_variable_read_through_a_shared_map_of_names_is_an_env_var() {
+    // The names live in a module of their own; the loader imports the map
+    // and refuses to start without the token.
+    let names = "export const ENV_VAR_NAMES = {\n  TRACKER_TOKEN: 'TRACKER_TOKEN',\n  TRACKER_ORG_ID: 'TRACKER_ORG_ID',\n} as const;\n";
+    let loader = "import { ENV_VAR_NAMES } from './names.js';\n\nexport function loadConfig() {\n  const token = process.env[ENV_VAR_NAMES.TRACKER_TOKEN];\n  if (!token) {\n    throw new Error(`${ENV_VAR_NAMES.TRACKER_TOKEN} is not set`);\n  }\n  return { token };\n}\n";
+    let server = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nimport { loadConfig } from './config/loader.js';\nconst config = loadConfig();\nconst server = new McpServer({ name: 'tracker', version: '1.0.0' });\n";
+    let pkg =
+        r#"{ "name": "tracker-mcp", "dependencies": { "@modelcontextprotocol/sdk": "^1.0.0" } }"#;
+    let files = [
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/config/names.ts", names),
+        ("src/config/loader.ts", loader),
+    ];
+    let v = run(&files);
+    assert!(
+        v.labels.env_vars.contains("TRACKER_TOKEN"),
+        "{:?}",
+        v.labels
+    );
+    assert_eq!(v.labels.credentials, Credentials::Required);
+    // Negative: with no map defining the member, its name is not taken
+    // for the variable's.
+    let v = run(&files[..2]
+        .iter()
+        .copied()
+        .chain([("src/config/loader.ts", loader)])
+        .collect::<Vec<_>>());
+    assert!(
+        !v.labels.env_vars.contains("TRACKER_TOKEN"),
+        "{:?}",
+        v.labels
+    );
+}

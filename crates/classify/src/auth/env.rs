@@ -127,7 +127,11 @@ static STRICT_READ: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Every place a code file reads a variable: its name and offset.
-fn reads(f: &File, helper_calls: Option<&Regex>) -> Vec<(String, usize)> {
+fn reads(
+    f: &File,
+    helper_calls: Option<&Regex>,
+    shared_names: &BTreeMap<&str, &str>,
+) -> Vec<(String, usize)> {
     let mut hits: Vec<(String, usize)> = Vec::new();
     for c in ENV_READ.captures_iter(f.text) {
         if let Some(m) = first_group(&c) {
@@ -167,7 +171,7 @@ fn reads(f: &File, helper_calls: Option<&Regex>) -> Vec<(String, usize)> {
     if let Some(calls) = helper_calls {
         hits.extend(env_wrappers::calls(f, calls));
     }
-    hits.extend(through_constants(f));
+    hits.extend(through_constants(f, shared_names));
     // A schema parsed over the whole environment (zod, envalid, joi):
     // its upper-case keys are variable names.
     if WHOLE_ENV.is_match(f.text) {
@@ -183,6 +187,7 @@ fn reads(f: &File, helper_calls: Option<&Regex>) -> Vec<(String, usize)> {
 /// Secret variables read in code, and how strictly each read is checked.
 pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     let helper_calls = env_wrappers::calls_pattern(&env_wrappers::helpers(code));
+    let shared_names = shared_name_maps(code);
     for f in code {
         // Reads whose names the code computes or a library derives (a
         // settings class, viper's prefix, a computed key). Loading a .env
@@ -192,7 +197,7 @@ pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
         if DYNAMIC_ENV.is_match(f.text) {
             found.dynamic_env = true;
         }
-        let hits = reads(f, helper_calls.as_ref());
+        let hits = reads(f, helper_calls.as_ref(), &shared_names);
         let quote_ends = if hits.is_empty() {
             Vec::new()
         } else {
@@ -369,20 +374,43 @@ pub(super) fn name_constants<'t>(f: &File<'t>) -> BTreeMap<&'t str, &'t str> {
         .collect()
 }
 
-/// Env reads through name constants: `os.getenv(API_KEY_ENV)`.
-fn through_constants(f: &File) -> Vec<(String, usize)> {
+/// Maps of variable names kept in a module of their own and imported where
+/// the environment is read (`export const ENV_VAR_NAMES = { GITLAB_TOKEN:
+/// 'GITLAB_TOKEN' }`, `class EnvKeys: API_KEY = "SERVICE_API_KEY"`): each
+/// upper-case member that holds an upper-case name, from every code file.
+fn shared_name_maps<'t>(code: &[&File<'t>]) -> BTreeMap<&'t str, &'t str> {
+    static MEMBER: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?m)^\s*([A-Z][A-Z0-9_]{2,})\s*[:=]\s*['"]([A-Z][A-Z0-9_]{2,})['"]\s*(?:as\s+const\s*)?[,;]?\s*$"#,
+        )
+    });
+    let mut out = BTreeMap::new();
+    for f in code {
+        for c in MEMBER.captures_iter(f.text) {
+            if let (Some(k), Some(v)) = (c.get(1), c.get(2)) {
+                out.entry(k.as_str()).or_insert(v.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// Env reads through name constants: `os.getenv(API_KEY_ENV)`, defined in
+/// the same file or in a shared map of names
+/// (`process.env[ENV_VAR_NAMES.GITLAB_TOKEN]`).
+fn through_constants(f: &File, shared: &BTreeMap<&str, &str>) -> Vec<(String, usize)> {
     if !ENV_READ_IDENT.is_match(f.text) {
         return Vec::new();
     }
     let defs = name_constants(f);
-    if defs.is_empty() {
+    if defs.is_empty() && shared.is_empty() {
         return Vec::new();
     }
     ENV_READ_IDENT
         .captures_iter(f.text)
         .filter_map(|c| {
             let id = c.get(1)?;
-            let v = defs.get(id.as_str())?;
+            let v = defs.get(id.as_str()).or_else(|| shared.get(id.as_str()))?;
             v.bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
                 .then(|| (v.to_string(), id.start()))
