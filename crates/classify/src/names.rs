@@ -179,7 +179,12 @@ impl NamedSecret {
 /// `None` when it is not a secret.
 pub fn secret_method(name: &str) -> Option<NamedSecret> {
     let up = name.to_ascii_uppercase().replace(['-', '.'], "_");
-    let parts: Vec<&str> = up.split('_').filter(|p| !p.is_empty()).collect();
+    let mut parts: Vec<&str> = up.split('_').filter(|p| !p.is_empty()).collect();
+    // A numbered slot of the same secret (`GITHUB_TOKEN_2`, `API_KEY_1`,
+    // kept for rotation or several accounts) is that secret.
+    while parts.len() > 1 && parts.last()?.bytes().all(|b| b.is_ascii_digit()) {
+        parts.pop();
+    }
     let last = *parts.last()?;
     let has = |p: &str| parts.contains(&p);
     let joined = parts.join("_");
@@ -583,6 +588,22 @@ mod tests {
         }
         // A product's own key for its env files is a secret.
         assert!(secret_method("ACME_ENV_KEY").is_some());
+    }
+
+    #[test]
+    fn a_numbered_slot_is_the_secret_it_numbers() {
+        assert_eq!(
+            secret_method("GITHUB_TOKEN_2"),
+            Some(NamedSecret::Credential(AuthMethod::Pat))
+        );
+        assert_eq!(
+            secret_method("ACME_INTERNAL_KEY_2"),
+            secret_method("ACME_INTERNAL_KEY")
+        );
+        assert!(secret_method("ACME_INTERNAL_KEY_2").is_some());
+        // A number alone, or after a word that holds no secret, is none.
+        assert_eq!(secret_method("KEY_2"), None);
+        assert_eq!(secret_method("WORKER_COUNT_4"), None);
     }
 
     #[test]
