@@ -549,3 +549,38 @@ fn a_variable_read_through_a_shared_map_of_names_is_an_env_var() {
         v.labels
     );
 }
+
+#[test]
+fn an_option_table_is_a_command_line_only_where_the_program_parses_one() {
+    let pkg = r#"{ "name": "crm-mcp", "bin": { "crm-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"crm\", version: \"1\" });\nconst apiKey = process.env.CRM_API_KEY;\n";
+    // A tool that logs in to a second system takes the password as an
+    // input: a property of its schema, nothing the operator passes.
+    let tool = "export const loginTool = {\n  name: 'login',\n  inputSchema: {\n    type: 'object',\n    properties: {\n      username: { type: 'string' },\n      password: { type: 'string', description: 'Account password' },\n    },\n  },\n};\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/tools/login.ts", tool),
+    ]);
+    assert!(
+        !v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.labels
+    );
+    // node:util parseArgs reads the same shape from the command line.
+    let cli = "import { parseArgs } from 'node:util';\nconst { values } = parseArgs({\n  options: {\n    password: { type: 'string' },\n  },\n});\n";
+    let v = run(&[
+        ("package.json", pkg),
+        ("src/index.ts", server),
+        ("src/cli.ts", cli),
+    ]);
+    assert!(
+        v.labels
+            .credential_sources
+            .contains(&CredentialSource::CliArg),
+        "{:?}",
+        v.labels
+    );
+}

@@ -33,10 +33,21 @@ static BARE_FLAG: LazyLock<Regex> = LazyLock::new(|| {
         r#"|\.long\(\s*"([a-z][a-z0-9_-]*)"\s*\)"#,
         // yargs: `.option('api-key', { type: 'string' })`.
         r#"|\.option\(\s*['"]([a-zA-Z][a-zA-Z0-9-]*)['"]\s*,\s*\{"#,
-        // node:util parseArgs and option tables: `token: { type: 'string' }`.
-        r#"|['"]?([a-zA-Z][a-zA-Z0-9-]*)['"]?\s*:\s*\{\s*type:\s*['"]string['"]"#,
     ))
 });
+
+/// node:util `parseArgs` and yargs option tables: `token: { type: 'string' }`.
+/// A tool's input schema has the same shape, so a table counts only in a
+/// file that parses its own command line with one of those libraries, as
+/// the camelCase names of the other option forms do.
+static OPTION_TABLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"['"]?([a-zA-Z][a-zA-Z0-9-]*)['"]?\s*:\s*\{\s*type:\s*['"]string['"]"#));
+
+fn parses_own_command_line(f: &File) -> bool {
+    ["parseArgs", "yargs", "meow("]
+        .iter()
+        .any(|lib| f.text.contains(lib))
+}
 
 /// Messages telling the user to pass a secret flag
 /// ("provide a token with the --access-token flag").
@@ -121,15 +132,21 @@ fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
     }
     for c in BARE_FLAG.captures_iter(f.text) {
         let Some(m) = first_group(&c) else { continue };
-        // Option tables also describe tool inputs: only where the
+        // camelCase names are as often a tool's inputs: only where the
         // program parses its own command line.
-        if m.as_str().contains(|c: char| c.is_ascii_uppercase())
-            && !(f.text.contains("parseArgs") || f.text.contains("yargs"))
-        {
+        if m.as_str().contains(|c: char| c.is_ascii_uppercase()) && !parses_own_command_line(f) {
             continue;
         }
         if flag_is_secret(&camel_to_snake(m.as_str())) && !is_comment(f.line_text(m.start())) {
             add(m.as_str(), m.start());
+        }
+    }
+    if parses_own_command_line(f) {
+        for c in OPTION_TABLE.captures_iter(f.text) {
+            let Some(m) = c.get(1) else { continue };
+            if flag_is_secret(&camel_to_snake(m.as_str())) && !is_comment(f.line_text(m.start())) {
+                add(m.as_str(), m.start());
+            }
         }
     }
     for c in FLAG_HINT.captures_iter(f.text) {
