@@ -557,30 +557,14 @@ fn an_option_table_is_a_command_line_only_where_the_program_parses_one() {
     // A tool that logs in to a second system takes the password as an
     // input: a property of its schema, nothing the operator passes.
     let tool = "export const loginTool = {\n  name: 'login',\n  inputSchema: {\n    type: 'object',\n    properties: {\n      username: { type: 'string' },\n      password: { type: 'string', description: 'Account password' },\n    },\n  },\n};\n";
-    let v = run(&[
-        ("package.json", pkg),
-        ("src/index.ts", server),
-        ("src/tools/login.ts", tool),
-    ]);
-    assert!(
-        !v.labels
+    let takes_cli_arg = |extra: (&str, &str)| {
+        run(&[("package.json", pkg), ("src/index.ts", server), extra])
+            .labels
             .credential_sources
-            .contains(&CredentialSource::CliArg),
-        "{:?}",
-        v.labels
-    );
+            .contains(&CredentialSource::CliArg)
+    };
+    assert!(!takes_cli_arg(("src/tools/login.ts", tool)));
     // node:util parseArgs reads the same shape from the command line.
     let cli = "import { parseArgs } from 'node:util';\nconst { values } = parseArgs({\n  options: {\n    password: { type: 'string' },\n  },\n});\n";
-    let v = run(&[
-        ("package.json", pkg),
-        ("src/index.ts", server),
-        ("src/cli.ts", cli),
-    ]);
-    assert!(
-        v.labels
-            .credential_sources
-            .contains(&CredentialSource::CliArg),
-        "{:?}",
-        v.labels
-    );
+    assert!(takes_cli_arg(("src/cli.ts", cli)));
 }
