@@ -808,3 +808,46 @@ fn headers_the_server_sets_and_tokens_it_fetches_are_outbound() {
         "def check(request):\n    return request.headers[\"X-API-Key\"] == KEY\n"
     ));
 }
+
+/// Whether the server's sources include a login at run time.
+fn logs_in_at_run_time(files: &[(&str, &str)]) -> bool {
+    run(files)
+        .labels
+        .credential_sources
+        .contains(&CredentialSource::OauthFlow)
+}
+
+#[test]
+fn a_login_timeout_is_a_browser_login_only_beside_a_browser() {
+    // The session the server keeps between runs, the same in both.
+    let cookies = "import json\n\nasync def restore(context, path):\n    await context.add_cookies(json.load(open(path)))\n";
+    // The time the user gets to log in, in the browser the server drives.
+    let browser = "from playwright.async_api import async_playwright\n\nLOGIN_TIMEOUT = 300\n\nasync def login(page):\n    await page.goto(LOGIN_URL)\n    await page.wait_for_url(HOME, timeout=LOGIN_TIMEOUT * 1000)\n";
+    // A database driver's own login timeout is no login by anyone.
+    let database = "import pymssql\n\ndef connect(host, user):\n    return pymssql.connect(server=host, user=user, login_timeout=15)\n";
+    let mut files = [
+        ("pyproject.toml", PYPROJECT),
+        ("src/kvm/server.py", PY_SERVER),
+        ("src/kvm/cookies.py", cookies),
+        ("src/kvm/session.py", browser),
+    ];
+    assert!(logs_in_at_run_time(&files));
+    files[3].1 = database;
+    assert!(!logs_in_at_run_time(&files));
+}
+
+#[test]
+fn an_interactive_credential_the_chain_excludes_is_no_login() {
+    let csproj = r#"<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType></PropertyGroup><ItemGroup><PackageReference Include="ModelContextProtocol" Version="0.4.0" /><PackageReference Include="Azure.Identity" Version="1.13.0" /></ItemGroup></Project>"#;
+    let program = "var builder = Host.CreateApplicationBuilder(args);\nbuilder.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();\nawait builder.Build().RunAsync();\n";
+    let excluded = "using Azure.Identity;\nstatic class Credentials {\n  public static DefaultAzureCredential Create() => new(new DefaultAzureCredentialOptions {\n    ExcludeInteractiveBrowserCredential = true,\n  });\n}\n";
+    let interactive = "using Azure.Identity;\nstatic class Credentials {\n  public static InteractiveBrowserCredential Create() => new(new InteractiveBrowserCredentialOptions());\n}\n";
+    let mut files = [
+        ("Vault.csproj", csproj),
+        ("Program.cs", program),
+        ("Credentials.cs", excluded),
+    ];
+    assert!(!logs_in_at_run_time(&files));
+    files[2].1 = interactive;
+    assert!(logs_in_at_run_time(&files));
+}

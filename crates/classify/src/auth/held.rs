@@ -9,7 +9,7 @@ use mcp_survey_model::{AuthMethod, CredentialSource};
 use regex::Regex;
 
 use super::findings::Findings;
-use super::{delegated, first_use, is_comment};
+use super::{delegated, first_use, first_use_where, is_comment};
 use crate::ctx::{re, Ev, File};
 
 /// Mutual TLS: the server authenticates to its service with a client
@@ -49,6 +49,18 @@ static BROWSER_LOGIN: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)(?:visible|manual|interactive|browser)[ _-]?login|login[ _-]?(?:in|with|via)?[ _-]?(?:the |a )?browser|ChromeForLogin|login_?timeout|wait(?:ing)? for (?:the )?(?:user|you) to log ?in"#,
     )
 });
+
+/// A browser the server drives. A login timeout is how long the user gets
+/// to log in only beside one: database drivers (pymssql, ODBC, JDBC) have
+/// a login timeout of their own.
+static DRIVEN_BROWSER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)browser|playwright|puppeteer|selenium|chromium|headless|webdriver"#)
+});
+
+fn is_browser_login(f: &File, m: &regex::Match) -> bool {
+    let timeout_only = m.as_str().to_ascii_lowercase().replace('_', "") == "logintimeout";
+    !timeout_only || DRIVEN_BROWSER.is_match(f.window(m.start(), 10, 10))
+}
 
 /// A client library that logs in once and keeps the session on disk for
 /// later runs: Telethon and Pyrogram write an MTProto `.session` file unless
@@ -176,7 +188,7 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
             }
         }
         if !browser_login {
-            if let Some(off) = first_use(&BROWSER_LOGIN, f) {
+            if let Some(off) = first_use_where(&BROWSER_LOGIN, f, |m| is_browser_login(f, m)) {
                 browser_login = true;
                 ev.at(
                     "credential_sources",

@@ -7,7 +7,7 @@ use mcp_survey_model::{AuthMethod, CredentialSource};
 use regex::Regex;
 
 use super::findings::Findings;
-use super::{first_use, is_comment};
+use super::{first_use, first_use_where, is_comment};
 use crate::ctx::{re, Ev, File};
 
 /// Interactive OAuth logins and the libraries that run them: each is both
@@ -58,6 +58,16 @@ static LOGIN_WORD: LazyLock<Regex> =
 static OAUTH_FLOW_PART: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)authorization_code|/authorize\b|redirect_uri|/callback\b"#));
 
+/// A credential a chain is told to skip (Azure Identity's
+/// `ExcludeInteractiveBrowserCredential = true`) says the login will not
+/// happen.
+fn excluded(f: &File, m: &regex::Match) -> bool {
+    f.text[..m.start()]
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .is_some_and(|word| word.eq_ignore_ascii_case("exclude"))
+}
+
 pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     let mut flow_parts: Vec<(String, &str, u32, &str)> = Vec::new();
     for f in code {
@@ -74,7 +84,7 @@ pub fn scan(code: &[&File], found: &mut Findings, ev: &mut Ev) {
             found.oauth = true;
         }
         if !found.oauth_flow {
-            let strong = first_use(&OAUTH_FLOW, f).or_else(|| {
+            let strong = first_use_where(&OAUTH_FLOW, f, |m| !excluded(f, m)).or_else(|| {
                 BROWSER_OPEN
                     .find_iter(f.text)
                     .map(|m| m.start())
