@@ -216,18 +216,62 @@ pub fn calls_itself_a_relay(full_name: Option<&str>, titles: &[String]) -> bool 
 /// (`LINEAR_API_KEY` for a Linear server, `HA_TOKEN` for a Home Assistant
 /// `hass-mcp`).
 pub fn serves_purpose(var: &str, identity: &[String]) -> bool {
-    let lower = var.to_ascii_lowercase();
-    let parts: Vec<&str> = lower
-        .split(['_', '-', '.'])
-        .filter(|p| !p.is_empty() && !GENERIC_WORDS.contains(p))
+    let parts: Vec<String> = name_words(var)
+        .filter(|p| !GENERIC_WORDS.contains(&p.as_str()) || DATASTORES.contains(&p.as_str()))
         .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let Some(first) = parts.first() else {
         return false;
     };
+    // A store named after the word of the server's identity is the
+    // server's own: `LINEAR_API_KEY` is Linear's key, `SCRIBE_DB_URL` the
+    // database a server called scribe keeps its data in.
+    let names_the_service = |i: usize| !parts[i + 1..].iter().any(|p| DATASTORES.contains(p));
     identity.iter().any(|w| {
-        parts
-            .iter()
-            .any(|p| p.len() >= 3 && (w == p || w.contains(p)))
-            || (first.len() >= 2 && w.starts_with(first))
+        parts.iter().enumerate().any(|(i, p)| {
+            !DATASTORES.contains(p)
+                && p.len() >= 3
+                && (w == p || w.contains(p))
+                && names_the_service(i)
+        }) || (first.len() >= 2 && w.starts_with(first) && names_the_service(0))
     })
 }
+
+/// A store named under the server's own prefix (`SCRIBE_DB_URL` for a
+/// server called scribe): where the server keeps its data, not a database
+/// it exists to reach.
+pub fn names_own_store(var: &str, identity: &[String]) -> bool {
+    let words: Vec<String> = name_words(var).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        !GENERIC_WORDS.contains(&w.as_str())
+            && w.len() >= 3
+            && identity.contains(w)
+            && words[i + 1..]
+                .iter()
+                .any(|p| DATASTORES.contains(&p.as_str()))
+    })
+}
+
+/// The lower-case words of a variable's name.
+fn name_words(var: &str) -> impl Iterator<Item = String> + '_ {
+    var.split(['_', '-', '.'])
+        .filter(|p| !p.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+/// Stores a server keeps its own data in: named after the server's prefix,
+/// they are its storage, not the service it exists to reach.
+const DATASTORES: &[&str] = &[
+    "db",
+    "database",
+    "dsn",
+    "postgres",
+    "postgresql",
+    "pg",
+    "mysql",
+    "mongo",
+    "mongodb",
+    "redis",
+    "sqlite",
+    "storage",
+];

@@ -645,3 +645,31 @@ const region = process.env[`NOTES_${"REGION"}`]"#,
     assert!(v.labels.env_vars.is_empty(), "{:?}", v.labels);
     assert_eq!(v.labels.credentials, Credentials::None);
 }
+
+#[test]
+fn a_database_named_under_the_servers_own_prefix_is_its_own_store() {
+    let pyproject = "[project]\nname = \"ledger-mcp\"\ndependencies = [\"mcp>=1.2\"]\n";
+    let server = "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"ledger\")\n";
+    // Postgres when a URL is given, SQLite in the project folder otherwise.
+    let settings = |var: &str| {
+        format!("import os\n\ndef storage():\n    db_url = os.environ.get(\"{var}\")\n    backend = \"postgres\" if db_url else \"sqlite\"\n    return backend, db_url\n")
+    };
+    let need = |var: &str| {
+        let settings = settings(var);
+        classify(&repo(
+            Some("someone/ledger-mcp"),
+            &[
+                ("pyproject.toml", pyproject),
+                ("ledger/server.py", server),
+                ("ledger/settings.py", &settings),
+            ],
+        ))
+        .labels
+    };
+    let own = need("LEDGER_DB_URL");
+    assert!(own.env_vars.contains("LEDGER_DB_URL"), "{own:?}");
+    assert_eq!(own.credentials, Credentials::Optional);
+    // A database under another name is one the server exists to reach.
+    let reached = need("WAREHOUSE_DB_URL");
+    assert_eq!(reached.credentials, Credentials::Required);
+}

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::findings::Findings;
 use crate::ctx::{re, Ev, File};
-use crate::identity::serves_purpose;
+use crate::identity::{names_own_store, serves_purpose};
 use crate::snippets::Documented;
 
 static OPTIONAL_DOC: LazyLock<Regex> = LazyLock::new(|| {
@@ -126,9 +126,9 @@ pub fn decide(
     } else if secrets.is_empty() && !methods.contains(&AuthMethod::CloudIam) {
         (Credentials::Optional, Reason::Incidental)
     } else if methods.contains(&AuthMethod::CloudIam)
-        || secrets
-            .values()
-            .any(|s| s.method == Some(AuthMethod::ConnectionString))
+        || secrets.iter().any(|(name, s)| {
+            s.method == Some(AuthMethod::ConnectionString) && !names_own_store(name, identity)
+        })
     {
         (Credentials::Required, Reason::CloudOrDatabase)
     } else {
