@@ -216,24 +216,30 @@ pub fn calls_itself_a_relay(full_name: Option<&str>, titles: &[String]) -> bool 
 /// (`LINEAR_API_KEY` for a Linear server, `HA_TOKEN` for a Home Assistant
 /// `hass-mcp`).
 pub fn serves_purpose(var: &str, identity: &[String]) -> bool {
-    let parts: Vec<String> = name_words(var)
-        .filter(|p| !GENERIC_WORDS.contains(&p.as_str()) || DATASTORES.contains(&p.as_str()))
+    let words: Vec<String> = name_words(var).collect();
+    // The words that can name a service, with where they stand.
+    let parts: Vec<(usize, &str)> = words
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, p.as_str()))
+        .filter(|(_, p)| !GENERIC_WORDS.contains(p))
         .collect();
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let Some(first) = parts.first() else {
+    let Some(&(first_at, first)) = parts.first() else {
         return false;
     };
     // A store named after the word of the server's identity is the
     // server's own: `LINEAR_API_KEY` is Linear's key, `SCRIBE_DB_URL` the
     // database a server called scribe keeps its data in.
-    let names_the_service = |i: usize| !parts[i + 1..].iter().any(|p| DATASTORES.contains(p));
+    let names_the_service = |i: usize| {
+        !words[i + 1..]
+            .iter()
+            .any(|p| DATASTORES.contains(&p.as_str()))
+    };
     identity.iter().any(|w| {
-        parts.iter().enumerate().any(|(i, p)| {
-            !DATASTORES.contains(p)
-                && p.len() >= 3
-                && (w == p || w.contains(p))
-                && names_the_service(i)
-        }) || (first.len() >= 2 && w.starts_with(first) && names_the_service(0))
+        parts
+            .iter()
+            .any(|&(i, p)| p.len() >= 3 && (w == p || w.contains(p)) && names_the_service(i))
+            || (first.len() >= 2 && w.starts_with(first) && names_the_service(first_at))
     })
 }
 
