@@ -230,11 +230,7 @@ pub fn serves_purpose(var: &str, identity: &[String]) -> bool {
     // A store named after the word of the server's identity is the
     // server's own: `LINEAR_API_KEY` is Linear's key, `SCRIBE_DB_URL` the
     // database a server called scribe keeps its data in.
-    let names_the_service = |i: usize| {
-        !words[i + 1..]
-            .iter()
-            .any(|p| DATASTORES.contains(&p.as_str()))
-    };
+    let names_the_service = |i: usize| !store_follows(&words, i);
     identity.iter().any(|w| {
         parts
             .iter()
@@ -252,10 +248,15 @@ pub fn names_own_store(var: &str, identity: &[String]) -> bool {
         !GENERIC_WORDS.contains(&w.as_str())
             && w.len() >= 3
             && identity.contains(w)
-            && words[i + 1..]
-                .iter()
-                .any(|p| DATASTORES.contains(&p.as_str()))
+            && store_follows(&words, i)
     })
+}
+
+/// Does a store's word (`db`, `postgres`, …) follow the `i`th word?
+fn store_follows(words: &[String], i: usize) -> bool {
+    words[i + 1..]
+        .iter()
+        .any(|p| DATASTORES.contains(&p.as_str()))
 }
 
 /// The lower-case words of a variable's name.

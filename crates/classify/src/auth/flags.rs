@@ -130,23 +130,20 @@ fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
             add(m.as_str(), m.start());
         }
     }
-    for c in BARE_FLAG.captures_iter(f.text) {
+    let parses_cli = parses_own_command_line(f);
+    let tables = parses_cli
+        .then(|| OPTION_TABLE.captures_iter(f.text))
+        .into_iter()
+        .flatten();
+    for c in BARE_FLAG.captures_iter(f.text).chain(tables) {
         let Some(m) = first_group(&c) else { continue };
         // camelCase names are as often a tool's inputs: only where the
         // program parses its own command line.
-        if m.as_str().contains(|c: char| c.is_ascii_uppercase()) && !parses_own_command_line(f) {
+        if m.as_str().contains(|c: char| c.is_ascii_uppercase()) && !parses_cli {
             continue;
         }
         if flag_is_secret(&camel_to_snake(m.as_str())) && !is_comment(f.line_text(m.start())) {
             add(m.as_str(), m.start());
-        }
-    }
-    if parses_own_command_line(f) {
-        for c in OPTION_TABLE.captures_iter(f.text) {
-            let Some(m) = c.get(1) else { continue };
-            if flag_is_secret(&camel_to_snake(m.as_str())) && !is_comment(f.line_text(m.start())) {
-                add(m.as_str(), m.start());
-            }
         }
     }
     for c in FLAG_HINT.captures_iter(f.text) {
