@@ -568,3 +568,24 @@ fn an_option_table_is_a_command_line_only_where_the_program_parses_one() {
     let cli = "import { parseArgs } from 'node:util';\nconst { values } = parseArgs({\n  options: {\n    password: { type: 'string' },\n  },\n});\n";
     assert!(takes_cli_arg(("src/cli.ts", cli)));
 }
+
+#[test]
+fn a_stricli_flag_specification_is_a_command_line_option() {
+    let pkg = r#"{ "name": "crm-mcp", "bin": { "crm-mcp": "bin/mcp-server.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1", "@stricli/core": "^1" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nexport function createServer(apiKey: string) {\n  return new McpServer({ name: \"crm\", version: \"1\" });\n}\n";
+    let command = |kind: &str| {
+        format!("import {{ buildCommand }} from \"@stricli/core\";\nexport const startCommand = buildCommand({{\n  loader: async () => (await import(\"./impl.js\")).main,\n  parameters: {{\n    flags: {{\n      \"api-key\": {{\n        kind: \"{kind}\",\n        brief: \"Sets the API key\",\n        optional: true,\n        parse: String,\n      }},\n    }},\n  }},\n  docs: {{ brief: \"Run the server\" }},\n}});\n")
+    };
+    let sources = |kind: &str| {
+        run(&[
+            ("package.json", pkg),
+            ("src/server.ts", server),
+            ("src/cli/start/command.ts", &command(kind)),
+        ])
+        .labels
+        .credential_sources
+    };
+    assert!(sources("parsed").contains(&CredentialSource::CliArg));
+    // Negative: a boolean switch of the same name takes no value.
+    assert!(!sources("boolean").contains(&CredentialSource::CliArg));
+}

@@ -219,3 +219,18 @@ fn the_evidence_for_a_hard_stop_names_the_secret_that_stops_the_server() {
         .expect("a hard-stop evidence line");
     assert_eq!(stop.matched, "OPENAI_API_KEY");
 }
+
+#[test]
+fn a_key_checked_only_in_one_modes_branch_is_optional() {
+    let body = |check: &str| {
+        format!("    key = os.getenv(\"OPENAI_API_KEY\")\n    mode = os.getenv(\"SUMMARY_MODE\", \"local\")\n    model = os.getenv(\"SUMMARY_MODEL\", \"small\")\n    size = 10\n    logger.info(\"summaries: %s %s\", mode, model)\n{check}    return CloudSummarizer(key)\n")
+    };
+    let in_mode = "    if mode == \"local\":\n        return LocalSummarizer(model)\n    elif mode == \"cloud\":\n        if not key:\n            raise RuntimeError(\"OPENAI_API_KEY is required in cloud mode\")\n";
+    let v = run_atlas(&body(in_mode));
+    assert!(v.labels.env_vars.contains("OPENAI_API_KEY"));
+    assert_eq!(v.labels.credentials, Credentials::Optional);
+    // Negative: the same check made whatever the mode.
+    let always = "    if not key:\n        raise RuntimeError(\"OPENAI_API_KEY is required\")\n";
+    let v = run_atlas(&body(always));
+    assert_eq!(v.labels.credentials, Credentials::Required);
+}

@@ -36,15 +36,20 @@ static BARE_FLAG: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// node:util `parseArgs` and yargs option tables: `token: { type: 'string' }`.
+/// node:util `parseArgs` and yargs option tables: `token: { type: 'string' }`;
+/// stricli's flag specifications (`buildCommand`'s `parameters.flags`):
+/// `"api-key": { kind: "parsed", ... }`.
 /// A tool's input schema has the same shape, so a table counts only in a
 /// file that parses its own command line with one of those libraries, as
 /// the camelCase names of the other option forms do.
-static OPTION_TABLE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"['"]?([a-zA-Z][a-zA-Z0-9-]*)['"]?\s*:\s*\{\s*type:\s*['"]string['"]"#));
+static OPTION_TABLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"['"]?([a-zA-Z][a-zA-Z0-9-]*)['"]?\s*:\s*\{\s*(?:type:\s*['"]string['"]|kind:\s*['"]parsed['"])"#,
+    )
+});
 
 fn parses_own_command_line(f: &File) -> bool {
-    ["parseArgs", "yargs", "meow("]
+    ["parseArgs", "yargs", "meow(", "@stricli/core"]
         .iter()
         .any(|lib| f.text.contains(lib))
 }

@@ -39,7 +39,9 @@ pub(super) fn fails_without(window: &str) -> bool {
 /// The value is stored (`apiKey := os.Getenv(..)`, `APIKey: os.Getenv(..)`,
 /// `self.token = os.environ.get(..)`) and a later line in the same file
 /// tests that name for absence and fails: a config loader that validates
-/// after reading everything.
+/// after reading everything. A test inside one mode's branch (`elif
+/// client_type == "cloud": if not api_key: raise`) makes the value needed
+/// only in that mode.
 pub(super) fn checked_later(f: &File, off: usize, name: &str) -> bool {
     let line_end = next_line_start(f, off);
     let rest = &f.text[line_end..];
@@ -49,6 +51,7 @@ pub(super) fn checked_later(f: &File, off: usize, name: &str) -> bool {
             && absence_test(l, name)
             && !gated(l)
             && fails_without(f.window(pos, 0, 3))
+            && !inside_conditional_block(f, pos)
         {
             return true;
         }
