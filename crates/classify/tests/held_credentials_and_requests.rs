@@ -851,3 +851,33 @@ fn an_interactive_credential_the_chain_excludes_is_no_login() {
     files[2].1 = interactive;
     assert!(logs_in_at_run_time(&files));
 }
+
+#[test]
+fn azure_default_credential_reads_the_client_secret_variable() {
+    let azure = |credential: &str| {
+        format!("from azure.identity import {credential}\n\ndef credential():\n    return {credential}()\n")
+    };
+    let readme = "# kvm\n\nFor a service principal set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.\n";
+    let labels = |credential: &str| {
+        run(&[
+            ("pyproject.toml", PYPROJECT),
+            ("README.md", readme),
+            ("src/kvm/server.py", PY_SERVER),
+            ("src/kvm/azure.py", &azure(credential)),
+        ])
+        .labels
+    };
+    let l = labels("DefaultAzureCredential");
+    assert!(l.auth_methods.contains(&AuthMethod::CloudIam));
+    assert!(l.credential_sources.contains(&CredentialSource::Env));
+    assert!(
+        l.env_vars.contains("AZURE_CLIENT_SECRET"),
+        "{:?}",
+        l.env_vars
+    );
+    // Negative: a managed identity reads no secret from the environment.
+    let l = labels("ManagedIdentityCredential");
+    assert!(l.auth_methods.contains(&AuthMethod::CloudIam));
+    assert!(!l.credential_sources.contains(&CredentialSource::Env));
+    assert!(l.env_vars.is_empty(), "{:?}", l.env_vars);
+}

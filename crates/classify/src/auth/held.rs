@@ -116,12 +116,46 @@ fn library_sessions(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     }
 }
 
-/// AWS SDKs read the access-key variables themselves.
-static AWS_SDK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-sdk-java|software\.amazon\.awssdk|AWSSDK\."#,
-    )
-});
+/// A cloud SDK's credential chain whose first link reads secrets from
+/// environment variables the SDK names itself.
+struct EnvChain {
+    sdk: LazyLock<Regex>,
+    /// The variables that carry a secret (paths and ids are no secret).
+    variables: &'static [&'static str],
+    source_why: &'static str,
+    method_why: &'static str,
+}
+
+/// AWS SDKs read the access keys; Azure Identity's `EnvironmentCredential`,
+/// the first link of `DefaultAzureCredential`, reads a client secret, a
+/// certificate's password or a user's password.
+static ENV_CHAINS: [EnvChain; 2] = [
+    EnvChain {
+        sdk: LazyLock::new(|| {
+            re(
+                r#"(?m)^\s*(?:import\s+boto3|from\s+boto3\b|import\s+aioboto3)|\bboto3\.(?:client|resource|Session|session)\b|@aws-sdk/|aws-sdk-go|aws_config::|aws-sdk-java|software\.amazon\.awssdk|AWSSDK\."#,
+            )
+        }),
+        variables: &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ],
+        source_why: "AWS SDK reads the access keys from the environment",
+        method_why: "AWS SDK signs with the default credential chain",
+    },
+    EnvChain {
+        sdk: LazyLock::new(|| re(r#"\b(?:DefaultAzureCredential|EnvironmentCredential)\b"#)),
+        variables: &[
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            "AZURE_PASSWORD",
+        ],
+        source_why:
+            "Azure Identity's EnvironmentCredential reads the client secret from the environment",
+        method_why: "Azure Identity's default credential chain",
+    },
+];
 
 pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) {
     let cert_via_env = code.iter().any(|f| CERT_ENV.is_match(f.text));
@@ -211,60 +245,46 @@ pub fn scan(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Finding
         }
     }
     library_sessions(code, found, ev);
-    aws_chain(code, scope, docs, found, ev);
+    env_chains(code, scope, docs, found, ev);
 }
 
-/// An AWS SDK client signs with the standard credential chain, whose first
-/// link is the access-key environment variables. The variables are the
+/// A cloud SDK client signs with its standard credential chain, whose
+/// first link is the secret environment variables. The variables are the
 /// SDK's, not named by the server: they are listed only where the server's
 /// code or docs tell the operator to set them.
-fn aws_chain(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) {
-    let Some((f, m)) = code
-        .iter()
-        .find_map(|f| first_use(&AWS_SDK, f).map(|m| (f, m)))
-    else {
-        return;
-    };
-    if found.sources.insert(CredentialSource::Env) {
-        ev.at(
-            "credential_sources",
-            "env",
-            f,
-            m,
-            "AWS SDK reads the access keys from the environment",
-        );
-    }
-    if found.methods.insert(AuthMethod::CloudIam) {
-        ev.at(
-            "auth_methods",
-            "cloud_iam",
-            f,
-            m,
-            "AWS SDK signs with the default credential chain",
-        );
-    }
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-    ] {
-        if found.secrets.contains_key(name) {
-            continue;
-        }
-        if let Some(d) = docs
+fn env_chains(code: &[&File], scope: &[&File], docs: &[&File], found: &mut Findings, ev: &mut Ev) {
+    for chain in &ENV_CHAINS {
+        let Some((f, m)) = code
             .iter()
-            .chain(scope.iter())
-            .find(|d| d.text.contains(name))
-        {
-            found.secret(name, Some(AuthMethod::CloudIam), true);
-            let off = d.text.find(name).unwrap_or(0);
-            ev.at(
-                "env_vars",
-                name,
-                d,
-                off,
-                "AWS credential variable the server's docs or code name",
-            );
+            .find_map(|f| first_use(&chain.sdk, f).map(|m| (f, m)))
+        else {
+            continue;
+        };
+        if found.sources.insert(CredentialSource::Env) {
+            ev.at("credential_sources", "env", f, m, chain.source_why);
+        }
+        if found.methods.insert(AuthMethod::CloudIam) {
+            ev.at("auth_methods", "cloud_iam", f, m, chain.method_why);
+        }
+        for &name in chain.variables {
+            if found.secrets.contains_key(name) {
+                continue;
+            }
+            if let Some(d) = docs
+                .iter()
+                .chain(scope.iter())
+                .find(|d| d.text.contains(name))
+            {
+                found.secret(name, Some(AuthMethod::CloudIam), true);
+                let off = d.text.find(name).unwrap_or(0);
+                ev.at(
+                    "env_vars",
+                    name,
+                    d,
+                    off,
+                    "cloud credential variable the server's docs or code name",
+                );
+            }
         }
     }
 }
