@@ -589,3 +589,34 @@ fn a_stricli_flag_specification_is_a_command_line_option() {
     // Negative: a boolean switch of the same name takes no value.
     assert!(!sources("boolean").contains(&CredentialSource::CliArg));
 }
+
+#[test]
+fn a_variable_the_code_calls_a_path_holds_no_secret() {
+    let pkg = r#"{ "name": "cal-mcp", "bin": { "cal-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
+    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"cal\", version: \"1\" });\n";
+    let loader = |target: &str| {
+        format!("import {{ readFileSync }} from 'fs';\nexport function load() {{\n  const {target} = process.env.CAL_OAUTH_CREDENTIALS;\n  return {target};\n}}\n")
+    };
+    let labels = |target: &str| {
+        run(&[
+            ("package.json", pkg),
+            ("src/index.ts", server),
+            ("src/auth.ts", &loader(target)),
+        ])
+        .labels
+    };
+    let l = labels("credentialsPath");
+    assert!(
+        !l.env_vars.contains("CAL_OAUTH_CREDENTIALS"),
+        "{:?}",
+        l.env_vars
+    );
+    assert!(!l.credential_sources.contains(&CredentialSource::Env));
+    // Negative: the variable holds the credentials themselves.
+    let l = labels("credentialsJson");
+    assert!(
+        l.env_vars.contains("CAL_OAUTH_CREDENTIALS"),
+        "{:?}",
+        l.env_vars
+    );
+}

@@ -231,6 +231,12 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     // The code's own name for the value can say it is the server's
     // own key: `c.CredentialEncryptionKey = os.Getenv("APP_CRED_KEY")`.
     let target = assigned_name(f, off);
+    // Or that the variable holds where a credentials file lies
+    // (`const credentialsPath = process.env.GOOGLE_OAUTH_CREDENTIALS`):
+    // the file is the source, and a path is no secret.
+    if target.is_some_and(names_a_path) {
+        return;
+    }
     if target.is_some_and(|target| {
         secret_method(&camel_to_snake(target)) == Some(NamedSecret::ServerOwn)
     }) {
@@ -291,6 +297,17 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
         );
     }
     found.sources.insert(CredentialSource::Env);
+}
+
+/// An identifier for a file's location: `credentialsPath`, `key_file`,
+/// `tokenFilename`, `CONFIG_DIR`.
+fn names_a_path(identifier: &str) -> bool {
+    let snake = camel_to_snake(identifier);
+    let last = snake.rsplit('_').next().unwrap_or("");
+    matches!(
+        last.to_ascii_lowercase().as_str(),
+        "path" | "file" | "filename" | "filepath" | "dir" | "directory"
+    )
 }
 
 /// `${VAR}` placeholders in configuration files.
