@@ -175,14 +175,31 @@ impl NamedSecret {
     }
 }
 
+/// Words that name one of the keys a rotation keeps side by side.
+const ROTATION_SLOTS: &[&str] = &[
+    "PREVIOUS",
+    "OLD",
+    "NEXT",
+    "NEW",
+    "CURRENT",
+    "PRIMARY",
+    "SECONDARY",
+];
+
 /// Does this upper-case name carry a secret, and of what kind?
 /// `None` when it is not a secret.
 pub fn secret_method(name: &str) -> Option<NamedSecret> {
     let up = name.to_ascii_uppercase().replace(['-', '.'], "_");
     let mut parts: Vec<&str> = up.split('_').filter(|p| !p.is_empty()).collect();
     // A numbered slot of the same secret (`GITHUB_TOKEN_2`, `API_KEY_1`,
-    // kept for rotation or several accounts) is that secret.
-    while parts.len() > 1 && parts.last()?.bytes().all(|b| b.is_ascii_digit()) {
+    // kept for rotation or several accounts) is that secret, and so is
+    // the key a rotation keeps beside the current one
+    // (`SIGNING_SECRET_PREVIOUS`, `STORAGE_KEY_SECONDARY`).
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()) || ROTATION_SLOTS.contains(p))
+    {
         parts.pop();
     }
     let last = *parts.last()?;
@@ -601,6 +618,13 @@ mod tests {
             secret_method("ACME_INTERNAL_KEY")
         );
         assert!(secret_method("ACME_INTERNAL_KEY_2").is_some());
+        // So is the key a rotation keeps beside the current one.
+        assert_eq!(
+            secret_method("ACME_SIGNING_SECRET_PREVIOUS"),
+            secret_method("ACME_SIGNING_SECRET")
+        );
+        assert!(secret_method("ACME_STORAGE_KEY_SECONDARY").is_some());
+        assert_eq!(secret_method("ACME_RELEASE_PREVIOUS"), None);
         // A number alone, or after a word that holds no secret, is none.
         assert_eq!(secret_method("KEY_2"), None);
         assert_eq!(secret_method("WORKER_COUNT_4"), None);
