@@ -620,3 +620,32 @@ fn a_variable_the_code_calls_a_path_holds_no_secret() {
         l.env_vars
     );
 }
+
+#[test]
+fn keys_read_through_a_dynaconf_object_are_its_prefixed_variables() {
+    let labels = |config: &str, client: &str| {
+        run(&[
+            ("pyproject.toml", PYPROJECT),
+            ("src/fit/server.py", PY_SERVER),
+            ("src/fit/config.py", config),
+            ("src/fit/client.py", client),
+        ])
+        .labels
+    };
+    let client = "from fit.config import settings\n\ndef headers():\n    return {\"Authorization\": settings.get(\"API_KEY\")}\n";
+    let bare = "from dynaconf import Dynaconf\nsettings = Dynaconf(\n    envvar_prefix=False,\n    settings_files=[\"settings.toml\"],\n)\n";
+    let l = labels(bare, client);
+    assert!(l.env_vars.contains("API_KEY"), "{:?}", l.env_vars);
+    let prefixed =
+        "from dynaconf import Dynaconf\nsettings = Dynaconf(\n    envvar_prefix=\"fit\",\n)\n";
+    let l = labels(prefixed, client);
+    assert!(l.env_vars.contains("FIT_API_KEY"), "{:?}", l.env_vars);
+    let default =
+        "from dynaconf import Dynaconf\nsettings = Dynaconf(settings_files=[\"settings.toml\"])\n";
+    let l = labels(default, client);
+    assert!(l.env_vars.contains("DYNACONF_API_KEY"), "{:?}", l.env_vars);
+    // Negative: a settings object of another kind.
+    let other = "class Settings(dict):\n    pass\nsettings = Settings()\n";
+    let l = labels(other, client);
+    assert!(l.env_vars.is_empty(), "{:?}", l.env_vars);
+}

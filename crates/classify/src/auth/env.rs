@@ -13,7 +13,9 @@ use super::read_checks::{
     assigned_name, checked_later, fails_without_any_of, inside_conditional_block,
     passes_through_when_missing, tested_for_presence_next,
 };
-use super::{camel_to_snake, env_wrappers, first_group, is_comment, is_config_text};
+use super::{
+    camel_to_snake, env_wrappers, first_group, is_comment, is_config_text, settings_objects,
+};
 use crate::ctx::{in_docstring, re, triple_quote_ends, Ev, File};
 use crate::names::{secret_method, NamedSecret};
 use crate::snippets::{self, Documented};
@@ -188,6 +190,7 @@ fn reads(
 pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
     let helper_calls = env_wrappers::calls_pattern(&env_wrappers::helpers(code));
     let shared_names = shared_name_maps(code);
+    let settings = settings_objects::objects(code);
     for f in code {
         // Reads whose names the code computes or a library derives (a
         // settings class, viper's prefix, a computed key). Loading a .env
@@ -197,7 +200,8 @@ pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
         if DYNAMIC_ENV.is_match(f.text) {
             found.dynamic_env = true;
         }
-        let hits = reads(f, helper_calls.as_ref(), &shared_names);
+        let mut hits = reads(f, helper_calls.as_ref(), &shared_names);
+        hits.extend(settings_objects::reads(f, &settings));
         let quote_ends = if hits.is_empty() {
             Vec::new()
         } else {

@@ -22,6 +22,7 @@ mod need;
 mod oauth;
 mod read_checks;
 mod request;
+mod settings_objects;
 mod switches;
 mod tool_args;
 
