@@ -760,3 +760,24 @@ fn a_program_with_long_docs_that_mention_mcp_is_other_not_documentation() {
     ];
     assert_eq!(run(&site).labels.kind, Kind::List);
 }
+
+#[test]
+fn a_fastmcp_project_file_naming_its_entrypoint_makes_a_server() {
+    let readme =
+        "# Orbit\n\nOrbit is a comprehensive MCP framework for calendar work, with 40 tools.\n";
+    let pyproject = "[project]\nname = \"orbit\"\ndependencies = [\"fastmcp>=2.12\"]\n";
+    let server = "from fastmcp import FastMCP\n\nmcp = FastMCP(name=\"orbit\")\n\n@mcp.tool\ndef today() -> str:\n    return \"2026-01-01\"\n\nif __name__ == \"__main__\":\n    mcp.run()\n";
+    let project = "{\n  \"$schema\": \"https://gofastmcp.com/public/schemas/fastmcp.json/v1.json\",\n  \"source\": { \"path\": \"server.py\", \"entrypoint\": \"mcp\" }\n}\n";
+    let kind = |extra: Option<(&str, &str)>| {
+        let mut files = vec![
+            ("README.md", readme),
+            ("pyproject.toml", pyproject),
+            ("server.py", server),
+        ];
+        files.extend(extra);
+        run(&files).labels.kind
+    };
+    assert_eq!(kind(Some(("fastmcp.json", project))), Kind::Server);
+    // Negative: without it the README's word for itself decides.
+    assert_eq!(kind(None), Kind::Sdk);
+}

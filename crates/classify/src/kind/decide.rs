@@ -28,8 +28,19 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
     if let Some(&first) = found.core_servers.first() {
         // A framework's own classes look like servers; its README or its
         // packaging says what it is meant for.
-        let kind = if (s.mcp_mentioned || sdk_phrase.is_some()) && !s.server_phrase && is_library()
-        {
+        let kind = if let Some(manifest) = declares_server_entrypoint(repo) {
+            // FastMCP's project file names the server this repository
+            // runs: whatever its README calls it, it is deployed as one.
+            let (f, _, off) = first;
+            ev.at(
+                "kind",
+                Kind::Server.as_str(),
+                f,
+                off,
+                &format!("{}; {manifest} names it the entrypoint to run", first.1),
+            );
+            Kind::Server
+        } else if (s.mcp_mentioned || sdk_phrase.is_some()) && !s.server_phrase && is_library() {
             readme(
                 ev,
                 Kind::Sdk,
@@ -136,4 +147,14 @@ fn named_as_sdk<'r>(repo: &Repo<'r>) -> Option<&'r str> {
         .split(['-', '_', '.'])
         .any(|w| w == "sdk")
         .then_some(name)
+}
+
+/// FastMCP's `fastmcp.json` at the top of the repository, naming the
+/// server's entrypoint: the declarative configuration `fastmcp run` and
+/// `fastmcp deploy` read to start that server.
+fn declares_server_entrypoint<'r>(repo: &Repo<'r>) -> Option<&'r str> {
+    repo.files
+        .iter()
+        .find(|f| f.path == "fastmcp.json" && f.text.contains("\"entrypoint\""))
+        .map(|f| f.path)
 }
