@@ -54,10 +54,10 @@ pub fn collect(docs: &[&File]) -> Vec<Documented> {
                 if line.trim_start().starts_with('#') {
                     continue;
                 }
-                let value = c.get(2).map(|v| v.as_str()).unwrap_or("");
+                if c.get(2).is_some_and(|v| is_switch_value(v.as_str())) {
+                    continue;
+                }
                 let ctx = f.window(m.start(), 2, 0).to_string();
-                // A commented default or empty value reads as optional.
-                let _ = value;
                 push(
                     &mut out,
                     f,
@@ -135,6 +135,9 @@ pub fn collect(docs: &[&File]) -> Vec<Documented> {
                 }
                 for c in SHELL_VAR.captures_iter(f.text) {
                     let Some(m) = c.get(1) else { continue };
+                    if c.get(2).is_some_and(|v| is_switch_value(v.as_str())) {
+                        continue;
+                    }
                     let ctx = f.window(m.start(), 1, 0).to_string();
                     push(
                         &mut out,
@@ -150,6 +153,13 @@ pub fn collect(docs: &[&File]) -> Vec<Documented> {
         }
     }
     out
+}
+
+/// A documented value that turns something on or off (`REQUIRE_AUTH=true`):
+/// the variable is a switch, whatever its name says.
+fn is_switch_value(value: &str) -> bool {
+    let v = value.trim_matches(['"', '\'']).to_ascii_lowercase();
+    matches!(v.as_str(), "true" | "false" | "yes" | "no" | "on" | "off")
 }
 
 fn push(

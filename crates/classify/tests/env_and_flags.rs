@@ -649,3 +649,27 @@ fn keys_read_through_a_dynaconf_object_are_its_prefixed_variables() {
     let l = labels(other, client);
     assert!(l.env_vars.is_empty(), "{:?}", l.env_vars);
 }
+
+#[test]
+fn a_variable_compared_with_a_boolean_word_is_a_switch() {
+    let labels = |access: &str, template: &str| {
+        run(&[
+            ("pyproject.toml", PYPROJECT),
+            ("src/fit/server.py", PY_SERVER),
+            ("src/fit/access.py", access),
+            (".env.example", template),
+        ])
+        .labels
+    };
+    let switch = "import os\n\ndef enforced():\n    return os.getenv(\"FIT_REQUIRE_CREDENTIALS\", \"true\").lower() == \"true\"\n";
+    let l = labels(switch, "FIT_REQUIRE_CREDENTIALS=true\n");
+    assert!(l.env_vars.is_empty(), "{:?}", l.env_vars);
+    // Negative: the same name read for its value, and documented with one.
+    let value = "import os\n\ndef credentials():\n    return os.getenv(\"FIT_REQUIRE_CREDENTIALS\", \"\")\n";
+    let l = labels(value, "FIT_REQUIRE_CREDENTIALS=your-credentials\n");
+    assert!(
+        l.env_vars.contains("FIT_REQUIRE_CREDENTIALS"),
+        "{:?}",
+        l.env_vars
+    );
+}

@@ -121,6 +121,15 @@ static RANDOM_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The value read is compared with a boolean word at once: the variable
+/// is an on/off setting. Matched from the variable's name on, like
+/// `RANDOM_FALLBACK`.
+static BOOLEAN_SWITCH: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)^\w+["']?\s*(?:,\s*["'][^"'\n]*["']\s*)?[)\]]?\s*(?:\.(?:lower|strip|toLowerCase|trim|casefold)\(\)\s*)*(?:===?|!==?|\bin\s*[(\[{])\s*["'](?:true|false|yes|no|on|off|1|0)["']"#,
+    )
+});
+
 /// The read itself fails when the variable is missing.
 static STRICT_READ: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -230,6 +239,12 @@ fn record_read(f: &File, off: usize, name: &str, found: &mut Findings, ev: &mut 
     let rest_of_line = f.text[off..].split('\n').next().unwrap_or("");
     if RANDOM_FALLBACK.is_match(rest_of_line) {
         found.made_up.insert(name.to_string());
+        return;
+    }
+    // A value compared with a boolean word is a switch
+    // (`os.getenv("REQUIRE_CREDENTIALS", "true").lower() == "true"`),
+    // whatever its name says.
+    if BOOLEAN_SWITCH.is_match(rest_of_line) {
         return;
     }
     // The code's own name for the value can say it is the server's
