@@ -781,3 +781,26 @@ fn a_fastmcp_project_file_naming_its_entrypoint_makes_a_server() {
     // Negative: without it the README's word for itself decides.
     assert_eq!(kind(None), Kind::Sdk);
 }
+
+#[test]
+fn a_client_that_bundles_servers_to_try_it_with_is_a_client() {
+    let readme =
+        "# Relay Desk\n\nA desktop MCP client: chat with any MCP server from one window.\n";
+    let pkg =
+        r#"{ "name": "relay-desk", "dependencies": { "@modelcontextprotocol/sdk": "^1.20.0" } }"#;
+    let app = "import { Client } from \"@modelcontextprotocol/sdk/client/index.js\";\nimport { StdioClientTransport } from \"@modelcontextprotocol/sdk/client/stdio.js\";\nexport async function connect(command: string) {\n  const client = new Client({ name: \"relay-desk\", version: \"1\" });\n  await client.connect(new StdioClientTransport({ command }));\n  return client.listTools();\n}\n";
+    let echo = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"echo\", version: \"1\" });\n";
+    let kind = |server_path: &str| {
+        run(&[
+            ("README.md", readme),
+            ("package.json", pkg),
+            ("src/app/connect.ts", app),
+            (server_path, echo),
+        ])
+        .labels
+        .kind
+    };
+    assert_eq!(kind("src/servers/echo.ts"), Kind::Client);
+    // Negative: a server of its own beside the client code.
+    assert_eq!(kind("src/bridge/server.ts"), Kind::Server);
+}

@@ -40,6 +40,22 @@ pub fn kind(repo: &Repo, found: &Constructs, s: &Signals, ev: &mut Ev) -> (Kind,
                 &format!("{}; {manifest} names it the entrypoint to run", first.1),
             );
             Kind::Server
+        } else if let Some(p) = s.client_phrase.as_deref().filter(|_| {
+            !s.server_phrase
+                && !found.clients.is_empty()
+                && found
+                    .core_servers
+                    .iter()
+                    .all(|(f, _, _)| in_bundled_servers_folder(f.path))
+        }) {
+            // A client or host whose servers sit in a folder of servers
+            // to try it with (`src/servers/echo.ts`): it consumes them.
+            readme(
+                ev,
+                Kind::Client,
+                "README presents an MCP client; its servers are bundled to exercise it",
+                p,
+            )
         } else if (s.mcp_mentioned || sdk_phrase.is_some()) && !s.server_phrase && is_library() {
             readme(
                 ev,
@@ -157,4 +173,14 @@ fn declares_server_entrypoint<'r>(repo: &Repo<'r>) -> Option<&'r str> {
         .iter()
         .find(|f| f.path == "fastmcp.json" && f.text.contains("\"entrypoint\""))
         .map(|f| f.path)
+}
+
+/// A file in a folder named for the servers a client is tried with.
+fn in_bundled_servers_folder(path: &str) -> bool {
+    path.split('/').rev().skip(1).any(|d| {
+        matches!(
+            d,
+            "servers" | "mcp-servers" | "mcp_servers" | "test-servers" | "demo-servers"
+        )
+    })
 }
