@@ -23,7 +23,7 @@ use mcp_survey_model::{Kind, Labels, RepoFile, RepoFiles, Verdict};
 pub use paths::wants;
 
 /// Bump whenever a rule changes: labels are stored per version.
-pub const CLASSIFIER_VERSION: &str = "2026.11.17";
+pub const CLASSIFIER_VERSION: &str = "2026.11.18";
 
 /// Only the first this many bytes of a file are read: a generated bundle
 /// or data dump says nothing more past it, while a hand-written entry point
