@@ -590,22 +590,22 @@ fn a_stricli_flag_specification_is_a_command_line_option() {
     assert!(!sources("boolean").contains(&CredentialSource::CliArg));
 }
 
+/// The labels of the relay server with one more TypeScript module.
+fn relay_with(path: &str, module: &str) -> mcp_survey_model::Labels {
+    run(&[
+        ("package.json", TS_PKG),
+        ("src/index.ts", TS_SERVER),
+        (path, module),
+    ])
+    .labels
+}
+
 #[test]
 fn a_variable_the_code_calls_a_path_holds_no_secret() {
-    let pkg = r#"{ "name": "cal-mcp", "bin": { "cal-mcp": "dist/index.js" }, "dependencies": { "@modelcontextprotocol/sdk": "^1" } }"#;
-    let server = "import { McpServer } from \"@modelcontextprotocol/sdk/server/mcp.js\";\nconst server = new McpServer({ name: \"cal\", version: \"1\" });\n";
     let loader = |target: &str| {
         format!("import {{ readFileSync }} from 'fs';\nexport function load() {{\n  const {target} = process.env.CAL_OAUTH_CREDENTIALS;\n  return {target};\n}}\n")
     };
-    let labels = |target: &str| {
-        run(&[
-            ("package.json", pkg),
-            ("src/index.ts", server),
-            ("src/auth.ts", &loader(target)),
-        ])
-        .labels
-    };
-    let l = labels("credentialsPath");
+    let l = relay_with("src/auth.ts", &loader("credentialsPath"));
     assert!(
         !l.env_vars.contains("CAL_OAUTH_CREDENTIALS"),
         "{:?}",
@@ -613,7 +613,7 @@ fn a_variable_the_code_calls_a_path_holds_no_secret() {
     );
     assert!(!l.credential_sources.contains(&CredentialSource::Env));
     // Negative: the variable holds the credentials themselves.
-    let l = labels("credentialsJson");
+    let l = relay_with("src/auth.ts", &loader("credentialsJson"));
     assert!(
         l.env_vars.contains("CAL_OAUTH_CREDENTIALS"),
         "{:?}",
@@ -672,4 +672,24 @@ fn a_variable_compared_with_a_boolean_word_is_a_switch() {
         "{:?}",
         l.env_vars
     );
+}
+
+#[test]
+fn a_helper_reading_a_flag_then_a_variable_names_a_command_line_option() {
+    let config = |lookup: &str| {
+        format!("const cliArgs = parse(process.argv.slice(2));\nconst defaults = {{}};\nexport function getConfig(cliKey: string, envKey: string) {{\n  return {lookup}[cliKey] || process.env[envKey];\n}}\nexport const API_TOKEN = getConfig(\"api-token\", \"CRM_API_TOKEN\");\n")
+    };
+    let l = relay_with("src/config.ts", &config("cliArgs"));
+    assert!(
+        l.credential_sources.contains(&CredentialSource::CliArg),
+        "{l:?}"
+    );
+    assert!(l.env_vars.contains("CRM_API_TOKEN"), "{:?}", l.env_vars);
+    // Negative: the first key indexes a table of defaults, no command line.
+    let l = relay_with("src/config.ts", &config("defaults"));
+    assert!(
+        !l.credential_sources.contains(&CredentialSource::CliArg),
+        "{l:?}"
+    );
+    assert!(l.env_vars.contains("CRM_API_TOKEN"), "{:?}", l.env_vars);
 }

@@ -47,27 +47,48 @@ static READ_OF_IDENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Names of helpers, anywhere in the code, that read the variable one of
-/// their arguments names.
-pub fn helpers(code: &[&File]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for f in code {
-        if !READ_OF_IDENT.is_match(f.text) {
-            continue;
-        }
+/// A function the code defines: its name, its parameters, and the lines
+/// that follow its head (its body, near enough).
+struct Function<'t> {
+    name: &'t str,
+    params: Vec<&'t str>,
+    body: &'t str,
+}
+
+/// Every function head of the files that read the environment through an
+/// identifier.
+fn functions<'t>(code: &[&File<'t>]) -> Vec<Function<'t>> {
+    let mut out = Vec::new();
+    for f in code.iter().filter(|f| READ_OF_IDENT.is_match(f.text)) {
         for c in FUNCTION_HEAD.captures_iter(f.text) {
             let mut groups = c.iter().skip(1).flatten();
             let (Some(name), Some(params)) = (groups.next(), groups.next()) else {
                 continue;
             };
-            let params = parameter_names(params.as_str());
-            let body = f.window(name.start(), 0, 25);
-            let reads_param = READ_OF_IDENT
-                .captures_iter(body)
-                .any(|r| r.get(1).is_some_and(|m| params.contains(&m.as_str())));
-            if reads_param && !out.iter().any(|n| n == name.as_str()) {
-                out.push(name.as_str().to_string());
-            }
+            out.push(Function {
+                name: name.as_str(),
+                params: parameter_names(params.as_str()),
+                body: f.window(name.start(), 0, 25),
+            });
+        }
+    }
+    out
+}
+
+/// Does this body read the environment variable one of `params` names?
+fn reads_env_of(body: &str, params: &[&str]) -> bool {
+    READ_OF_IDENT
+        .captures_iter(body)
+        .any(|r| r.get(1).is_some_and(|m| params.contains(&m.as_str())))
+}
+
+/// Names of helpers, anywhere in the code, that read the variable one of
+/// their arguments names.
+pub fn helpers(code: &[&File]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in functions(code) {
+        if reads_env_of(f.body, &f.params) && !out.iter().any(|n| n == f.name) {
+            out.push(f.name.to_string());
         }
     }
     out
@@ -104,4 +125,30 @@ pub fn calls_pattern(helpers: &[String]) -> Option<Regex> {
         names.join("|")
     ))
     .ok()
+}
+
+/// Helpers that look a setting up on the command line first and in the
+/// environment after (`getConfig(cliKey, envKey)` returning
+/// `cliArgs[cliKey] || process.env[envKey]`): their first parameter
+/// indexes the parsed arguments, another one the environment.
+pub fn flag_helpers(code: &[&File]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in functions(code) {
+        let [flag, rest @ ..] = f.params.as_slice() else {
+            continue;
+        };
+        let Ok(reads_args) = Regex::new(&format!(
+            r#"(?i)\b\w*(?:args|argv|flags|options|opts)\w*\s*(?:\[\s*{0}\s*\]|\.get\(\s*{0}\b)"#,
+            regex::escape(flag)
+        )) else {
+            continue;
+        };
+        if reads_env_of(f.body, rest)
+            && reads_args.is_match(f.body)
+            && !out.iter().any(|n| n == f.name)
+        {
+            out.push(f.name.to_string());
+        }
+    }
+    out
 }

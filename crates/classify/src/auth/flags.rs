@@ -103,6 +103,21 @@ fn names_a_field(name: &str, line: &str) -> bool {
     last_word.eq_ignore_ascii_case("key") && WORD_DEFAULT.is_match(line)
 }
 
+/// Calls of the server's own (flag, variable) helpers:
+/// `getConfig("job-token", "GITLAB_JOB_TOKEN")`, the flag in the first group.
+fn flag_helper_calls(code: &[&File]) -> Option<Regex> {
+    let helpers = super::env_wrappers::flag_helpers(code);
+    if helpers.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = helpers.iter().map(|h| regex::escape(h)).collect();
+    Regex::new(&format!(
+        r#"(?-u:\b)(?:{})\(\s*['"]([a-z][a-z0-9_-]*)['"]\s*,\s*['"][A-Z][A-Z0-9_]*['"]"#,
+        names.join("|")
+    ))
+    .ok()
+}
+
 /// Every secret flag a code file declares or parses.
 fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
     let mut add = |name: &str, off: usize| {
@@ -178,8 +193,18 @@ fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
 /// Secret command-line flags, and the kind of secret each names.
 pub fn scan<'a>(code: &[&File<'a>], docs: &[&File], found: &mut Findings<'a>, ev: &mut Ev) {
     let mut flags = Vec::new();
+    let helper_calls = flag_helper_calls(code);
     for f in code {
         declared(f, &mut flags);
+        if let Some(calls) = &helper_calls {
+            for c in calls.captures_iter(f.text) {
+                let Some(m) = c.get(1) else { continue };
+                let line = f.line_text(m.start());
+                if flag_is_secret(m.as_str()) && !is_comment(line) {
+                    flags.push((m.as_str().to_string(), f.path, f.line_of(m.start()), line));
+                }
+            }
+        }
     }
     found.cli_flags.extend(flags);
     let Some((flag, path, line, text)) = found.cli_flags.iter().next() else {
