@@ -69,6 +69,17 @@ impl<'a> File<'a> {
         &self.text[from..to.max(from)]
     }
 
+    /// Where the file's unit tests begin: Rust keeps them in a
+    /// `#[cfg(test)]` module at the end of the file, compiled only for
+    /// `cargo test`. The end of the file for every other language.
+    pub fn unit_tests_from(&self) -> usize {
+        if self.lang == Some("Rust") {
+            self.text.find("#[cfg(test)]").unwrap_or(self.text.len())
+        } else {
+            self.text.len()
+        }
+    }
+
     pub fn is_source(&self) -> bool {
         self.lang.is_some()
     }

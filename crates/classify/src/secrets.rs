@@ -119,11 +119,7 @@ pub fn scan(f: &File) -> Vec<Hardcoded> {
     let mut out = scan_all(f);
     // Example payloads in comments and doc blocks, and Rust unit tests kept
     // at the end of the file (`#[cfg(test)]`), are not what the server runs.
-    let tests_from = if f.lang == Some("Rust") {
-        f.text.find("#[cfg(test)]").unwrap_or(f.text.len())
-    } else {
-        f.text.len()
-    };
+    let tests_from = f.unit_tests_from();
     out.retain(|h| h.offset < tests_from && !crate::ctx::is_comment(f.line_text(h.offset)));
     out
 }

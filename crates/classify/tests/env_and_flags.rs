@@ -693,3 +693,18 @@ fn a_helper_reading_a_flag_then_a_variable_names_a_command_line_option() {
     );
     assert!(l.env_vars.contains("CRM_API_TOKEN"), "{:?}", l.env_vars);
 }
+
+#[test]
+fn reads_in_a_rust_files_unit_tests_set_up_the_tests() {
+    let cargo = "[package]\nname = \"mail-mcp\"\nversion = \"0.1.0\"\n\n[dependencies]\nrmcp = { version = \"0.8\", features = [\"server\"] }\n";
+    let main = |tests: &str| {
+        format!("use rmcp::{{ServiceExt, transport::stdio}};\n\n#[tokio::main]\nasync fn main() -> anyhow::Result<()> {{\n    let service = Mail::new().serve(stdio()).await?;\n    Ok(())\n}}\n{tests}")
+    };
+    let tests = "\n#[cfg(test)]\nmod tests {\n    fn fixture_pass() -> String {\n        std::env::var(\"FIXTURE_PASS\").unwrap_or_else(|_| \"test\".to_owned())\n    }\n}\n";
+    let l = run(&[("Cargo.toml", cargo), ("src/main.rs", &main(tests))]).labels;
+    assert!(l.env_vars.is_empty(), "{:?}", l.env_vars);
+    // Negative: the same read in the server's own code.
+    let own = tests.replace("#[cfg(test)]\n", "");
+    let l = run(&[("Cargo.toml", cargo), ("src/main.rs", &main(&own))]).labels;
+    assert!(l.env_vars.contains("FIXTURE_PASS"), "{:?}", l.env_vars);
+}

@@ -216,9 +216,11 @@ pub fn reads_in_code(code: &[&File], found: &mut Findings, ev: &mut Ev) {
         } else {
             triple_quote_ends(f)
         };
+        // Reads in a file's unit tests set up the tests, not the server.
+        let tests_from = f.unit_tests_from();
         for (name, off) in hits {
             let line = f.line_text(off);
-            if is_comment(line) || in_docstring(&quote_ends, off) {
+            if off >= tests_from || is_comment(line) || in_docstring(&quote_ends, off) {
                 continue;
             }
             record_read(f, off, &name, found, ev);
