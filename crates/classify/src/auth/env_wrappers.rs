@@ -132,21 +132,24 @@ pub fn calls_pattern(helpers: &[String]) -> Option<Regex> {
 /// `cliArgs[cliKey] || process.env[envKey]`): their first parameter
 /// indexes the parsed arguments, another one the environment.
 pub fn flag_helpers(code: &[&File]) -> Vec<String> {
+    // A lookup in the parsed arguments, the key it looks up captured.
+    static ARGS_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r#"(?i)\b\w*(?:args|argv|flags|options|opts)\w*\s*(?:\[\s*(\w+)\s*\]|\.get\(\s*(\w+)\b)"#,
+        )
+    });
     let mut out: Vec<String> = Vec::new();
     for f in functions(code) {
         let [flag, rest @ ..] = f.params.as_slice() else {
             continue;
         };
-        let Ok(reads_args) = Regex::new(&format!(
-            r#"(?i)\b\w*(?:args|argv|flags|options|opts)\w*\s*(?:\[\s*{0}\s*\]|\.get\(\s*{0}\b)"#,
-            regex::escape(flag)
-        )) else {
-            continue;
-        };
-        if reads_env_of(f.body, rest)
-            && reads_args.is_match(f.body)
-            && !out.iter().any(|n| n == f.name)
-        {
+        let reads_args = ARGS_LOOKUP.captures_iter(f.body).any(|c| {
+            c.iter()
+                .skip(1)
+                .flatten()
+                .any(|key| key.as_str().eq_ignore_ascii_case(flag))
+        });
+        if reads_env_of(f.body, rest) && reads_args && !out.iter().any(|n| n == f.name) {
             out.push(f.name.to_string());
         }
     }

@@ -118,8 +118,9 @@ fn flag_helper_calls(code: &[&File]) -> Option<Regex> {
     .ok()
 }
 
-/// Every secret flag a code file declares or parses.
-fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
+/// Every secret flag a code file declares or parses; `helper_calls`
+/// matches calls of the server's own (flag, variable) helpers.
+fn declared<'a>(f: &File<'a>, helper_calls: Option<&Regex>, out: &mut Vec<FlagUse<'a>>) {
     let mut add = |name: &str, off: usize| {
         let line = f.line_text(off);
         if !names_a_field(name, line) {
@@ -166,7 +167,10 @@ fn declared<'a>(f: &File<'a>, out: &mut Vec<FlagUse<'a>>) {
             add(m.as_str(), m.start());
         }
     }
-    for c in FLAG_HINT.captures_iter(f.text) {
+    let helper_calls = helper_calls
+        .into_iter()
+        .flat_map(|calls| calls.captures_iter(f.text));
+    for c in FLAG_HINT.captures_iter(f.text).chain(helper_calls) {
         let Some(m) = c.get(1) else { continue };
         if flag_is_secret(m.as_str()) && !is_comment(f.line_text(m.start())) {
             add(m.as_str(), m.start());
@@ -195,16 +199,7 @@ pub fn scan<'a>(code: &[&File<'a>], docs: &[&File], found: &mut Findings<'a>, ev
     let mut flags = Vec::new();
     let helper_calls = flag_helper_calls(code);
     for f in code {
-        declared(f, &mut flags);
-        if let Some(calls) = &helper_calls {
-            for c in calls.captures_iter(f.text) {
-                let Some(m) = c.get(1) else { continue };
-                let line = f.line_text(m.start());
-                if flag_is_secret(m.as_str()) && !is_comment(line) {
-                    flags.push((m.as_str().to_string(), f.path, f.line_of(m.start()), line));
-                }
-            }
-        }
+        declared(f, helper_calls.as_ref(), &mut flags);
     }
     found.cli_flags.extend(flags);
     let Some((flag, path, line, text)) = found.cli_flags.iter().next() else {

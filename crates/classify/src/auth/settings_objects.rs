@@ -10,10 +10,12 @@ use regex::Regex;
 
 use crate::ctx::{re, File};
 
-/// A settings object bound to a name, and the prefix its variables carry.
+/// A settings object bound to a name, the prefix its variables carry,
+/// and the pattern of its key lookups (the key in one of its groups).
 pub struct SettingsObject {
     name: String,
     prefix: String,
+    keys: Regex,
 }
 
 static DYNACONF: LazyLock<Regex> =
@@ -39,9 +41,16 @@ pub fn objects(code: &[&File]) -> Vec<SettingsObject> {
                 None => "DYNACONF_".to_string(),
             };
             let prefix = if prefix == "_" { String::new() } else { prefix };
+            let Ok(keys) = Regex::new(&format!(
+                r#"\b{}(?:\.get\(\s*['"]([A-Z][A-Z0-9_]+)['"]|\[\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\]|\.([A-Z][A-Z0-9_]+)\b)"#,
+                regex::escape(name.as_str())
+            )) else {
+                continue;
+            };
             out.push(SettingsObject {
                 name: name.as_str().to_string(),
                 prefix,
+                keys,
             });
         }
     }
@@ -67,12 +76,7 @@ pub fn reads(f: &File, objects: &[SettingsObject]) -> Vec<(String, usize)> {
         if !(builds_one || imported) {
             continue;
         }
-        let key = format!(
-            r#"\b{}(?:\.get\(\s*['"]([A-Z][A-Z0-9_]+)['"]|\[\s*['"]([A-Z][A-Z0-9_]+)['"]\s*\]|\.([A-Z][A-Z0-9_]+)\b)"#,
-            regex::escape(&o.name)
-        );
-        let Ok(key) = Regex::new(&key) else { continue };
-        for c in key.captures_iter(f.text) {
+        for c in o.keys.captures_iter(f.text) {
             if let Some(m) = c.iter().skip(1).flatten().next() {
                 hits.push((format!("{}{}", o.prefix, m.as_str()), m.start()));
             }
